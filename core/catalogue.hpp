@@ -1,0 +1,85 @@
+#pragma once
+// The project catalogue and the roles, as plain structs. Loaded from YAML by
+// config_loader; everything else reads these and never sees YAML.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace opsbot {
+
+enum class Env { stage, prod };
+
+const char* to_string(Env env);
+std::optional<Env> parse_env(const std::string& text);
+inline constexpr Env kAllEnvs[] = {Env::stage, Env::prod};
+
+struct SourceLocation {
+    std::string file;
+    int line = 0;    // 1-based; 0 when unknown
+    int column = 0;  // 1-based; 0 when unknown
+};
+
+struct Environment {
+    std::string jenkins_job;  // folders allowed: "clients/acme/deploy-prod"
+    std::map<std::string, std::string> jenkins_params;
+    std::string branch;           // develop for stage, master for prod
+    std::string domain;           // acme.com
+    std::string cloudflare_zone;  // zone id; empty: looked up by domain
+    std::string sentry_project;   // only prod has one, by the agency's rule
+    std::string backup_prefix;    // backups/acme/
+    SourceLocation location;
+};
+
+struct Project {
+    std::string slug;  // [a-z0-9-], starts with a letter
+    std::string name;
+    std::string channel;  // "#acme" or a channel id
+    std::string repo;
+    // Prod deploys must be approved by someone other than the requester.
+    bool prod_requires_second_person = false;
+    std::map<Env, Environment> environments;
+    SourceLocation location;
+
+    const Environment* environment(Env env) const;
+};
+
+// A role says what may be done where; members say who holds which role.
+struct Role {
+    std::string name;
+    std::string description;
+    std::vector<std::string> permissions;  // "deploy", "purge", ... or "*"
+    std::vector<Env> environments;         // prod only when listed
+    SourceLocation location;
+
+    bool allows(const std::string& permission) const;
+    bool covers(Env env) const;
+};
+
+struct Member {
+    std::string user;       // Slack user id (U…), or empty
+    std::string usergroup;  // Slack user group id (S…), or empty
+    std::string name;       // human-readable, for replies and the console
+    std::vector<std::string> roles;
+    std::vector<std::string> projects;  // empty: every project
+    SourceLocation location;
+
+    bool covers_project(const std::string& slug) const;
+    bool covers_all_projects() const { return projects.empty(); }
+};
+
+struct Catalogue {
+    std::string source_file;
+    std::vector<Project> projects;
+    std::vector<Role> roles;
+    std::vector<Member> members;
+    std::string runbooks_dir;  // relative to the catalogue file's folder
+
+    const Project* find_project(const std::string& slug) const;
+    const Role* find_role(const std::string& name) const;
+    std::vector<std::string> project_slugs() const;
+    std::vector<std::string> role_names() const;
+};
+
+}  // namespace opsbot

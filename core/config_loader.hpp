@@ -1,0 +1,31 @@
+#pragma once
+// Reads config/opsbot.yaml into a Catalogue and reports every problem with
+// file, line and a fix. Invalid config refuses to start with the same report.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/catalogue.hpp"
+
+namespace opsbot {
+
+struct ConfigProblem {
+    SourceLocation where;
+    std::string message;  // "unknown role 'deployr'"
+    std::string fix;      // "use one of: developer, prod-deployer, admin"
+};
+
+struct LoadedConfig {
+    Catalogue catalogue;
+    std::vector<ConfigProblem> problems;
+    bool ok() const { return problems.empty(); }
+};
+
+LoadedConfig load_catalogue_file(const std::string& path);
+LoadedConfig parse_catalogue(std::string_view yaml_text, const std::string& file_name);
+
+// "config/opsbot.yaml:12:7: unknown role 'deployr'\n    fix: use one of: ..."
+std::string format_problems(const std::vector<ConfigProblem>& problems);
+
+}  // namespace opsbot

@@ -1,0 +1,22 @@
+#pragma once
+// Small string helpers shared by the grammar, the config checks and replies.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace opsbot {
+
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to word, if it is close enough to be a likely typo.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
+// "did you mean 'acme'?" or "" when nothing is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+std::string trim(std::string_view text);
+bool starts_with(std::string_view text, std::string_view prefix);
+std::string to_lower(std::string_view text);
+
+}  // namespace opsbot
