@@ -1,0 +1,164 @@
+#include "bot/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "core/permissions.hpp"
+#include "core/redact.hpp"
+#include "core/text.hpp"
+
+namespace opsbot {
+
+struct Dispatcher::Prepared {
+    const Command* command = nullptr;
+    ParsedArgs args;
+};
+
+namespace {
+
+std::string error_text(const Error& error) {
+    return error.hint.empty() ? error.message : error.message + "\n" + error.hint;
+}
+
+bool needs_confirmation(const CommandSpec& spec, const ParsedArgs& args) {
+    if (args.dry_run) return false;
+    if (spec.confirm == ConfirmPolicy::always) return true;
+    return spec.confirm == ConfirmPolicy::prod_only && args.env() == Env::prod;
+}
+
+std::string command_name_of(const std::vector<std::string>& tokens) {
+    return tokens.empty() ? std::string{} : to_lower(tokens.front());
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue,
+                       AuditStore& audit, const Clock& clock)
+    : registry_(registry), catalogue_(catalogue), audit_(audit), clock_(clock) {}
+
+AuditEntry Dispatcher::audit_entry(const CommandRequest& request,
+                                   const std::string& correlation_id) const {
+    AuditEntry entry;
+    entry.correlation_id = correlation_id;
+    entry.actor_id = request.actor.user_id;
+    entry.actor_name = request.actor.name;
+    entry.source = request.actor.source;
+    entry.channel = request.channel;
+    entry.thread = request.thread;
+    entry.command = request.text;
+    entry.args_json = "{}";
+    return entry;
+}
+
+Result<Dispatcher::Prepared> Dispatcher::prepare(const CommandRequest& request) const {
+    auto tokens = tokenize(request.text);
+    if (!tokens) return tokens.error();
+    if (tokens.value().empty()) tokens = std::vector<std::string>{"help"};
+    const auto match = registry_.find(tokens.value());
+    if (!match.command) {
+        const std::string name = command_name_of(tokens.value());
+        const auto hint = did_you_mean(name, registry_.names());
+        return Error{"unknown_command",
+                     "unknown command '" + name + "'" + (hint.empty() ? "" : " — " + hint),
+                     "type `help` to list the commands"};
+    }
+    const std::vector<std::string> rest(tokens.value().begin() + static_cast<long>(match.words),
+                                        tokens.value().end());
+    auto args = parse_args(match.command->spec(), rest, catalogue_);
+    if (!args) return args.error();
+    return Prepared{match.command, std::move(args).value()};
+}
+
+DispatchResult Dispatcher::handle(const CommandRequest& request) {
+    DispatchResult result = dispatch(request);
+    if (result.reply.carries_secret) {
+        result.reply.visibility = Visibility::ephemeral;
+    } else {
+        result.reply.text = redact(result.reply.text);
+        result.reply.blocks_json = redact(result.reply.blocks_json);
+    }
+    return result;
+}
+
+DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
+    const std::string id =
+        request.correlation_id.empty() ? new_correlation_id() : request.correlation_id;
+    try {
+        auto prepared = prepare(request);
+        if (!prepared) return refuse(request, id, Outcome::parse_error, prepared.error(), "{}");
+        const auto& spec = prepared.value().command->spec();
+        const auto& args = prepared.value().args;
+
+        const AccessRequest access{spec.permission, args.project(), args.env()};
+        const auto decision = Permissions(catalogue_).check(request.actor, access);
+        if (!decision.allowed)
+            return refuse(request, id, Outcome::denied,
+                          Error{"denied", Permissions::explain_denial(access, decision), ""},
+                          args.to_json());
+        if (needs_confirmation(spec, args))
+            return refuse(request, id, Outcome::denied,
+                          Error{"needs_confirmation",
+                                "`" + spec.name + "` needs a confirmation that this front end "
+                                "cannot ask for yet; use --dry-run to see the plan",
+                                ""},
+                          args.to_json());
+        return execute(request, id, prepared.value());
+    } catch (const std::exception& e) {
+        spdlog::error("command failed corr={} error={}", id, e.what());
+        AuditEntry entry = audit_entry(request, id);
+        entry.outcome = Outcome::failed;
+        entry.error = e.what();
+        audit_.append(std::move(entry));
+        return DispatchResult{{"Something went wrong inside opsbot; nothing more was done. "
+                               "Correlation id `" + id + "` finds it in the log and audit.",
+                               Visibility::ephemeral, {}},
+                              Outcome::failed, id};
+    }
+}
+
+DispatchResult Dispatcher::refuse(const CommandRequest& request, const std::string& correlation_id,
+                                  Outcome outcome, const Error& error,
+                                  const std::string& args_json) {
+    AuditEntry entry = audit_entry(request, correlation_id);
+    entry.outcome = outcome;
+    entry.args_json = args_json;
+    entry.error = error.message;
+    audit_.append(std::move(entry));
+    spdlog::info("command {} corr={} actor={} code={}", to_string(outcome), correlation_id,
+                 request.actor.user_id, error.code);
+    return DispatchResult{{error_text(error), Visibility::ephemeral, {}}, outcome, correlation_id};
+}
+
+DispatchResult Dispatcher::execute(const CommandRequest& request,
+                                   const std::string& correlation_id, const Prepared& prepared) {
+    const auto& spec = prepared.command->spec();
+    AuditEntry entry = audit_entry(request, correlation_id);
+    entry.args_json = prepared.args.to_json();
+    entry.project = prepared.args.project();
+    if (const auto env = prepared.args.env()) entry.environment = to_string(*env);
+    // Actions leave a row before they touch anything, so a crash mid-way is visible.
+    if (spec.action) {
+        entry.outcome = Outcome::accepted;
+        audit_.append(entry);
+    }
+
+    const Permissions permissions(catalogue_);
+    CommandContext context{request.actor,   catalogue_, permissions, audit_,
+                           clock_,          registry_,  correlation_id,
+                           prepared.args.dry_run};
+    const auto started = clock_.now();
+    CommandResult result = prepared.command->run(context, prepared.args);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+
+    entry.outcome = result.outcome;
+    entry.external_ref = result.external_ref;
+    entry.error = result.error;
+    entry.duration_ms = elapsed.count();
+    audit_.append(std::move(entry));
+    spdlog::info("command {} corr={} actor={} name={} took={}ms", to_string(result.outcome),
+                 correlation_id, request.actor.user_id, spec.name, elapsed.count());
+    return DispatchResult{std::move(result.reply), result.outcome, correlation_id};
+}
+
+}  // namespace opsbot

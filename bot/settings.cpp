@@ -1,0 +1,83 @@
+#include "bot/settings.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "core/redact.hpp"
+#include "core/text.hpp"
+
+namespace opsbot {
+namespace {
+
+// Variables whose values are secrets: masked wherever they might appear.
+constexpr const char* kSecretVariables[] = {
+    "SLACK_APP_TOKEN",  "SLACK_BOT_TOKEN",       "SLACK_SIGNING_SECRET", "JENKINS_API_TOKEN",
+    "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN", "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+};
+
+std::string value_or(const EnvLookup& lookup, const std::string& name, std::string fallback) {
+    const auto value = lookup(name);
+    return value && !value->empty() ? *value : std::move(fallback);
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> parts;
+    std::stringstream stream(text);
+    for (std::string part; std::getline(stream, part, ',');)
+        if (auto trimmed = trim(part); !trimmed.empty()) parts.push_back(std::move(trimmed));
+    return parts;
+}
+
+}  // namespace
+
+EnvLookup process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (!value) return std::nullopt;
+        return std::string(value);
+    };
+}
+
+LoadedSettings load_settings(const EnvLookup& lookup) {
+    LoadedSettings loaded;
+    Settings& s = loaded.settings;
+    for (const char* name : kSecretVariables)
+        if (const auto value = lookup(name)) register_secret(*value);
+    s.config_path = value_or(lookup, "OPSBOT_CONFIG", s.config_path);
+    s.database_path = value_or(lookup, "OPSBOT_DB", s.database_path);
+    s.console_user = value_or(lookup, "OPSBOT_CONSOLE_USER", "");
+    s.slack_app_token = value_or(lookup, "SLACK_APP_TOKEN", "");
+    s.slack_bot_token = value_or(lookup, "SLACK_BOT_TOKEN", "");
+    const auto problem = parse_log_settings(value_or(lookup, "OPSBOT_LOG_LEVEL", ""),
+                                            value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
+    if (!problem.empty()) loaded.problems.push_back(problem);
+    if (!s.slack_app_token.empty() && !starts_with(s.slack_app_token, "xapp-"))
+        loaded.problems.push_back("SLACK_APP_TOKEN should start with xapp- (an app-level token "
+                                  "with the connections:write scope)");
+    if (!s.slack_bot_token.empty() && !starts_with(s.slack_bot_token, "xoxb-"))
+        loaded.problems.push_back("SLACK_BOT_TOKEN should start with xoxb- (the bot user OAuth token)");
+    return loaded;
+}
+
+Actor console_actor(const Settings& settings, const Catalogue& catalogue) {
+    Actor actor;
+    actor.source = Source::console;
+    actor.local = true;
+    const auto ids = split_commas(settings.console_user);
+    if (ids.empty()) {
+        actor.user_id = "console";
+        actor.name = "local console user (every role)";
+        actor.all_roles = true;
+        return actor;
+    }
+    actor.user_id = ids.front();
+    actor.usergroups.assign(ids.begin() + 1, ids.end());
+    actor.name = "console as " + actor.user_id;
+    for (const auto& member : catalogue.members)
+        if (member.user == actor.user_id && !member.name.empty())
+            actor.name = "console as " + member.name;
+    return actor;
+}
+
+}  // namespace opsbot

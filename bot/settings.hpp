@@ -1,0 +1,43 @@
+#pragma once
+// Twelve-factor settings: every secret and endpoint comes from the
+// environment. Each variable is documented in README.md and
+// config/opsbot.env.example.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/command.hpp"
+#include "core/logging.hpp"
+
+namespace opsbot {
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_environment();
+
+struct Settings {
+    std::string config_path = "config/opsbot.yaml";  // OPSBOT_CONFIG
+    std::string database_path = "var/opsbot.db";      // OPSBOT_DB
+    LogSettings log;                                  // OPSBOT_LOG_LEVEL, OPSBOT_LOG_FORMAT
+    std::string console_user;                         // OPSBOT_CONSOLE_USER
+    std::string slack_app_token;                      // SLACK_APP_TOKEN
+    std::string slack_bot_token;                      // SLACK_BOT_TOKEN
+
+    bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
+};
+
+struct LoadedSettings {
+    Settings settings;
+    std::vector<std::string> problems;  // bad values, reported and replaced by defaults
+};
+
+// Reads the variables and registers every secret with the redactor.
+LoadedSettings load_settings(const EnvLookup& lookup);
+
+// The console's actor: OPSBOT_CONSOLE_USER="U01ALICE01[,S01OPS…]" acts as that
+// Slack user (and user groups) with their roles; unset, a local user holding
+// every role.
+Actor console_actor(const Settings& settings, const Catalogue& catalogue);
+
+}  // namespace opsbot

@@ -1,0 +1,86 @@
+#pragma once
+// A command is one struct: its declaration (CommandSpec) and what it does.
+// Commands see only this context of interfaces: nothing of Slack, HTTP,
+// WebSocket or SQL.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/audit.hpp"
+#include "core/catalogue.hpp"
+#include "core/grammar.hpp"
+#include "core/time.hpp"
+
+namespace opsbot {
+
+class Permissions;
+class CommandRegistry;
+
+struct Actor {
+    std::string user_id;
+    std::string name;
+    std::vector<std::string> usergroups;
+    Source source = Source::console;
+    bool local = false;      // the console user, not a Slack person
+    bool all_roles = false;  // the default console user holds every role
+};
+
+enum class Visibility { ephemeral, in_channel };
+
+struct Reply {
+    std::string text;  // Slack mrkdwn; also the plain-text fallback
+    Visibility visibility = Visibility::in_channel;
+    std::string blocks_json;  // optional Block Kit blocks
+    // A link meant for the requester alone (a presigned backup URL): the one
+    // reply that is not redacted, and it is always sent ephemeral.
+    bool carries_secret = false;
+};
+
+struct CommandResult {
+    Outcome outcome = Outcome::succeeded;  // succeeded or failed
+    Reply reply;
+    std::string external_ref;
+    std::string error;  // for the audit row when failed
+
+    static CommandResult ok(std::string text, Visibility visibility = Visibility::in_channel);
+    static CommandResult failure(std::string text, std::string error);
+};
+
+struct CommandContext {
+    const Actor& actor;
+    const Catalogue& catalogue;
+    const Permissions& permissions;
+    AuditStore& audit;
+    const Clock& clock;
+    const CommandRegistry& registry;
+    std::string correlation_id;
+    bool dry_run = false;
+};
+
+class Command {
+public:
+    virtual ~Command() = default;
+    virtual const CommandSpec& spec() const = 0;
+    virtual CommandResult run(CommandContext& context, const ParsedArgs& args) const = 0;
+};
+
+class CommandRegistry {
+public:
+    void add(std::unique_ptr<Command> command);
+
+    struct Match {
+        const Command* command = nullptr;
+        std::size_t words = 0;  // how many tokens named the command
+    };
+    // Longest name first: "audit verify" before "audit".
+    Match find(const std::vector<std::string>& tokens) const;
+    const Command* find(const std::string& name) const;
+    std::vector<const Command*> all() const;  // in the order they were added
+    std::vector<std::string> names() const;
+
+private:
+    std::vector<std::unique_ptr<Command>> commands_;
+};
+
+}  // namespace opsbot

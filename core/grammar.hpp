@@ -1,0 +1,90 @@
+#pragma once
+// The command grammar: what a command declares about its arguments, and the
+// parser that turns "deploy acme prod v1.2" into checked, typed values. The
+// same text works from a slash command, a mention and the console.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/catalogue.hpp"
+#include "core/result.hpp"
+
+namespace opsbot {
+
+enum class ParamType {
+    project,      // a slug from the catalogue
+    environment,  // stage or prod
+    date,         // YYYY-MM-DD
+    duration,     // 30m, 2h, 1d
+    word,         // one token
+    user,         // a Slack mention <@U123>, or an id
+    text,         // everything that is left, joined by spaces
+    list,         // everything that is left, as separate values
+};
+
+struct ParamSpec {
+    std::string name;
+    ParamType type = ParamType::word;
+    std::string help;
+    bool optional = false;
+    std::string default_value;  // used when optional and absent; may be empty
+};
+
+struct FlagSpec {
+    std::string name;  // without dashes: "since"
+    std::string help;
+    std::string value_name;  // empty: a switch; else "--since <value_name>"
+    ParamType type = ParamType::word;
+};
+
+enum class ConfirmPolicy { never, prod_only, always };
+
+struct CommandSpec {
+    std::string name;  // "deploy", or two words for a subcommand: "audit verify"
+    std::string summary;
+    std::vector<ParamSpec> params;
+    std::vector<FlagSpec> flags;
+    std::vector<std::string> examples;
+    // Empty: anyone may run it. Scoped by the command's project and
+    // environment parameters when it has them.
+    std::string permission;
+    ConfirmPolicy confirm = ConfirmPolicy::never;
+    // Changes something outside opsbot: takes --dry-run.
+    bool action = false;
+    std::string group = "general";  // heading in help
+};
+
+struct ParsedArgs {
+    std::map<std::string, std::string> values;
+    std::map<std::string, std::vector<std::string>> lists;
+    std::map<std::string, std::string> flags;  // switches map to "true"
+    bool dry_run = false;
+
+    std::string get(const std::string& name) const;  // "" when absent
+    bool has(const std::string& name) const;
+    bool flag(const std::string& name) const;
+    std::string flag_value(const std::string& name) const;
+    std::optional<Env> env() const;  // from the "env" parameter
+    std::string project() const;     // from the "project" parameter
+    // A JSON object of everything parsed, for the audit log.
+    std::string to_json() const;
+};
+
+// Splits on white space; "double", 'single' and Slack's “curly” quotes group
+// words. An unbalanced quote is an error.
+Result<std::vector<std::string>> tokenize(std::string_view text);
+
+// Checks tokens (the words after the command name) against the spec.
+Result<ParsedArgs> parse_args(const CommandSpec& spec, const std::vector<std::string>& tokens,
+                              const Catalogue& catalogue);
+
+// "deploy <project> <env> [ref] [--dry-run]"
+std::string usage(const CommandSpec& spec);
+
+// Strips Slack's markup from a user mention: "<@U123|alice>" → "U123".
+std::string normalise_user(std::string_view token);
+
+}  // namespace opsbot

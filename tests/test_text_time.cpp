@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+
+#include "core/text.hpp"
+#include "core/time.hpp"
+
+using namespace opsbot;
+using namespace std::chrono_literals;
+
+TEST_CASE("text: suggestions find likely typos only", "[text]") {
+    const std::vector<std::string> names{"acme", "globex", "initech"};
+    CHECK(did_you_mean("acm", names) == "did you mean 'acme'?");
+    CHECK(did_you_mean("globx", names) == "did you mean 'globex'?");
+    CHECK(did_you_mean("INITECH", names) == "did you mean 'initech'?");
+    CHECK(did_you_mean("zzzz", names).empty());
+    CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("time: ISO 8601 round trip in UTC with milliseconds", "[time]") {
+    const auto t = parse_iso8601("2026-11-24T22:13:47.123Z");
+    REQUIRE(t);
+    CHECK(format_iso8601(*t) == "2026-11-24T22:13:47.123Z");
+    CHECK(format_iso8601(*parse_iso8601("2026-11-24")) == "2026-11-24T00:00:00.000Z");
+    CHECK(format_iso8601(*parse_iso8601("2026-11-24T01:02:03Z")) == "2026-11-24T01:02:03.000Z");
+    CHECK_FALSE(parse_iso8601("2026-02-30"));
+    CHECK_FALSE(parse_iso8601("yesterday"));
+}
+
+TEST_CASE("time: durations and since", "[time]") {
+    CHECK(parse_duration("30s") == 30s);
+    CHECK(parse_duration("15m") == 15min);
+    CHECK(parse_duration("2h") == 2h);
+    CHECK(parse_duration("1d") == 24h);
+    CHECK(parse_duration("1w") == 168h);
+    CHECK_FALSE(parse_duration("soon"));
+    CHECK_FALSE(parse_duration("-1h"));
+    const auto now = *parse_iso8601("2026-11-24T12:00:00Z");
+    CHECK(format_iso8601(*parse_since("1d", now)) == "2026-11-23T12:00:00.000Z");
+    CHECK(format_iso8601(*parse_since("2026-11-01", now)) == "2026-11-01T00:00:00.000Z");
+    CHECK(format_duration(850ms) == "850 ms");
+    CHECK(format_duration(12300ms) == "12.3 s");
+    CHECK(format_duration(245s) == "4 min 05 s");
+    CHECK(is_valid_date("2024-02-29"));
+    CHECK_FALSE(is_valid_date("2026-13-01"));
+}
