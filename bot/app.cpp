@@ -9,6 +9,7 @@
 #include "core/config_loader.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
+#include "persistence/intent_journal.hpp"
 #include "persistence/migrations.hpp"
 
 namespace opsbot {
@@ -17,6 +18,7 @@ App::App(const Settings& settings) : settings_(settings) {}
 App::~App() = default;
 
 AuditStore& App::audit() { return *audit_; }
+IntentJournal& App::intents() { return *intents_; }
 
 std::unique_ptr<db::Database> open_database(const std::string& path) {
     const auto folder = std::filesystem::path(path).parent_path();
@@ -39,14 +41,17 @@ std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
     app->catalogue_ = std::move(loaded.catalogue);
     try {
         app->database_ = open_database(settings.database_path);
+        app->intents_database_ = std::make_unique<db::Database>(settings.database_path);
     } catch (const db::DatabaseError& e) {
         err << "opsbot: " << e.what() << "\n";
         return nullptr;
     }
     app->audit_ = std::make_unique<db::AuditLog>(*app->database_, app->clock_);
+    app->intents_ = std::make_unique<db::SqliteIntentJournal>(*app->intents_database_);
     commands::register_builtin_commands(app->registry_);
     app->dispatcher_ =
-        std::make_unique<Dispatcher>(app->registry_, app->catalogue_, *app->audit_, app->clock_);
+        std::make_unique<Dispatcher>(app->registry_, app->catalogue_, *app->audit_, app->clock_,
+                                     app->intents_.get());
     spdlog::info("opsbot ready: {} project(s), {} role(s), database {}",
                  app->catalogue_.projects.size(), app->catalogue_.roles.size(),
                  settings.database_path);

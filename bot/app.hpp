@@ -10,6 +10,7 @@
 #include "bot/settings.hpp"
 #include "core/catalogue.hpp"
 #include "core/command.hpp"
+#include "core/intents.hpp"
 #include "core/time.hpp"
 
 namespace opsbot {
@@ -17,6 +18,7 @@ namespace opsbot {
 namespace db {
 class Database;
 class AuditLog;
+class SqliteIntentJournal;
 }  // namespace db
 
 class App {
@@ -29,6 +31,7 @@ public:
     const Settings& settings() const { return settings_; }
     const Catalogue& catalogue() const { return catalogue_; }
     AuditStore& audit();
+    IntentJournal& intents();
     Dispatcher& dispatcher() { return *dispatcher_; }
 
 private:
@@ -39,6 +42,9 @@ private:
     SystemClock clock_;
     std::unique_ptr<db::Database> database_;
     std::unique_ptr<db::AuditLog> audit_;
+    // Its own connection: SQLite transactions belong to a connection.
+    std::unique_ptr<db::Database> intents_database_;
+    std::unique_ptr<db::SqliteIntentJournal> intents_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
 };

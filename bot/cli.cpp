@@ -7,6 +7,7 @@
 
 #include "bot/app.hpp"
 #include "bot/console.hpp"
+#include "bot/slack_mode.hpp"
 #include "core/audit_query.hpp"
 #include "core/config_loader.hpp"
 #include "persistence/audit_log.hpp"
@@ -128,13 +129,20 @@ int console(const Settings& settings, CliStreams streams) {
 }
 
 int default_mode(const Settings& settings, CliStreams streams) {
+    if (settings.slack_app_token.empty() != settings.slack_bot_token.empty()) {
+        streams.err << "opsbot: Slack mode needs both tokens, but only "
+                    << (settings.slack_app_token.empty() ? "SLACK_BOT_TOKEN" : "SLACK_APP_TOKEN")
+                    << " is set; set " << (settings.slack_app_token.empty() ? "SLACK_APP_TOKEN (xapp-…)" : "SLACK_BOT_TOKEN (xoxb-…)")
+                    << " too, or unset both for the console.\n";
+        return 2;
+    }
     if (!settings.slack_configured()) {
         spdlog::info("no Slack tokens set: console mode on {}", settings.config_path);
         return console(settings, streams);
     }
-    streams.err << "opsbot: SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set, but this build has no "
-                   "Slack connection yet; unset them to use the console.\n";
-    return 2;
+    const auto app = App::start(settings, streams.err);
+    if (!app) return 2;
+    return run_slack_mode(*app, streams.err);
 }
 
 }  // namespace

@@ -33,8 +33,8 @@ std::string command_name_of(const std::vector<std::string>& tokens) {
 }  // namespace
 
 Dispatcher::Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue,
-                       AuditStore& audit, const Clock& clock)
-    : registry_(registry), catalogue_(catalogue), audit_(audit), clock_(clock) {}
+                       AuditStore& audit, const Clock& clock, IntentJournal* intents)
+    : registry_(registry), catalogue_(catalogue), audit_(audit), clock_(clock), intents_(intents) {}
 
 AuditEntry Dispatcher::audit_entry(const CommandRequest& request,
                                    const std::string& correlation_id) const {
@@ -129,19 +129,57 @@ DispatchResult Dispatcher::refuse(const CommandRequest& request, const std::stri
     return DispatchResult{{error_text(error), Visibility::ephemeral, {}}, outcome, correlation_id};
 }
 
+// Journals an action's intent; a request already journaled is answered and
+// audited as a duplicate instead of running again.
+std::optional<DispatchResult> Dispatcher::refuse_duplicate(const CommandRequest& request,
+                                                           const std::string& correlation_id,
+                                                           const Prepared& prepared) {
+    const auto& key = request.idempotency_key;
+    if (!intents_ || key.empty() || !prepared.command->spec().action) return std::nullopt;
+    const Intent intent{key,          correlation_id, request.text, request.actor.user_id,
+                        request.channel, request.thread, clock_.now(), std::nullopt, ""};
+    if (intents_->begin(intent)) return std::nullopt;
+    const auto earlier = intents_->find(key);
+    AuditEntry entry = audit_entry(request, correlation_id);
+    entry.args_json = prepared.args.to_json();
+    entry.outcome = Outcome::duplicate;
+    entry.external_ref = key;
+    audit_.append(std::move(entry));
+    std::string text = "Already handled: `" + request.text + "` was received before";
+    if (earlier) text += " (" + format_iso8601(earlier->started) + ", " +
+                         (earlier->outcome.empty() ? "still running" : earlier->outcome) + ")";
+    text += "; it is not run again.";
+    return DispatchResult{{text, Visibility::ephemeral, {}}, Outcome::duplicate, correlation_id};
+}
+
 DispatchResult Dispatcher::execute(const CommandRequest& request,
                                    const std::string& correlation_id, const Prepared& prepared) {
-    const auto& spec = prepared.command->spec();
+    if (auto duplicate = refuse_duplicate(request, correlation_id, prepared)) return *duplicate;
     AuditEntry entry = audit_entry(request, correlation_id);
     entry.args_json = prepared.args.to_json();
     entry.project = prepared.args.project();
     if (const auto env = prepared.args.env()) entry.environment = to_string(*env);
     // Actions leave a row before they touch anything, so a crash mid-way is visible.
-    if (spec.action) {
+    if (prepared.command->spec().action) {
         entry.outcome = Outcome::accepted;
         audit_.append(entry);
     }
+    const bool journaled =
+        intents_ && !request.idempotency_key.empty() && prepared.command->spec().action;
+    try {
+        DispatchResult result = run_command(request, correlation_id, prepared, std::move(entry));
+        if (journaled) intents_->finish(request.idempotency_key, to_string(result.outcome));
+        return result;
+    } catch (...) {
+        if (journaled) intents_->finish(request.idempotency_key, to_string(Outcome::failed));
+        throw;
+    }
+}
 
+DispatchResult Dispatcher::run_command(const CommandRequest& request,
+                                       const std::string& correlation_id, const Prepared& prepared,
+                                       AuditEntry entry) {
+    const auto& spec = prepared.command->spec();
     const Permissions permissions(catalogue_);
     CommandContext context{request.actor,   catalogue_, permissions, audit_,
                            clock_,          registry_,  correlation_id,

@@ -8,6 +8,7 @@
 #include "core/audit.hpp"
 #include "core/catalogue.hpp"
 #include "core/command.hpp"
+#include "core/intents.hpp"
 #include "core/time.hpp"
 
 namespace opsbot {
@@ -18,6 +19,9 @@ struct CommandRequest {
     std::string channel;
     std::string thread;
     std::string correlation_id;  // empty: a new one is made
+    // The Slack ids of this request ("event:Ev123"): an action with a key
+    // already in the intent journal is not run again.
+    std::string idempotency_key;
 };
 
 struct DispatchResult {
@@ -29,7 +33,7 @@ struct DispatchResult {
 class Dispatcher {
 public:
     Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue, AuditStore& audit,
-               const Clock& clock);
+               const Clock& clock, IntentJournal* intents = nullptr);
 
     // Never throws: a failing command ends as a failed reply and audit row.
     // Replies are redacted unless they deliberately carry a secret link.
@@ -43,12 +47,18 @@ private:
                           Outcome outcome, const Error& error, const std::string& args_json);
     DispatchResult execute(const CommandRequest& request, const std::string& correlation_id,
                            const Prepared& prepared);
+    DispatchResult run_command(const CommandRequest& request, const std::string& correlation_id,
+                               const Prepared& prepared, AuditEntry entry);
+    std::optional<DispatchResult> refuse_duplicate(const CommandRequest& request,
+                                                   const std::string& correlation_id,
+                                                   const Prepared& prepared);
     AuditEntry audit_entry(const CommandRequest& request, const std::string& correlation_id) const;
 
     const CommandRegistry& registry_;
     const Catalogue& catalogue_;
     AuditStore& audit_;
     const Clock& clock_;
+    IntentJournal* intents_;
 };
 
 }  // namespace opsbot

@@ -5,6 +5,7 @@
 
 #include "core/redact.hpp"
 #include "core/text.hpp"
+#include "core/time.hpp"
 
 namespace opsbot {
 namespace {
@@ -19,6 +20,16 @@ constexpr const char* kSecretVariables[] = {
 std::string value_or(const EnvLookup& lookup, const std::string& name, std::string fallback) {
     const auto value = lookup(name);
     return value && !value->empty() ? *value : std::move(fallback);
+}
+
+void read_duration(const EnvLookup& lookup, const std::string& name, std::chrono::seconds& out,
+                   std::vector<std::string>& problems) {
+    const auto text = value_or(lookup, name, "");
+    if (text.empty()) return;
+    const auto parsed = parse_duration(text);
+    if (parsed && parsed->count() > 0) out = *parsed;
+    else problems.push_back(name + " '" + text + "' is not a duration like 10s or 2m; using " +
+                            std::to_string(out.count()) + "s");
 }
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -49,6 +60,11 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     s.console_user = value_or(lookup, "OPSBOT_CONSOLE_USER", "");
     s.slack_app_token = value_or(lookup, "SLACK_APP_TOKEN", "");
     s.slack_bot_token = value_or(lookup, "SLACK_BOT_TOKEN", "");
+    s.slack_api_url = value_or(lookup, "SLACK_API_URL", s.slack_api_url);
+    if (s.slack_api_url.back() != '/') s.slack_api_url += '/';
+    s.listen = value_or(lookup, "OPSBOT_LISTEN", s.listen);
+    read_duration(lookup, "OPSBOT_SLACK_PING_INTERVAL", s.slack_ping_interval, loaded.problems);
+    read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
     const auto problem = parse_log_settings(value_or(lookup, "OPSBOT_LOG_LEVEL", ""),
                                             value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
     if (!problem.empty()) loaded.problems.push_back(problem);

@@ -3,6 +3,7 @@
 // environment. Each variable is documented in README.md and
 // config/opsbot.env.example.
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ struct Settings {
     std::string console_user;                         // OPSBOT_CONSOLE_USER
     std::string slack_app_token;                      // SLACK_APP_TOKEN
     std::string slack_bot_token;                      // SLACK_BOT_TOKEN
+    std::string slack_api_url = "https://slack.com/api/";  // SLACK_API_URL
+    std::string listen = "127.0.0.1:8080";                 // OPSBOT_LISTEN
+    std::chrono::seconds slack_ping_interval{10};          // OPSBOT_SLACK_PING_INTERVAL
+    std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
 };

@@ -7,6 +7,7 @@
 #include "bot/dispatcher.hpp"
 #include "commands/builtin_commands.hpp"
 #include "persistence/audit_log.hpp"
+#include "persistence/intent_journal.hpp"
 #include "persistence/migrations.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -49,6 +50,8 @@ struct Harness {
     SystemClock clock;
     Catalogue catalogue = test::test_catalogue();
     std::unique_ptr<db::AuditLog> audit;
+    db::Database intents_database{dir.file("opsbot.db")};
+    db::SqliteIntentJournal intents{intents_database};
     CommandRegistry registry;
     ProbeCommand* probe = nullptr;
     std::unique_ptr<Dispatcher> dispatcher;
@@ -61,15 +64,16 @@ struct Harness {
         probe = owned.get();
         registry.add(std::move(owned));
         registry.add(std::make_unique<ProbeCommand>(true));
-        dispatcher = std::make_unique<Dispatcher>(registry, catalogue, *audit, clock);
+        dispatcher = std::make_unique<Dispatcher>(registry, catalogue, *audit, clock, &intents);
     }
 
-    DispatchResult run(const std::string& text, const std::string& user) {
+    DispatchResult run(const std::string& text, const std::string& user, std::string key = "") {
         Actor actor;
         actor.user_id = user;
         actor.name = user;
         actor.source = Source::slack;
-        return dispatcher->handle(CommandRequest{text, actor, "C0ACME", "1700000000.000100", ""});
+        return dispatcher->handle(
+            CommandRequest{text, actor, "C0ACME", "1700000000.000100", "", std::move(key)});
     }
 
     std::vector<AuditRecord> rows_of(const std::string& correlation_id) {
@@ -206,4 +210,28 @@ TEST_CASE("dispatcher: whoami lists roles and their scope", "[dispatcher]") {
     CHECK_THAT(bob.reply.text, Catch::Contains("• *prod-deployer* on acme: deploy, purge on stage, prod"));
     const auto stranger = h.run("whoami", "U0STRANGER");
     CHECK_THAT(stranger.reply.text, Catch::Contains("You hold no role"));
+}
+
+TEST_CASE("dispatcher: an action delivered twice runs once", "[dispatcher]") {
+    Harness h;
+    const auto first = h.run("probe acme stage", "U01ALICE01", "event:Ev42");
+    CHECK(first.outcome == Outcome::succeeded);
+    const auto second = h.run("probe acme stage", "U01ALICE01", "event:Ev42");
+    CHECK(second.outcome == Outcome::duplicate);
+    CHECK_THAT(second.reply.text, Catch::StartsWith("Already handled: `probe acme stage`"));
+    CHECK_THAT(second.reply.text, Catch::Contains("succeeded"));
+    CHECK(h.probe->runs == 1);
+    const auto rows = h.rows_of(second.correlation_id);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].outcome == Outcome::duplicate);
+    // Read-only commands are not journaled: the same key runs again.
+    CHECK(h.run("whoami", "U01ALICE01", "event:Ev43").outcome == Outcome::succeeded);
+    CHECK(h.run("whoami", "U01ALICE01", "event:Ev43").outcome == Outcome::succeeded);
+}
+
+TEST_CASE("dispatcher: a throwing action leaves a finished intent", "[dispatcher]") {
+    Harness h;
+    h.run("explode acme stage", "U01ALICE01", "event:Ev50");
+    CHECK(h.intents.unfinished().empty());
+    CHECK(h.intents.find("event:Ev50")->outcome == "failed");
 }

@@ -96,4 +96,80 @@ ProcessResult run_process(const ProcessSpec& spec) {
     return result;
 }
 
+BackgroundProcess::BackgroundProcess(const ProcessSpec& spec) {
+    int err_pipe[2];
+    if (pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        const int null_fd = open("/dev/null", O_RDWR);
+        close(err_pipe[0]);
+        exec_child(spec, null_fd, null_fd, err_pipe[1]);
+    }
+    close(err_pipe[1]);
+    err_fd_ = err_pipe[0];
+    set_nonblocking(err_fd_);
+}
+
+BackgroundProcess::~BackgroundProcess() {
+    if (!exited_ && pid_ > 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    if (err_fd_ >= 0) close(err_fd_);
+}
+
+void BackgroundProcess::pump(int timeout_ms) {
+    pollfd fd{err_fd_, POLLIN, 0};
+    if (poll(&fd, 1, timeout_ms) <= 0) return;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(err_fd_, buffer, sizeof buffer)) > 0) log_.append(buffer, static_cast<std::size_t>(n));
+}
+
+std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout_seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    std::size_t searched = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto found = log_.find(text, searched > text.size() ? searched - text.size() : 0);
+        if (found != std::string::npos) {
+            const auto start = log_.rfind('\n', found);
+            const auto end = log_.find('\n', found);
+            return log_.substr(start == std::string::npos ? 0 : start + 1,
+                               end == std::string::npos ? std::string::npos : end - start - 1);
+        }
+        searched = log_.size();
+        if (!running()) break;
+        pump(50);
+    }
+    throw std::runtime_error("no log line with '" + text + "' in time; log so far:\n" + log_);
+}
+
+std::string BackgroundProcess::log() const { return log_; }
+
+bool BackgroundProcess::running() {
+    if (exited_) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return !exited_;
+}
+
+void BackgroundProcess::signal(int signal_number) {
+    if (running()) kill(pid_, signal_number);
+}
+
+int BackgroundProcess::wait(int timeout_seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    while (running() && std::chrono::steady_clock::now() < deadline) pump(20);
+    if (running()) {
+        kill(pid_, SIGKILL);
+        while (running()) pump(20);
+    }
+    pump(0);
+    return exit_code_;
+}
+
 }  // namespace opsbot::test

@@ -26,4 +26,31 @@ struct ProcessSpec {
 
 ProcessResult run_process(const ProcessSpec& spec);
 
+// A program left running while the test talks to it; its standard error is
+// collected as it comes, so a test can wait for a log line.
+class BackgroundProcess {
+public:
+    explicit BackgroundProcess(const ProcessSpec& spec);
+    ~BackgroundProcess();  // SIGKILL if still running
+    BackgroundProcess(const BackgroundProcess&) = delete;
+    BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+    // Waits for a line of standard error containing text; returns the line.
+    std::string wait_for_log(const std::string& text, int timeout_seconds = 10);
+    std::string log() const;
+    bool running();
+    void signal(int signal_number);
+    // Waits for the exit and returns its code (128 + signal when killed).
+    int wait(int timeout_seconds = 20);
+
+private:
+    void pump(int timeout_ms);
+
+    int pid_ = -1;
+    int err_fd_ = -1;
+    int exit_code_ = -1;
+    bool exited_ = false;
+    std::string log_;
+};
+
 }  // namespace opsbot::test

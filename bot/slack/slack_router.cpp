@@ -1,0 +1,253 @@
+#include "bot/slack/slack_router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "core/text.hpp"
+
+namespace opsbot::slack {
+namespace {
+
+std::string field(const nlohmann::json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+const nlohmann::json& member(const nlohmann::json& object, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::object();
+    const auto it = object.find(key);
+    return it != object.end() && it->is_object() ? *it : empty;
+}
+
+// "/deploy acme stage" runs "deploy acme stage"; "/ops <anything>" runs it as is.
+std::string command_text(const std::string& slash, const std::string& text) {
+    const std::string name = slash.empty() || slash[0] != '/' ? slash : slash.substr(1);
+    if (name == "ops" || name.empty()) return text;
+    return trim(name + " " + text);
+}
+
+}  // namespace
+
+bool RecentKeys::insert(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    if (!keys_.insert(key).second) return false;
+    order_.push_back(key);
+    if (order_.size() > capacity_) {
+        keys_.erase(order_.front());
+        order_.pop_front();
+    }
+    return true;
+}
+
+std::string strip_bot_mention(const std::string& text, const std::string& bot_user_id) {
+    std::string out = trim(text);
+    const std::string mention = "<@" + bot_user_id;
+    while (starts_with(out, mention)) {
+        const auto close = out.find('>');
+        if (close == std::string::npos) break;
+        out = trim(std::string_view(out).substr(close + 1));
+    }
+    return out;
+}
+
+SlackRouter::SlackRouter(Dispatcher& dispatcher, WebApi& api, const Catalogue& catalogue,
+                         AuditStore& audit, KeyedExecutor& handlers, KeyedExecutor& outbound,
+                         std::string bot_user_id)
+    : dispatcher_(dispatcher),
+      api_(api),
+      catalogue_(catalogue),
+      audit_(audit),
+      handlers_(handlers),
+      outbound_(outbound),
+      bot_user_id_(std::move(bot_user_id)) {}
+
+void SlackRouter::on_action(std::string action_id_prefix, ActionHandler handler) {
+    std::lock_guard lock(mutex_);
+    action_handlers_[std::move(action_id_prefix)] = std::move(handler);
+}
+
+void SlackRouter::on_envelope(Envelope envelope) {
+    if (envelope.retry_attempt > 0)
+        spdlog::info("slack: redelivery {} of envelope {} ({})", envelope.retry_attempt,
+                     envelope.envelope_id, envelope.retry_reason);
+    switch (envelope.type) {
+        case EnvelopeType::slash_commands: return route_slash(envelope.payload);
+        case EnvelopeType::events_api: return route_event(envelope.payload);
+        case EnvelopeType::interactive: return route_interactive(envelope.payload);
+        default: spdlog::debug("slack: acknowledged and ignored a '{}' envelope", envelope.type_name);
+    }
+}
+
+void SlackRouter::schedule(const std::string& conversation, std::function<void()> job) {
+    if (!handlers_.post(conversation, std::move(job)))
+        spdlog::error("slack: the handler queue is full; a request in {} was dropped — opsbot is "
+                      "overloaded, see /metrics",
+                      conversation);
+}
+
+void SlackRouter::route_slash(const nlohmann::json& payload) {
+    const std::string trigger = field(payload, "trigger_id");
+    const std::string key = "slash:" + trigger;
+    if (!trigger.empty() && !recent_.insert(key)) return;
+    CommandRequest request;
+    request.text = command_text(field(payload, "command"), field(payload, "text"));
+    request.channel = field(payload, "channel_id");
+    request.idempotency_key = trigger.empty() ? "" : key;
+    const std::string user = field(payload, "user_id");
+    const std::string user_name = field(payload, "user_name");
+    const std::string response_url = field(payload, "response_url");
+    schedule("conversation:" + request.channel, [this, request, user, user_name, response_url]() mutable {
+        request.actor = actor_for(user, user_name);
+        reply_to_slash(response_url, dispatcher_.handle(request));
+    });
+}
+
+void SlackRouter::route_event(const nlohmann::json& payload) {
+    const auto& event = member(payload, "event");
+    const std::string type = field(event, "type");
+    const std::string user = field(event, "user");
+    if (!field(event, "bot_id").empty() || user == bot_user_id_ || user.empty()) return;
+    if (type != "app_mention") {
+        spdlog::debug("slack: ignored event '{}'", type);
+        return;
+    }
+    const std::string event_id = field(payload, "event_id");
+    const std::string key = "event:" + event_id;
+    if (!event_id.empty() && !recent_.insert(key)) return;
+    CommandRequest request;
+    request.text = strip_bot_mention(field(event, "text"), bot_user_id_);
+    request.channel = field(event, "channel");
+    request.thread = field(event, "thread_ts").empty() ? field(event, "ts") : field(event, "thread_ts");
+    request.idempotency_key = event_id.empty() ? "" : key;
+    schedule("conversation:" + request.channel + ":" + request.thread, [this, request, user]() mutable {
+        request.actor = actor_for(user, "");
+        reply_in_thread(request.channel, request.thread, user, dispatcher_.handle(request));
+    });
+}
+
+void SlackRouter::route_interactive(const nlohmann::json& payload) {
+    if (field(payload, "type") != "block_actions") {
+        spdlog::debug("slack: ignored interaction '{}'", field(payload, "type"));
+        return;
+    }
+    const auto& user = member(payload, "user");
+    const auto actions = payload.find("actions");
+    if (actions == payload.end() || !actions->is_array()) return;
+    for (const auto& a : *actions) {
+        BlockAction action{field(a, "action_id"),
+                           field(a, "value"),
+                           field(a, "action_ts"),
+                           field(payload, "trigger_id"),
+                           field(user, "id"),
+                           field(user, "username"),
+                           field(member(payload, "channel"), "id"),
+                           field(member(payload, "message"), "ts"),
+                           field(payload, "response_url")};
+        if (!recent_.insert("action:" + action.trigger_id + ":" + action.action_ts)) continue;
+        const std::string conversation = "conversation:" + action.channel + ":" + action.message_ts;
+        schedule(conversation, [this, action] { handle_block_action(action); });
+    }
+}
+
+void SlackRouter::handle_block_action(const BlockAction& action) {
+    ActionHandler handler;
+    {
+        std::lock_guard lock(mutex_);
+        std::size_t best = 0;
+        for (const auto& [prefix, h] : action_handlers_)
+            if (starts_with(action.action_id, prefix) && prefix.size() >= best) {
+                best = prefix.size();
+                handler = h;
+            }
+    }
+    if (handler) return handler(action);
+    spdlog::warn("slack: no handler for button '{}'", action.action_id);
+    reply_to_slash(action.response_url,
+                   DispatchResult{{"This button is no longer handled by opsbot; run the command "
+                                   "again.",
+                                   Visibility::ephemeral, {}},
+                                  Outcome::failed, new_correlation_id()});
+}
+
+std::vector<std::string> SlackRouter::usergroups_of(const std::string& user_id) {
+    std::vector<std::string> groups;
+    for (const auto& m : catalogue_.members) {
+        if (m.usergroup.empty()) continue;
+        const auto users = api_.usergroup_members(m.usergroup);
+        if (!users) {
+            spdlog::warn("slack: cannot read user group {}: {}", m.usergroup, users.error().message);
+            continue;
+        }
+        const auto& list = users.value();
+        if (std::find(list.begin(), list.end(), user_id) != list.end() &&
+            std::find(groups.begin(), groups.end(), m.usergroup) == groups.end())
+            groups.push_back(m.usergroup);
+    }
+    return groups;
+}
+
+Actor SlackRouter::actor_for(const std::string& user_id, const std::string& user_name) {
+    Actor actor;
+    actor.user_id = user_id;
+    actor.source = Source::slack;
+    actor.name = user_name;
+    if (actor.name.empty()) {
+        std::lock_guard lock(mutex_);
+        actor.name = user_names_[user_id];
+    }
+    if (actor.name.empty()) {
+        if (const auto info = api_.user_info(user_id)) {
+            actor.name = info.value().real_name.empty() ? info.value().name : info.value().real_name;
+            std::lock_guard lock(mutex_);
+            user_names_[user_id] = actor.name;
+        }
+    }
+    actor.usergroups = usergroups_of(user_id);
+    return actor;
+}
+
+void SlackRouter::reply_to_slash(const std::string& response_url, const DispatchResult& result) {
+    if (response_url.empty()) return;
+    ResponseUrlMessage message{result.reply.text, result.reply.blocks_json,
+                               result.reply.visibility == Visibility::ephemeral, false};
+    const std::string id = result.correlation_id;
+    const bool queued = outbound_.post(response_url, [this, response_url, message, id] {
+        if (auto sent = api_.respond(response_url, message); !sent)
+            delivery_failed("reply to a slash command", sent.error(), id);
+    });
+    if (!queued) delivery_failed("reply to a slash command", {"queue_full", "outbound queue full", ""}, id);
+}
+
+void SlackRouter::reply_in_thread(const std::string& channel, const std::string& thread_ts,
+                                  const std::string& user, const DispatchResult& result) {
+    OutgoingMessage message{channel, result.reply.text, thread_ts, result.reply.blocks_json};
+    // A mention is public, so the answer is too, in its thread; only a reply
+    // carrying a personal link goes to the requester alone.
+    const bool ephemeral = result.reply.carries_secret;
+    const std::string id = result.correlation_id;
+    const bool queued = outbound_.post(
+        "channel:" + channel,
+        [this, message, ephemeral, user, id] {
+            Status sent = success();
+            if (ephemeral) sent = api_.post_ephemeral(message.channel, user, message);
+            else if (auto posted = api_.post_message(message); !posted) sent = posted.error();
+            if (!sent) delivery_failed("reply in a thread", sent.error(), id);
+        },
+        /*paced=*/true);
+    if (!queued) delivery_failed("reply in a thread", {"queue_full", "outbound queue full", ""}, id);
+}
+
+void SlackRouter::delivery_failed(const std::string& what, const Error& error,
+                                  const std::string& correlation_id) {
+    spdlog::error("slack: could not deliver a {} (corr={}): {} ({})", what, correlation_id,
+                  error.message, error.code);
+    AuditEntry entry;
+    entry.correlation_id = correlation_id;
+    entry.source = Source::slack;
+    entry.command = what;
+    entry.outcome = Outcome::failed;
+    entry.error = "reply not delivered: " + error.code + " " + error.message;
+    audit_.append(std::move(entry));
+}
+
+}  // namespace opsbot::slack

@@ -1,0 +1,94 @@
+#pragma once
+// Routes Socket Mode envelopes (already acknowledged) into the command core
+// and sends the replies back where they belong:
+//   slash_commands        → dispatcher → response_url (ephemeral or in channel)
+//   events_api/app_mention→ dispatcher → the thread of the mention
+//   interactive           → the button handlers later issues register
+// Messages from bots (opsbot included) are ignored; anything else is logged
+// at debug. Handlers run on a KeyedExecutor keyed by conversation, so one
+// slow command never delays another conversation, nor the acks.
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "bot/dispatcher.hpp"
+#include "bot/slack/envelope.hpp"
+#include "bot/slack/web_api.hpp"
+#include "core/keyed_executor.hpp"
+
+namespace opsbot::slack {
+
+struct BlockAction {
+    std::string action_id;
+    std::string value;
+    std::string action_ts;
+    std::string trigger_id;
+    std::string user_id;
+    std::string user_name;
+    std::string channel;
+    std::string message_ts;
+    std::string response_url;
+};
+
+using ActionHandler = std::function<void(const BlockAction&)>;
+
+// Remembers the last few thousand request keys so a duplicate delivery of a
+// non-action event is dropped before it costs anything.
+class RecentKeys {
+public:
+    explicit RecentKeys(std::size_t capacity) : capacity_(capacity) {}
+    bool insert(const std::string& key);  // false when already seen
+
+private:
+    std::size_t capacity_;
+    std::mutex mutex_;
+    std::unordered_set<std::string> keys_;
+    std::deque<std::string> order_;
+};
+
+class SlackRouter {
+public:
+    SlackRouter(Dispatcher& dispatcher, WebApi& api, const Catalogue& catalogue, AuditStore& audit,
+                KeyedExecutor& handlers, KeyedExecutor& outbound, std::string bot_user_id);
+
+    // On the socket thread: must return at once.
+    void on_envelope(Envelope envelope);
+    // Buttons whose action_id starts with prefix go to handler.
+    void on_action(std::string action_id_prefix, ActionHandler handler);
+
+private:
+    void route_slash(const nlohmann::json& payload);
+    void route_event(const nlohmann::json& payload);
+    void route_interactive(const nlohmann::json& payload);
+    void handle_block_action(const BlockAction& action);
+    void schedule(const std::string& conversation, std::function<void()> job);
+
+    Actor actor_for(const std::string& user_id, const std::string& user_name);
+    std::vector<std::string> usergroups_of(const std::string& user_id);
+    void reply_to_slash(const std::string& response_url, const DispatchResult& result);
+    void reply_in_thread(const std::string& channel, const std::string& thread_ts,
+                         const std::string& user, const DispatchResult& result);
+    void delivery_failed(const std::string& what, const Error& error,
+                         const std::string& correlation_id);
+
+    Dispatcher& dispatcher_;
+    WebApi& api_;
+    const Catalogue& catalogue_;
+    AuditStore& audit_;
+    KeyedExecutor& handlers_;
+    KeyedExecutor& outbound_;
+    std::string bot_user_id_;
+    RecentKeys recent_{4096};
+    std::mutex mutex_;
+    std::map<std::string, std::string> user_names_;
+    std::map<std::string, ActionHandler> action_handlers_;
+};
+
+// "<@U0BOT> deploy acme stage" → "deploy acme stage"
+std::string strip_bot_mention(const std::string& text, const std::string& bot_user_id);
+
+}  // namespace opsbot::slack

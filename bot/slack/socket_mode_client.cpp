@@ -1,0 +1,403 @@
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include "bot/slack/socket_mode_client.hpp"
+
+#include <atomic>
+#include <deque>
+#include <random>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/time.hpp"
+
+namespace opsbot::slack {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct WsUrl {
+    bool tls = false;
+    std::string host;
+    std::string port;
+    std::string target;
+};
+
+std::optional<WsUrl> parse_ws_url(const std::string& url) {
+    WsUrl out;
+    std::string rest;
+    if (url.rfind("wss://", 0) == 0) {
+        out.tls = true;
+        rest = url.substr(6);
+    } else if (url.rfind("ws://", 0) == 0) {
+        rest = url.substr(5);
+    } else {
+        return std::nullopt;
+    }
+    const auto slash = rest.find('/');
+    const std::string authority = rest.substr(0, slash);
+    out.target = slash == std::string::npos ? "/" : rest.substr(slash);
+    const auto colon = authority.rfind(':');
+    out.host = authority.substr(0, colon);
+    out.port = colon == std::string::npos ? (out.tls ? "443" : "80") : authority.substr(colon + 1);
+    if (out.host.empty()) return std::nullopt;
+    return out;
+}
+
+// One WebSocket connection to Slack. All of it runs on the socket thread.
+class Link : public std::enable_shared_from_this<Link> {
+public:
+    virtual ~Link() = default;
+    virtual asio::awaitable<void> connect(WsUrl url, SocketModeOptions options) = 0;
+    virtual asio::awaitable<std::string> read() = 0;
+    virtual void send(std::string text) = 0;
+    virtual void close() = 0;
+    virtual void abort() = 0;
+
+    int id = 0;
+    bool hello = false;
+    bool ended = false;
+    bool refresh_requested = false;
+    Clock::time_point opened = Clock::now();
+};
+
+template <class Ws>
+class LinkImpl final : public Link {
+public:
+    template <class... Args>
+    explicit LinkImpl(Args&&... args) : ws_(std::forward<Args>(args)...) {}
+
+    asio::awaitable<void> connect(WsUrl url, SocketModeOptions options) override {
+        auto executor = co_await asio::this_coro::executor;
+        tcp::resolver resolver(executor);
+        const auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
+        auto& lowest = beast::get_lowest_layer(ws_);
+        lowest.expires_after(options.connect_timeout);
+        co_await lowest.async_connect(endpoints, asio::use_awaitable);
+        if constexpr (!std::is_same_v<Ws, websocket::stream<beast::tcp_stream>>) {
+            // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+            if (!SSL_ctrl(ws_.next_layer().native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())))
+                throw std::runtime_error("cannot set TLS server name");
+            ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification(url.host));
+            co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
+                                                      asio::use_awaitable);
+        }
+        lowest.expires_never();
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = options.connect_timeout;
+        // Beast pings after half the idle time and gives up after all of it.
+        timeouts.idle_timeout = options.ping_interval * 2;
+        timeouts.keep_alive_pings = true;
+        ws_.set_option(timeouts);
+        ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+            req.set(beast::http::field::user_agent, "opsbot");
+        }));
+        co_await ws_.async_handshake(url.host, url.target, asio::use_awaitable);
+    }
+
+    asio::awaitable<std::string> read() override {
+        buffer_.clear();
+        co_await ws_.async_read(buffer_, asio::use_awaitable);
+        co_return beast::buffers_to_string(buffer_.data());
+    }
+
+    void send(std::string text) override {
+        if (closing_) return;
+        outbox_.push_back(std::move(text));
+        if (!writing_) write_next();
+    }
+
+    void close() override {
+        closing_ = true;
+        if (!writing_) close_now();
+    }
+
+    void abort() override {
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+    }
+
+private:
+    void write_next() {
+        writing_ = true;
+        ws_.async_write(asio::buffer(outbox_.front()),
+                        [self = shared_from_this(), this](beast::error_code ec, std::size_t) {
+                            outbox_.pop_front();
+                            writing_ = false;
+                            if (ec) return outbox_.clear();
+                            if (!outbox_.empty()) return write_next();
+                            if (closing_) close_now();
+                        });
+    }
+
+    void close_now() {
+        ws_.async_close(websocket::close_code::normal,
+                        [self = shared_from_this(), this](beast::error_code) { abort(); });
+    }
+
+    Ws ws_;
+    beast::flat_buffer buffer_;
+    std::deque<std::string> outbox_;
+    bool writing_ = false;
+    bool closing_ = false;
+};
+
+using PlainWs = websocket::stream<beast::tcp_stream>;
+using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace
+
+struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
+    SocketModeOptions options;
+    std::function<ConnectionUrl()> open_connection;
+    SocketModeEvents events;
+    Metrics& metrics;
+
+    asio::io_context io{1};
+    asio::ssl::context tls{asio::ssl::context::tls_client};
+    asio::thread_pool blocking{1};  // apps.connections.open, off the socket thread
+    asio::steady_timer wake{io};
+    std::thread thread;
+    std::atomic<bool> connected{false};
+    std::atomic<bool> finished{false};
+    bool stopping = false;
+    int next_link_id = 1;
+    std::vector<std::shared_ptr<Link>> links;
+    std::mt19937 random{std::random_device{}()};
+
+    Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
+        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {
+        tls.set_default_verify_paths();
+        tls.set_verify_mode(asio::ssl::verify_peer);
+    }
+
+    void notify() { wake.cancel(); }
+
+    asio::awaitable<void> wait_for(std::function<bool()> done, Clock::duration timeout) {
+        const auto deadline = timeout == Clock::duration::max() ? Clock::time_point::max()
+                                                                 : Clock::now() + timeout;
+        while (!done() && !stopping && Clock::now() < deadline) {
+            wake.expires_at(deadline);
+            beast::error_code ec;
+            co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    }
+
+    std::chrono::milliseconds backoff_delay(int failures) {
+        if (failures <= 0) return std::chrono::milliseconds{0};
+        auto delay = options.backoff_initial;
+        for (int i = 1; i < failures && delay < options.backoff_max; ++i) delay *= 2;
+        delay = std::min(delay, options.backoff_max);
+        // Jitter spreads reconnects of many bots after a Slack incident.
+        std::uniform_int_distribution<long> jitter(delay.count() / 2, delay.count());
+        return std::chrono::milliseconds{jitter(random)};
+    }
+
+    asio::awaitable<void> sleep(std::chrono::milliseconds delay) {
+        if (delay.count() == 0) co_return;
+        spdlog::info("slack: reconnecting in {}", format_duration(delay));
+        co_await wait_for([] { return false; }, delay);
+    }
+
+    asio::awaitable<ConnectionUrl> fetch_url() {
+        auto result = std::make_shared<ConnectionUrl>();
+        auto done = std::make_shared<bool>(false);
+        asio::post(blocking, [self = shared_from_this(), result, done] {
+            *result = self->open_connection();
+            asio::post(self->io, [self, done] {
+                *done = true;
+                self->notify();
+            });
+        });
+        co_await wait_for([done] { return *done; }, Clock::duration::max());
+        co_return *result;
+    }
+
+    std::shared_ptr<Link> make_link(const WsUrl& url) {
+        std::shared_ptr<Link> link;
+        if (url.tls) link = std::make_shared<LinkImpl<TlsWs>>(io, tls);
+        else link = std::make_shared<LinkImpl<PlainWs>>(io);
+        link->id = next_link_id++;
+        return link;
+    }
+
+    void handle_message(const std::shared_ptr<Link>& link, const std::string& text,
+                        Clock::time_point received) {
+        metrics.increment(metric::kEnvelopesReceived);
+        auto parsed = parse_envelope(text);
+        if (!parsed) {
+            spdlog::warn("slack: ignoring a malformed Socket Mode message ({} bytes): {}",
+                         text.size(), parsed.error().message);
+            return;
+        }
+        Envelope envelope = std::move(parsed).value();
+        if (!envelope.envelope_id.empty()) {
+            link->send(ack_for(envelope.envelope_id));
+            metrics.increment(metric::kEnvelopesAcked);
+            metrics.observe(metric::kAckLatency,
+                            std::chrono::duration<double>(Clock::now() - received).count());
+        }
+        switch (envelope.type) {
+            case EnvelopeType::hello:
+                link->hello = true;
+                spdlog::info("slack: link {} says hello", link->id);
+                return notify();
+            case EnvelopeType::disconnect:
+                return on_disconnect(link, envelope.disconnect_reason);
+            default:
+                if (events.on_envelope) events.on_envelope(std::move(envelope));
+        }
+    }
+
+    void on_disconnect(const std::shared_ptr<Link>& link, const std::string& reason) {
+        if (reason == "link_disabled") {
+            spdlog::error("slack: Socket Mode was turned off for this app (link_disabled)");
+            if (events.on_fatal)
+                events.on_fatal("Slack disabled Socket Mode for this app (link_disabled): turn it "
+                                "back on under Socket Mode in the app's settings, then restart");
+            stopping = true;
+            return notify();
+        }
+        spdlog::info("slack: link {} asked to refresh ({})", link->id, reason);
+        link->refresh_requested = true;
+        notify();
+    }
+
+    asio::awaitable<void> read_loop(std::shared_ptr<Link> link) {
+        try {
+            for (;;) {
+                std::string text = co_await link->read();
+                handle_message(link, text, Clock::now());
+            }
+        } catch (const std::exception& e) {
+            if (!stopping) spdlog::debug("slack: link {} ended: {}", link->id, e.what());
+        }
+        link->ended = true;
+        std::erase(links, link);
+        notify();
+    }
+
+    // Connects and waits for hello; null when that failed.
+    asio::awaitable<std::shared_ptr<Link>> open_link(const std::string& url_text) {
+        const auto url = parse_ws_url(url_text);
+        if (!url) {
+            spdlog::error("slack: apps.connections.open gave an unusable URL scheme");
+            co_return nullptr;
+        }
+        auto link = make_link(*url);
+        try {
+            co_await link->connect(*url, options);
+        } catch (const std::exception& e) {
+            spdlog::warn("slack: cannot open the WebSocket to {}: {}", url->host, e.what());
+            co_return nullptr;
+        }
+        links.push_back(link);
+        asio::co_spawn(io, read_loop(link), asio::detached);
+        co_await wait_for([link] { return link->hello || link->ended; }, options.connect_timeout);
+        if (link->hello && !link->ended) co_return link;
+        spdlog::warn("slack: no hello on link {} within {}", link->id,
+                     format_duration(options.connect_timeout));
+        link->abort();
+        co_return nullptr;
+    }
+
+    asio::awaitable<void> supervise() {
+        int failures = 0;
+        std::optional<Clock::time_point> down_since = Clock::now();
+        std::shared_ptr<Link> current;
+        while (!stopping) {
+            const ConnectionUrl url = co_await fetch_url();
+            if (stopping) break;
+            if (!url.ok) {
+                if (url.fatal) {
+                    if (events.on_fatal) events.on_fatal(url.error);
+                    break;
+                }
+                spdlog::warn("slack: apps.connections.open failed: {}", url.error);
+                co_await sleep(backoff_delay(++failures));
+                continue;
+            }
+            auto link = co_await open_link(url.url);
+            if (!link) {
+                if (current && current->ended) {
+                    // The refresh failed and the old link is gone too.
+                    connected = false;
+                    metrics.set(metric::kSlackConnected, 0);
+                    current.reset();
+                    down_since = Clock::now();
+                }
+                co_await sleep(backoff_delay(++failures));
+                continue;
+            }
+            if (current) current->close();  // the new link is live: no gap
+            current = link;
+            connected = true;
+            metrics.set(metric::kSlackConnected, 1);
+            if (down_since) {
+                spdlog::info("slack: connected (link {}) after {} without a connection", link->id,
+                             format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 Clock::now() - *down_since)));
+                down_since.reset();
+            }
+            co_await wait_for([current] { return current->ended || current->refresh_requested; },
+                              Clock::duration::max());
+            if (!current->ended) continue;  // refresh: open the next link first
+            connected = false;
+            metrics.set(metric::kSlackConnected, 0);
+            metrics.increment(metric::kReconnects);
+            down_since = Clock::now();
+            // A link that dropped soon after opening counts as a failure, so a
+            // flapping connection backs off instead of looping.
+            const bool stable = Clock::now() - current->opened > options.ping_interval * 3;
+            failures = stable ? 0 : failures + 1;
+            if (!stopping) spdlog::warn("slack: connection lost (link {}); reconnecting", current->id);
+            current.reset();
+            co_await sleep(backoff_delay(failures));
+        }
+        connected = false;
+        for (auto& link : std::vector(links)) link->close();
+        finished = true;
+    }
+};
+
+SocketModeClient::SocketModeClient(SocketModeOptions options,
+                                   std::function<ConnectionUrl()> open_connection,
+                                   SocketModeEvents events, Metrics& metrics)
+    : impl_(std::make_shared<Impl>(options, std::move(open_connection), std::move(events), metrics)) {}
+
+SocketModeClient::~SocketModeClient() { stop(); }
+
+void SocketModeClient::start() {
+    asio::co_spawn(impl_->io, impl_->supervise(), asio::detached);
+    impl_->thread = std::thread([impl = impl_] { impl->io.run(); });
+}
+
+void SocketModeClient::stop() {
+    if (!impl_->thread.joinable()) return;
+    asio::post(impl_->io, [impl = impl_] {
+        impl->stopping = true;
+        impl->notify();
+    });
+    // Slack may not finish the close handshake: give it a moment, then stop.
+    const auto deadline = Clock::now() + std::chrono::seconds(1);
+    while (!impl_->finished && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    impl_->io.stop();
+    impl_->thread.join();
+    impl_->blocking.join();
+}
+
+bool SocketModeClient::connected() const { return impl_->connected; }
+
+}  // namespace opsbot::slack

@@ -1,0 +1,60 @@
+#pragma once
+// The Socket Mode connection: apps.connections.open, then a WebSocket (wss://
+// with verified TLS, or ws:// for local fakes) that is acknowledged envelope
+// by envelope, kept alive with pings, refreshed without a gap and reconnected
+// with backoff. Beast stays in the .cpp.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bot/slack/envelope.hpp"
+#include "core/metrics.hpp"
+
+namespace opsbot::slack {
+
+struct SocketModeOptions {
+    // Silence longer than this makes the client ping; twice this, the link is dead.
+    std::chrono::milliseconds ping_interval{10'000};
+    std::chrono::milliseconds backoff_initial{1'000};
+    std::chrono::milliseconds backoff_max{30'000};
+    std::chrono::milliseconds connect_timeout{10'000};
+};
+
+// The answer of apps.connections.open. fatal: retrying cannot help (a bad or
+// revoked app token); error says which token and what to do.
+struct ConnectionUrl {
+    bool ok = false;
+    bool fatal = false;
+    std::string url;
+    std::string error;
+};
+
+struct SocketModeEvents {
+    // Called on the socket thread after the ack went out: must hand work off
+    // and return at once.
+    std::function<void(Envelope)> on_envelope;
+    // The link can never work again (link_disabled, token rejected).
+    std::function<void(const std::string& reason)> on_fatal;
+};
+
+class SocketModeClient {
+public:
+    // open_connection blocks (an HTTP call); it is run off the socket thread.
+    SocketModeClient(SocketModeOptions options, std::function<ConnectionUrl()> open_connection,
+                     SocketModeEvents events, Metrics& metrics);
+    ~SocketModeClient();
+    SocketModeClient(const SocketModeClient&) = delete;
+    SocketModeClient& operator=(const SocketModeClient&) = delete;
+
+    void start();  // returns at once; the connection runs on its own thread
+    void stop();   // closes the links and joins the thread
+    bool connected() const;
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace opsbot::slack

@@ -1,0 +1,282 @@
+#include "persistence/audit_log.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+#include <openssl/evp.h>
+#include <nlohmann/json.hpp>
+
+#include "core/redact.hpp"
+
+namespace opsbot::db {
+namespace {
+
+const std::string kGenesisHash(64, '0');
+
+// The stored columns in one place, so the writer, the readers and the row
+// decoder cannot drift apart.
+constexpr const char* kColumns =
+    "id, time, correlation_id, actor_id, actor_name, source, channel, thread, command, "
+    "args_json, project, environment, outcome, external_ref, duration_ms, error, prev_hash, hash";
+
+std::string to_hex(const unsigned char* bytes, unsigned int size) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(std::size_t{size} * 2);
+    for (unsigned int i = 0; i < size; ++i) {
+        hex += kDigits[bytes[i] >> 4];
+        hex += kDigits[bytes[i] & 0x0f];
+    }
+    return hex;
+}
+
+// Rows store milliseconds; trimming here makes append() return exactly what
+// query() reads back.
+TimePoint to_milliseconds(TimePoint time) {
+    return std::chrono::time_point_cast<TimePoint::duration>(
+        std::chrono::floor<std::chrono::milliseconds>(time));
+}
+
+void redact_free_text(AuditEntry& entry) {
+    entry.command = redact(entry.command);
+    entry.args_json = redact(entry.args_json);
+    entry.error = redact(entry.error);
+    entry.external_ref = redact(entry.external_ref);
+    entry.actor_name = redact(entry.actor_name);
+}
+
+// Unknown names can only come from an edited row; they are kept as they are
+// in the hash content, so reading them must not throw.
+Source source_or_system(const std::string& text) {
+    return parse_source(text).value_or(Source::system);
+}
+
+AuditRecord read_record(const Statement& row) {
+    AuditRecord record;
+    record.id = row.column_int(0);
+    record.time = parse_iso8601(row.column_text(1)).value_or(TimePoint{});
+    record.correlation_id = row.column_text(2);
+    record.actor_id = row.column_text(3);
+    record.actor_name = row.column_text(4);
+    record.source = source_or_system(row.column_text(5));
+    record.channel = row.column_text(6);
+    record.thread = row.column_text(7);
+    record.command = row.column_text(8);
+    record.args_json = row.column_text(9);
+    record.project = row.column_text(10);
+    record.environment = row.column_text(11);
+    record.outcome = parse_outcome(row.column_text(12)).value_or(Outcome::failed);
+    record.external_ref = row.column_text(13);
+    if (!row.column_is_null(14)) record.duration_ms = row.column_int(14);
+    record.error = row.column_text(15);
+    record.prev_hash = row.column_text(16);
+    record.hash = row.column_text(17);
+    return record;
+}
+
+// verify() hashes the columns exactly as stored, not as decoded into enums,
+// so that an edited source or outcome name still changes the hash.
+std::string stored_content(const Statement& row) {
+    nlohmann::json content = nlohmann::json::array();
+    for (int column = 1; column <= 15; ++column) {
+        if (column == 14 && row.column_is_null(column)) {
+            content.push_back(nullptr);
+        } else if (column == 14) {
+            content.push_back(row.column_int(column));
+        } else {
+            content.push_back(row.column_text(column));
+        }
+    }
+    return content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string last_hash(Database& db) {
+    auto statement = db.prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1");
+    return statement.step() ? statement.column_text(0) : kGenesisHash;
+}
+
+std::int64_t insert(Database& db, const AuditRecord& record) {
+    auto statement = db.prepare(
+        "INSERT INTO audit_log (time, correlation_id, actor_id, actor_name, source, channel, "
+        "thread, command, args_json, project, environment, outcome, external_ref, duration_ms, "
+        "error, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id");
+    statement.bind(1, format_iso8601(record.time))
+        .bind(2, record.correlation_id)
+        .bind(3, record.actor_id)
+        .bind(4, record.actor_name)
+        .bind(5, to_string(record.source))
+        .bind(6, record.channel)
+        .bind(7, record.thread)
+        .bind(8, record.command)
+        .bind(9, record.args_json)
+        .bind(10, record.project)
+        .bind(11, record.environment)
+        .bind(12, to_string(record.outcome))
+        .bind(13, record.external_ref)
+        .bind(14, record.duration_ms)
+        .bind(15, record.error)
+        .bind(16, record.prev_hash)
+        .bind(17, record.hash);
+    if (!statement.step())
+        throw DatabaseError("database " + db.path() + ": audit insert gave no id");
+    const auto id = statement.column_int(0);
+    statement.run();  // finish the statement before COMMIT
+    return id;
+}
+
+// Builds "SELECT ... WHERE ..." for a query and remembers the values to bind,
+// in order.
+struct QuerySql {
+    std::string sql;
+    std::vector<std::string> values;
+    int conditions = 0;
+
+    void where(std::string_view condition) {
+        sql += conditions++ == 0 ? " WHERE " : " AND ";
+        sql += condition;
+    }
+};
+
+QuerySql build_query(const AuditQuery& query) {
+    QuerySql built{std::string("SELECT ") + kColumns + " FROM audit_log", {}, 0};
+    if (query.since) {
+        built.where("time >= ?");
+        built.values.push_back(format_iso8601(*query.since));
+    }
+    if (!query.project.empty()) {
+        built.where("project = ?");
+        built.values.push_back(query.project);
+    }
+    if (!query.actor.empty()) {
+        built.where("(actor_id = ? OR actor_name = ? COLLATE NOCASE)");
+        built.values.push_back(query.actor);
+        built.values.push_back(query.actor);
+    }
+    if (!query.correlation_id.empty()) {
+        built.where("correlation_id = ?");
+        built.values.push_back(query.correlation_id);
+    }
+    if (query.outcome) {
+        built.where("outcome = ?");
+        built.values.push_back(to_string(*query.outcome));
+    }
+    // id order is append order, which stays right even if the clock stepped back.
+    built.sql += " ORDER BY id DESC";
+    if (query.limit > 0) built.sql += " LIMIT " + std::to_string(query.limit);
+    return built;
+}
+
+}  // namespace
+
+std::string audit_content_for_hash(const AuditRecord& record) {
+    // Same order as the columns; the id is left out because SQLite assigns it
+    // after the hash is computed, and the row order is covered by prev_hash.
+    const auto content = nlohmann::json::array({
+        format_iso8601(record.time),
+        record.correlation_id,
+        record.actor_id,
+        record.actor_name,
+        to_string(record.source),
+        record.channel,
+        record.thread,
+        record.command,
+        record.args_json,
+        record.project,
+        record.environment,
+        to_string(record.outcome),
+        record.external_ref,
+        record.duration_ms ? nlohmann::json(*record.duration_ms) : nlohmann::json(nullptr),
+        record.error,
+    });
+    // Invalid UTF-8 typed into a command must not stop it being audited.
+    return content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string audit_chain_hash(const std::string& prev_hash, const std::string& content) {
+    const std::string input = prev_hash + "\n" + content;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("OpenSSL SHA-256 failed");
+    return to_hex(digest, size);
+}
+
+struct AuditLog::Impl {
+    Impl(Database& database, const Clock& time_source) : db(database), clock(time_source) {}
+
+    Database& db;
+    const Clock& clock;
+    // One connection is shared, so reads take the lock too: a statement
+    // stepping through rows must not interleave with another thread's
+    // transaction on the same connection.
+    mutable std::mutex mutex;
+};
+
+AuditLog::AuditLog(Database& db, const Clock& clock) : impl_(std::make_unique<Impl>(db, clock)) {}
+
+AuditLog::~AuditLog() = default;
+
+AuditRecord AuditLog::append(AuditEntry entry) {
+    redact_free_text(entry);
+    AuditRecord record;
+    static_cast<AuditEntry&>(record) = std::move(entry);
+
+    const std::lock_guard lock(impl_->mutex);
+    Transaction transaction(impl_->db, Transaction::Mode::immediate);
+    // Read under the write lock rather than cached: another opsbot process
+    // (the console, a second instance) may have appended since our last row.
+    record.prev_hash = last_hash(impl_->db);
+    record.time = to_milliseconds(impl_->clock.now());
+    record.hash = audit_chain_hash(record.prev_hash, audit_content_for_hash(record));
+    record.id = insert(impl_->db, record);
+    transaction.commit();
+    return record;
+}
+
+std::vector<AuditRecord> AuditLog::query(const AuditQuery& query) const {
+    const auto built = build_query(query);
+    const std::lock_guard lock(impl_->mutex);
+    auto statement = impl_->db.prepare(built.sql);
+    for (std::size_t i = 0; i < built.values.size(); ++i)
+        statement.bind(static_cast<int>(i) + 1, built.values[i]);
+    std::vector<AuditRecord> records;
+    while (statement.step()) records.push_back(read_record(statement));
+    return records;
+}
+
+AuditVerification AuditLog::verify() const {
+    const std::lock_guard lock(impl_->mutex);
+    auto statement =
+        impl_->db.prepare(std::string("SELECT ") + kColumns + " FROM audit_log ORDER BY id");
+    AuditVerification result;
+    std::string previous_hash = kGenesisHash;
+    std::int64_t previous_id = 0;
+    while (statement.step()) {
+        const auto id = statement.column_int(0);
+        const auto prev_hash = statement.column_text(16);
+        const auto hash = statement.column_text(17);
+        const auto bad = [&](std::string problem) {
+            result.ok = false;
+            result.first_bad_row = id;
+            result.problem = "row " + std::to_string(id) + ": " + std::move(problem);
+            return result;
+        };
+        if (prev_hash != previous_hash) {
+            if (previous_id == 0)
+                return bad("prev_hash is not the start of the chain (first rows removed?)");
+            return bad("prev_hash does not match row " + std::to_string(previous_id) +
+                       " (row removed or reordered?)");
+        }
+        if (audit_chain_hash(prev_hash, stored_content(statement)) != hash)
+            return bad("hash does not match its content (edited?)");
+        ++result.rows_checked;
+        previous_hash = hash;
+        previous_id = id;
+    }
+    return result;
+}
+
+}  // namespace opsbot::db

@@ -1,0 +1,202 @@
+#include "persistence/database.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace opsbot::db {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// The operator reading this message cannot see SQLite's result code, so the
+// message says what happened to which file and what to do about it.
+std::string describe(const std::string& path, int code, const std::string& detail) {
+    const std::string file = "database " + path;
+    switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return file +
+                   " is locked by another process: stop the other opsbot or set OPSBOT_DB "
+                   "to another file";
+        case SQLITE_NOTADB:
+        case SQLITE_CORRUPT:
+            return file +
+                   " is not a database or is corrupt: restore it from a backup, or move it "
+                   "aside to start a new one";
+        case SQLITE_FULL:
+            return file + ": disk full: free space on its file system and try again";
+        case SQLITE_CANTOPEN:
+            return file + ": cannot open: check the folder exists and is writable";
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+            return file + " is read-only: check the file and its folder are writable";
+        case SQLITE_IOERR:
+            return file + ": I/O error (" + detail + "): check the disk and the file system";
+        default:
+            return file + ": " + detail;
+    }
+}
+
+[[noreturn]] void fail(const std::string& path, sqlite3* handle, int code, std::string_view doing) {
+    const std::string detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(code);
+    std::string message = describe(path, code, detail);
+    if (!doing.empty()) message += " (while " + std::string(doing) + ")";
+    throw DatabaseError(message);
+}
+
+// The start of a statement on one line, to say in an error what was running.
+std::string snippet(std::string_view sql) {
+    std::string text;
+    for (const char c : sql) {
+        const bool blank = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+        if (blank && (text.empty() || text.back() == ' ')) continue;
+        text += blank ? ' ' : c;
+        if (text.size() >= 60) return text + "...";
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+bool is_memory(const std::string& path) {
+    return path == ":memory:" || path.empty();
+}
+
+void check_bind(const Database& db, int code) {
+    if (code != SQLITE_OK) fail(db.path(), db.handle(), code, "binding a parameter");
+}
+
+}  // namespace
+
+Database::Database(const std::string& path) : path_(path) {
+    constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+    const int code = sqlite3_open_v2(path.c_str(), &db_, kFlags, nullptr);
+    if (code != SQLITE_OK) {
+        // sqlite3_open_v2 hands back a handle even on failure; it must be closed.
+        const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw DatabaseError(describe(path, code, detail));
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    try {
+        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+        // A garbage file opens fine; the first read of its header is what
+        // fails, and that happens here, so the error names the file.
+        if (!is_memory(path)) exec("PRAGMA journal_mode=WAL");
+        // WAL with NORMAL loses no committed transaction on a process crash
+        // (kill -9), only possibly the last ones on a power loss.
+        exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA foreign_keys=ON");
+    } catch (...) {
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw;
+    }
+}
+
+Database::~Database() {
+    sqlite3_close_v2(db_);
+}
+
+void Database::exec(std::string_view sql) {
+    const std::string text(sql);
+    const int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+    if (code != SQLITE_OK) fail(path_, db_, code, snippet(text));
+}
+
+Statement Database::prepare(std::string_view sql) {
+    return Statement(*this, sql);
+}
+
+std::int64_t Database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+
+Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
+    const int code =
+        sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+    if (code != SQLITE_OK) fail(db.path(), db.handle(), code, snippet(sql));
+}
+
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+Statement& Statement::bind(int index, std::string_view value) {
+    check_bind(*db_, sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                       SQLITE_TRANSIENT));
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    check_bind(*db_, sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    check_bind(*db_, sqlite3_bind_null(stmt_, index));
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+}
+
+bool Statement::step() {
+    const int code = sqlite3_step(stmt_);
+    if (code == SQLITE_ROW) return true;
+    if (code == SQLITE_DONE) return false;
+    const std::string detail = sqlite3_errmsg(db_->handle());
+    const std::string sql = sqlite3_sql(stmt_);
+    // Reset so the statement can be used again after a failed step.
+    sqlite3_reset(stmt_);
+    throw DatabaseError(describe(db_->path(), code, detail) + " (while " + snippet(sql) + ")");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
+std::string Statement::column_text(int index) const {
+    const auto* text = sqlite3_column_text(stmt_, index);
+    if (text == nullptr) return {};
+    // column_bytes after column_text: the length of the UTF-8 form just made.
+    const int size = sqlite3_column_bytes(stmt_, index);
+    return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::int64_t Statement::column_int(int index) const {
+    return sqlite3_column_int64(stmt_, index);
+}
+
+bool Statement::column_is_null(int index) const {
+    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+Transaction::Transaction(Database& db, Mode mode) : db_(db) {
+    db_.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+}
+
+Transaction::~Transaction() {
+    if (done_) return;
+    // Never throws: a failed rollback leaves nothing more to undo, and SQLite
+    // rolls back by itself when the connection closes.
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace opsbot::db

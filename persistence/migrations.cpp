@@ -1,0 +1,134 @@
+#include "persistence/migrations.hpp"
+
+#include <stdexcept>
+
+namespace opsbot::db {
+namespace {
+
+// Append new migrations at the end with the next number; never edit one that
+// has shipped, because databases in the field already ran it.
+const std::vector<Migration> kMigrations = {
+    {1, "001_audit_log", R"sql(
+CREATE TABLE audit_log (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    time           TEXT    NOT NULL,  -- ISO 8601 UTC with milliseconds
+    correlation_id TEXT    NOT NULL DEFAULT '',
+    actor_id       TEXT    NOT NULL DEFAULT '',
+    actor_name     TEXT    NOT NULL DEFAULT '',
+    source         TEXT    NOT NULL DEFAULT '',
+    channel        TEXT    NOT NULL DEFAULT '',
+    thread         TEXT    NOT NULL DEFAULT '',
+    command        TEXT    NOT NULL DEFAULT '',
+    args_json      TEXT    NOT NULL DEFAULT '{}',
+    project        TEXT    NOT NULL DEFAULT '',
+    environment    TEXT    NOT NULL DEFAULT '',
+    outcome        TEXT    NOT NULL DEFAULT '',
+    external_ref   TEXT    NOT NULL DEFAULT '',
+    duration_ms    INTEGER NULL,
+    error          TEXT    NOT NULL DEFAULT '',
+    prev_hash      TEXT    NOT NULL,
+    hash           TEXT    NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+)sql"},
+    {2, "002_audit_indexes", R"sql(
+CREATE INDEX audit_log_time ON audit_log (time);
+CREATE INDEX audit_log_project_time ON audit_log (project, time);
+CREATE INDEX audit_log_actor_time ON audit_log (actor_id, time);
+CREATE INDEX audit_log_correlation ON audit_log (correlation_id);
+)sql"},
+    {3, "003_kv_state", R"sql(
+CREATE TABLE state (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL  -- ISO 8601 UTC
+);
+)sql"},
+    {4, "004_intents", R"sql(
+CREATE TABLE intents (
+    key            TEXT PRIMARY KEY,  -- "slash:<trigger_id>", "event:<event_id>", ...
+    correlation_id TEXT NOT NULL DEFAULT '',
+    command        TEXT NOT NULL DEFAULT '',
+    actor_id       TEXT NOT NULL DEFAULT '',
+    channel        TEXT NOT NULL DEFAULT '',
+    thread         TEXT NOT NULL DEFAULT '',
+    started_at     TEXT NOT NULL,     -- ISO 8601 UTC
+    finished_at    TEXT NULL,
+    outcome        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX intents_unfinished ON intents (finished_at, started_at);
+)sql"},
+};
+
+// A gap or a duplicate number would make user_version lie about what ran.
+void check_numbering(const std::vector<Migration>& migrations) {
+    for (std::size_t i = 0; i < migrations.size(); ++i) {
+        if (migrations[i].version != static_cast<int>(i) + 1)
+            throw std::logic_error("migration " + migrations[i].name + " is out of sequence");
+    }
+}
+
+void refuse_newer(const Database& db, int version) {
+    if (version <= latest_schema_version()) return;
+    throw DatabaseError("database " + db.path() + " has schema version " + std::to_string(version) +
+                        " but this opsbot knows only up to " +
+                        std::to_string(latest_schema_version()) +
+                        ": it was written by a newer opsbot; upgrade opsbot or set OPSBOT_DB "
+                        "to another file");
+}
+
+void apply(Database& db, const Migration& migration) {
+    Transaction transaction(db, Transaction::Mode::immediate);
+    // Another process may have migrated between our read and our write lock.
+    const int current = schema_version(db);
+    refuse_newer(db, current);
+    if (current >= migration.version) return;
+    if (current != migration.version - 1)
+        throw DatabaseError("database " + db.path() + " is at schema version " +
+                            std::to_string(current) + ", cannot apply " + migration.name);
+    try {
+        db.exec(migration.sql);
+    } catch (const DatabaseError& e) {
+        throw DatabaseError(std::string(e.what()) + " in migration " + migration.name);
+    }
+    db.exec("PRAGMA user_version = " + std::to_string(migration.version));
+    transaction.commit();
+}
+
+}  // namespace
+
+const std::vector<Migration>& all_migrations() {
+    return kMigrations;
+}
+
+int latest_schema_version() {
+    return static_cast<int>(kMigrations.size());
+}
+
+int schema_version(Database& db) {
+    auto statement = db.prepare("PRAGMA user_version");
+    return statement.step() ? static_cast<int>(statement.column_int(0)) : 0;
+}
+
+void migrate(Database& db, int target_version) {
+    check_numbering(kMigrations);
+    const int latest = latest_schema_version();
+    const int target = target_version < 0 ? latest : target_version;
+    if (target > latest)
+        throw std::invalid_argument("migration target " + std::to_string(target) +
+                                    " is above the latest, " + std::to_string(latest));
+    const int current = schema_version(db);
+    refuse_newer(db, current);
+    for (const auto& migration : kMigrations) {
+        if (migration.version > current && migration.version <= target) apply(db, migration);
+    }
+}
+
+}  // namespace opsbot::db

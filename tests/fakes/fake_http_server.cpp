@@ -1,0 +1,285 @@
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include "tests/fakes/fake_http_server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace opsbot::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+std::string lower(std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+class Peer final : public WebSocketPeer, public std::enable_shared_from_this<Peer> {
+public:
+    Peer(beast::tcp_stream stream, std::string target)
+        : ws_(std::move(stream)), target_(std::move(target)) {}
+
+    asio::awaitable<void> run(http::request<http::string_body> request) {
+        auto self = shared_from_this();
+        beast::get_lowest_layer(ws_).expires_never();
+        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        beast::error_code ec;
+        co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        open_ = true;
+        beast::flat_buffer buffer;
+        while (open_) {
+            co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) break;
+            {
+                std::lock_guard lock(mutex_);
+                inbox_.push_back(beast::buffers_to_string(buffer.data()));
+            }
+            buffer.consume(buffer.size());
+            if (frozen_) co_return;  // keep the socket, stop answering pings
+        }
+        open_ = false;
+    }
+
+    void send(std::string text) override {
+        asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+            self->outbox_.push_back(std::move(text));
+            if (!self->writing_) self->write_next();
+        });
+    }
+
+    void close() override {
+        asio::post(ws_.get_executor(), [self = shared_from_this()] {
+            self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) {
+                self->open_ = false;
+            });
+        });
+    }
+
+    void reset() override {
+        asio::post(ws_.get_executor(), [self = shared_from_this()] {
+            auto& socket = beast::get_lowest_layer(self->ws_).socket();
+            beast::error_code ignored;
+            socket.set_option(asio::socket_base::linger(true, 0), ignored);
+            socket.close(ignored);
+            self->open_ = false;
+        });
+    }
+
+    void freeze() override { frozen_ = true; }
+
+    std::vector<std::string> received() const override {
+        std::lock_guard lock(mutex_);
+        return inbox_;
+    }
+    bool open() const override { return open_; }
+    std::string target() const override { return target_; }
+
+private:
+    void write_next() {
+        writing_ = true;
+        ws_.async_write(asio::buffer(outbox_.front()),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->outbox_.pop_front();
+                            if (ec) {
+                                self->writing_ = false;
+                                self->outbox_.clear();
+                                return;
+                            }
+                            if (self->outbox_.empty()) self->writing_ = false;
+                            else self->write_next();
+                        });
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    std::string target_;
+    std::deque<std::string> outbox_;  // touched on the io thread only
+    bool writing_ = false;
+    std::atomic<bool> open_{false};
+    std::atomic<bool> frozen_{false};
+    mutable std::mutex mutex_;
+    std::vector<std::string> inbox_;
+};
+
+}  // namespace
+
+std::string RecordedRequest::header(const std::string& name) const {
+    const std::string wanted = lower(name);
+    for (const auto& [key, value] : headers)
+        if (lower(key) == wanted) return value;
+    return {};
+}
+
+std::string RecordedRequest::path() const { return target.substr(0, target.find('?')); }
+
+struct FakeHttpServer::Impl {
+    struct Route {
+        std::string method;
+        std::string prefix;
+        RouteHandler handler;
+    };
+    struct WsRoute {
+        std::string prefix;
+        WebSocketHandler handler;
+    };
+
+    asio::io_context io{1};
+    tcp::acceptor acceptor{io};
+    std::thread thread;
+    mutable std::mutex mutex;
+    std::vector<Route> routes;
+    std::vector<WsRoute> ws_routes;
+    std::vector<RecordedRequest> requests;
+    std::atomic<std::size_t> connections{0};
+
+    FakeResponse answer(const RecordedRequest& request) {
+        RouteHandler handler;
+        {
+            std::lock_guard lock(mutex);
+            std::size_t best = 0;
+            for (const auto& r : routes) {
+                const bool method_ok = r.method == "*" || r.method == request.method;
+                if (method_ok && request.target.rfind(r.prefix, 0) == 0 && r.prefix.size() >= best) {
+                    best = r.prefix.size();
+                    handler = r.handler;
+                }
+            }
+        }
+        if (!handler) return FakeResponse{404, R"({"ok":false,"error":"unknown_method"})"};
+        return handler(request);
+    }
+
+    WebSocketHandler ws_handler(const std::string& target) {
+        std::lock_guard lock(mutex);
+        for (const auto& r : ws_routes)
+            if (target.rfind(r.prefix, 0) == 0) return r.handler;
+        return {};
+    }
+
+    RecordedRequest record(const http::request<http::string_body>& req) {
+        RecordedRequest recorded;
+        recorded.method = std::string(req.method_string());
+        recorded.target = std::string(req.target());
+        for (const auto& field : req)
+            recorded.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        recorded.body = req.body();
+        recorded.received = std::chrono::steady_clock::now();
+        std::lock_guard lock(mutex);
+        requests.push_back(recorded);
+        return recorded;
+    }
+
+    asio::awaitable<void> upgrade(beast::tcp_stream stream, http::request<http::string_body> req) {
+        const std::string target(req.target());
+        auto handler = ws_handler(target);
+        if (!handler) co_return;
+        auto peer = std::make_shared<Peer>(std::move(stream), target);
+        handler(peer);
+        co_await peer->run(std::move(req));
+    }
+
+    asio::awaitable<void> session(tcp::socket socket) {
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        beast::error_code ec;
+        for (;;) {
+            http::request<http::string_body> req;
+            stream.expires_after(std::chrono::seconds(60));
+            co_await http::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return;
+            if (websocket::is_upgrade(req)) {
+                record(req);
+                co_await upgrade(std::move(stream), std::move(req));
+                co_return;
+            }
+            const FakeResponse response = answer(record(req));
+            http::response<http::string_body> res{static_cast<http::status>(response.status),
+                                                  req.version()};
+            res.set(http::field::content_type, response.content_type);
+            for (const auto& [key, value] : response.headers) res.set(key, value);
+            res.body() = response.body;
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec || !req.keep_alive()) co_return;
+        }
+    }
+
+    asio::awaitable<void> listen() {
+        for (;;) {
+            beast::error_code ec;
+            tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return;
+            ++connections;
+            asio::co_spawn(io, session(std::move(socket)), asio::detached);
+        }
+    }
+};
+
+FakeHttpServer::FakeHttpServer() : impl_(std::make_unique<Impl>()) {
+    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(impl_->io, impl_->listen(), asio::detached);
+    impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+FakeHttpServer::~FakeHttpServer() {
+    impl_->io.stop();
+    impl_->thread.join();
+}
+
+std::uint16_t FakeHttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+std::string FakeHttpServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+
+void FakeHttpServer::route(std::string method, std::string path_prefix, RouteHandler handler) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->routes.push_back({std::move(method), std::move(path_prefix), std::move(handler)});
+}
+
+void FakeHttpServer::websocket(std::string path_prefix, WebSocketHandler handler) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->ws_routes.push_back({std::move(path_prefix), std::move(handler)});
+}
+
+std::vector<RecordedRequest> FakeHttpServer::requests() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->requests;
+}
+
+std::vector<RecordedRequest> FakeHttpServer::requests_to(const std::string& path) const {
+    std::vector<RecordedRequest> out;
+    for (auto& r : requests())
+        if (r.path() == path) out.push_back(std::move(r));
+    return out;
+}
+
+std::size_t FakeHttpServer::connections_accepted() const { return impl_->connections; }
+
+bool FakeHttpServer::wait_until(const std::function<bool()>& predicate,
+                                std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!predicate()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+}
+
+}  // namespace opsbot::test

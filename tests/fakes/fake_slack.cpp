@@ -1,0 +1,228 @@
+#include "tests/fakes/fake_slack.hpp"
+
+#include <thread>
+
+namespace opsbot::test {
+namespace {
+
+FakeResponse json_response(const nlohmann::json& body, int status = 200) {
+    return FakeResponse{status, body.dump(), "application/json; charset=utf-8", {}};
+}
+
+nlohmann::json parse_body(const RecordedRequest& request) {
+    auto json = nlohmann::json::parse(request.body, nullptr, false);
+    return json.is_discarded() ? nlohmann::json::object() : json;
+}
+
+}  // namespace
+
+FakeSlack::FakeSlack() {
+    server_.route("POST", "/api/", [this](const RecordedRequest& request) {
+        return api(request.path().substr(5), request);
+    });
+    server_.route("POST", "/response/", [](const RecordedRequest&) {
+        return FakeResponse{200, "ok", "text/plain", {}};
+    });
+    server_.websocket("/link/", [this](std::shared_ptr<WebSocketPeer> peer) {
+        {
+            std::lock_guard lock(mutex_);
+            links_.push_back(peer);
+        }
+        if (send_hello_)
+            peer->send(nlohmann::json{{"type", "hello"},
+                                      {"num_connections", 1},
+                                      {"debug_info", {{"host", "applink-test"},
+                                                      {"approximate_connection_time", 18060}}},
+                                      {"connection_info", {{"app_id", "A0TEST"}}}}
+                           .dump());
+    });
+}
+
+void FakeSlack::rate_limit_post_message(int times, int retry_after_seconds) {
+    std::lock_guard lock(mutex_);
+    retry_after_seconds_ = retry_after_seconds;
+    rate_limited_posts_ = times;
+}
+
+std::string FakeSlack::next_id(const std::string& prefix) {
+    return prefix + std::to_string(++counter_);
+}
+
+FakeResponse FakeSlack::check_token(const RecordedRequest& request, const char* token,
+                                    bool refuse) const {
+    if (refuse || request.header("Authorization") != std::string("Bearer ") + token)
+        return json_response({{"ok", false}, {"error", "invalid_auth"}});
+    return FakeResponse{0, "", "", {}};
+}
+
+FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& request) {
+    if (method == "apps.connections.open") {
+        if (auto refused = check_token(request, kAppToken, refuse_app_token_); refused.status)
+            return refused;
+        if (fail_connections_open_ > 0) {
+            --fail_connections_open_;
+            return json_response({{"ok", false}, {"error", "internal_error"}}, 500);
+        }
+        return json_response({{"ok", true},
+                              {"url", "ws://127.0.0.1:" + std::to_string(server_.port()) +
+                                          "/link/?ticket=" + next_id("ticket-") + "&app_id=A0TEST"}});
+    }
+    if (auto refused = check_token(request, kBotToken, refuse_bot_token_); refused.status)
+        return refused;
+    const auto body = parse_body(request);
+    if (method == "auth.test")
+        return json_response({{"ok", true}, {"user_id", kBotUserId}, {"bot_id", "B0OPSBOT01"},
+                              {"team", "Test Agency"}, {"team_id", "T0TEST0001"}});
+    if (method == "chat.postMessage") {
+        {
+            std::lock_guard lock(mutex_);
+            if (rate_limited_posts_ > 0) {
+                --rate_limited_posts_;
+                auto limited = json_response({{"ok", false}, {"error", "ratelimited"}}, 429);
+                limited.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds_));
+                return limited;
+            }
+        }
+        return json_response({{"ok", true}, {"channel", body.value("channel", "")},
+                              {"ts", "1700000000." + next_id("")}});
+    }
+    if (method == "chat.update" || method == "chat.postEphemeral")
+        return json_response({{"ok", true}, {"channel", body.value("channel", "")},
+                              {"ts", body.value("ts", "1700000000.1")}, {"message_ts", "1"}});
+    if (method == "users.info")
+        return json_response({{"ok", true},
+                              {"user", {{"id", body.value("user", "")}, {"name", "alice"},
+                                        {"real_name", "Alice Martin"},
+                                        {"profile", {{"email", "alice@example.com"}}}}}});
+    if (method == "usergroups.users.list")
+        return json_response({{"ok", true}, {"users", nlohmann::json::array()}});
+    return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);
+}
+
+std::shared_ptr<WebSocketPeer> FakeSlack::link(std::size_t index) const {
+    std::lock_guard lock(mutex_);
+    return index < links_.size() ? links_[index] : nullptr;
+}
+
+std::size_t FakeSlack::links() const {
+    std::lock_guard lock(mutex_);
+    return links_.size();
+}
+
+bool FakeSlack::wait_for_links(std::size_t count, std::chrono::milliseconds timeout) {
+    return FakeHttpServer::wait_until([&] { return links() >= count; }, timeout);
+}
+
+std::shared_ptr<WebSocketPeer> FakeSlack::current_link() const {
+    std::lock_guard lock(mutex_);
+    for (auto it = links_.rbegin(); it != links_.rend(); ++it)
+        if ((*it)->open()) return *it;
+    return nullptr;
+}
+
+std::string FakeSlack::send_envelope(const std::string& type, nlohmann::json payload,
+                                     int retry_attempt, const std::string& envelope_id) {
+    const std::string id = envelope_id.empty() ? next_id("env-") : envelope_id;
+    nlohmann::json envelope{{"envelope_id", id},
+                            {"type", type},
+                            {"accepts_response_payload", type == "slash_commands"},
+                            {"payload", std::move(payload)}};
+    if (type == "events_api") {
+        envelope["retry_attempt"] = retry_attempt;
+        envelope["retry_reason"] = retry_attempt > 0 ? "timeout" : "";
+    }
+    send_raw(envelope.dump());
+    return id;
+}
+
+void FakeSlack::send_raw(const std::string& text) {
+    auto peer = current_link();
+    if (!peer) throw std::runtime_error("fake Slack: no open Socket Mode link to send on");
+    peer->send(text);
+}
+
+std::string FakeSlack::send_slash(const SlashCommand& c) {
+    const std::string n = next_id("");
+    return send_envelope(
+        "slash_commands",
+        {{"token", "verification-token"},   {"team_id", "T0TEST0001"}, {"team_domain", "agency"},
+         {"channel_id", c.channel},         {"channel_name", "acme"},  {"user_id", c.user},
+         {"user_name", c.user_name},        {"command", c.command},    {"text", c.text},
+         {"api_app_id", "A0TEST"},          {"is_enterprise_install", "false"},
+         {"response_url", server_.base_url() + "/response/" + n},
+         {"trigger_id", c.trigger_id.empty() ? "trigger-" + n : c.trigger_id}},
+        c.retry_attempt);
+}
+
+std::string FakeSlack::send_mention(const Mention& m) {
+    const std::string n = next_id("");
+    const std::string ts = m.ts.empty() ? "1700000100." + n : m.ts;
+    nlohmann::json event{{"type", "app_mention"}, {"text", m.text},   {"user", m.user},
+                         {"ts", ts},              {"team", "T0TEST0001"}, {"channel", m.channel},
+                         {"event_ts", ts}};
+    if (!m.thread_ts.empty()) event["thread_ts"] = m.thread_ts;
+    if (!m.bot_id.empty()) event["bot_id"] = m.bot_id;
+    return send_envelope("events_api",
+                         {{"token", "verification-token"},
+                          {"team_id", "T0TEST0001"},
+                          {"api_app_id", "A0TEST"},
+                          {"event", event},
+                          {"type", "event_callback"},
+                          {"event_id", m.event_id.empty() ? "Ev" + n : m.event_id},
+                          {"event_time", 1700000100}});
+}
+
+void FakeSlack::request_refresh(const std::string& reason) {
+    send_raw(nlohmann::json{{"type", "disconnect"}, {"reason", reason},
+                            {"debug_info", {{"host", "applink-test"}}}}
+                 .dump());
+}
+
+std::vector<std::string> FakeSlack::acked_envelope_ids() const {
+    std::vector<std::shared_ptr<WebSocketPeer>> peers;
+    {
+        std::lock_guard lock(mutex_);
+        peers = links_;
+    }
+    std::vector<std::string> ids;
+    for (const auto& peer : peers)
+        for (const auto& text : peer->received()) {
+            const auto json = nlohmann::json::parse(text, nullptr, false);
+            if (json.is_object() && json.contains("envelope_id"))
+                ids.push_back(json["envelope_id"].get<std::string>());
+        }
+    return ids;
+}
+
+bool FakeSlack::wait_for_ack(const std::string& envelope_id, std::chrono::milliseconds timeout) const {
+    return FakeHttpServer::wait_until(
+        [&] {
+            const auto ids = acked_envelope_ids();
+            return std::find(ids.begin(), ids.end(), envelope_id) != ids.end();
+        },
+        timeout);
+}
+
+std::vector<nlohmann::json> FakeSlack::responses() const {
+    std::vector<nlohmann::json> out;
+    for (const auto& request : server_.requests())
+        if (request.path().rfind("/response/", 0) == 0) out.push_back(parse_body(request));
+    return out;
+}
+
+std::vector<nlohmann::json> FakeSlack::api_calls(const std::string& method) const {
+    std::vector<nlohmann::json> out;
+    for (const auto& request : server_.requests_to("/api/" + method)) out.push_back(parse_body(request));
+    return out;
+}
+
+bool FakeSlack::wait_for_responses(std::size_t count, std::chrono::milliseconds timeout) const {
+    return FakeHttpServer::wait_until([&] { return responses().size() >= count; }, timeout);
+}
+
+bool FakeSlack::wait_for_api_calls(const std::string& method, std::size_t count,
+                                   std::chrono::milliseconds timeout) const {
+    return FakeHttpServer::wait_until([&] { return api_calls(method).size() >= count; }, timeout);
+}
+
+}  // namespace opsbot::test

@@ -1,0 +1,100 @@
+#pragma once
+// A fake Slack on 127.0.0.1: the Web API methods opsbot calls, response_url
+// endpoints, and the Socket Mode WebSocket. Tests drive it (send envelopes,
+// drop or freeze links, ask for a refresh, answer 429) and read what opsbot
+// sent back. Payloads follow Slack's documented shapes.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/fakes/fake_http_server.hpp"
+
+namespace opsbot::test {
+
+struct SlashCommand {
+    std::string text;
+    std::string command = "/ops";
+    std::string user = "U01ALICE01";
+    std::string user_name = "alice";
+    std::string channel = "C0ACME0001";
+    int retry_attempt = 0;
+    std::string trigger_id;  // empty: a new one
+};
+
+struct Mention {
+    std::string text;  // "<@U0OPSBOT> help"
+    std::string user = "U01ALICE01";
+    std::string channel = "C0ACME0001";
+    std::string ts;         // empty: a new one
+    std::string thread_ts;  // empty: not in a thread
+    std::string event_id;   // empty: a new one
+    std::string bot_id;     // set: the message came from a bot
+};
+
+class FakeSlack {
+public:
+    static constexpr const char* kBotUserId = "U0OPSBOT01";
+    static constexpr const char* kAppToken = "xapp-1-A0TEST-1234-fakeapptokenvalue";
+    static constexpr const char* kBotToken = "xoxb-1234-5678-fakebottokenvalue";
+
+    FakeSlack();
+
+    std::string api_url() const { return server_.base_url() + "/api/"; }
+    FakeHttpServer& server() { return server_; }
+
+    // What the next calls answer.
+    void refuse_app_token(bool refuse) { refuse_app_token_ = refuse; }
+    void refuse_bot_token(bool refuse) { refuse_bot_token_ = refuse; }
+    void fail_connections_open(int times) { fail_connections_open_ = times; }
+    // The next `times` chat.postMessage calls answer 429 with Retry-After.
+    void rate_limit_post_message(int times, int retry_after_seconds);
+    void send_hello(bool send) { send_hello_ = send; }
+
+    // Socket Mode
+    std::shared_ptr<WebSocketPeer> link(std::size_t index) const;
+    std::size_t links() const;
+    bool wait_for_links(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::shared_ptr<WebSocketPeer> current_link() const;  // the newest open one
+
+    std::string send_slash(const SlashCommand& command);  // returns the envelope id
+    std::string send_mention(const Mention& mention);
+    std::string send_envelope(const std::string& type, nlohmann::json payload, int retry_attempt = 0,
+                              const std::string& envelope_id = "");
+    void send_raw(const std::string& text);
+    void request_refresh(const std::string& reason = "refresh_requested");
+
+    // What opsbot sent
+    std::vector<std::string> acked_envelope_ids() const;
+    bool wait_for_ack(const std::string& envelope_id,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+    std::vector<nlohmann::json> responses() const;  // bodies posted to response_urls
+    std::vector<nlohmann::json> api_calls(const std::string& method) const;  // request bodies
+    bool wait_for_responses(std::size_t count,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+    bool wait_for_api_calls(const std::string& method, std::size_t count,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+private:
+    FakeResponse api(const std::string& method, const RecordedRequest& request);
+    FakeResponse check_token(const RecordedRequest& request, const char* token, bool refuse) const;
+    std::string next_id(const std::string& prefix);
+
+    FakeHttpServer server_;
+    mutable std::mutex mutex_;
+    std::vector<std::shared_ptr<WebSocketPeer>> links_;
+    std::atomic<bool> refuse_app_token_{false};
+    std::atomic<bool> refuse_bot_token_{false};
+    std::atomic<bool> send_hello_{true};
+    std::atomic<int> fail_connections_open_{0};
+    std::atomic<int> rate_limited_posts_{0};
+    int retry_after_seconds_ = 1;
+    std::atomic<long> counter_{0};
+};
+
+}  // namespace opsbot::test

@@ -1,0 +1,53 @@
+#include <catch2/catch.hpp>
+
+#include "persistence/intent_journal.hpp"
+#include "persistence/migrations.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace opsbot;
+
+namespace {
+
+Intent intent(const std::string& key) {
+    return Intent{key, "corr1", "deploy acme stage", "U01ALICE01", "C0ACME", "1700.1",
+                  std::chrono::system_clock::now(), std::nullopt, ""};
+}
+
+}  // namespace
+
+TEST_CASE("intent journal: a key is taken once, across connections and reopening", "[intents]") {
+    test::TempDir dir;
+    {
+        db::Database database(dir.file("opsbot.db"));
+        db::migrate(database);
+        db::SqliteIntentJournal journal(database);
+        CHECK(journal.begin(intent("event:Ev1")));
+        CHECK_FALSE(journal.begin(intent("event:Ev1")));
+        CHECK(journal.begin(intent("event:Ev2")));
+        journal.finish("event:Ev2", "succeeded");
+    }
+    db::Database reopened(dir.file("opsbot.db"));
+    db::SqliteIntentJournal journal(reopened);
+    CHECK_FALSE(journal.begin(intent("event:Ev1")));
+    const auto open = journal.unfinished();
+    REQUIRE(open.size() == 1);
+    CHECK(open[0].key == "event:Ev1");
+    CHECK(open[0].command == "deploy acme stage");
+    const auto done = journal.find("event:Ev2");
+    REQUIRE(done);
+    CHECK(done->outcome == "succeeded");
+    CHECK(done->finished.has_value());
+    CHECK_FALSE(journal.find("event:Ev3"));
+}
+
+TEST_CASE("intent journal: finishing twice keeps the first outcome", "[intents]") {
+    test::TempDir dir;
+    db::Database database(dir.file("opsbot.db"));
+    db::migrate(database);
+    db::SqliteIntentJournal journal(database);
+    REQUIRE(journal.begin(intent("slash:t1")));
+    journal.finish("slash:t1", "succeeded");
+    journal.finish("slash:t1", "interrupted");
+    CHECK(journal.find("slash:t1")->outcome == "succeeded");
+    CHECK(journal.unfinished().empty());
+}

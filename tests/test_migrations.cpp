@@ -1,0 +1,224 @@
+// Numbered schema migrations: fresh, repeated, upgrading an old file, and
+// refusing files this binary must not touch.
+
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <string>
+
+#include "persistence/audit_log.hpp"
+#include "persistence/migrations.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace opsbot;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::int64_t count(db::Database& database, const std::string& sql) {
+    auto statement = database.prepare(sql);
+    REQUIRE(statement.step());
+    return statement.column_int(0);
+}
+
+bool has_object(db::Database& database, const std::string& type, const std::string& name) {
+    auto statement =
+        database.prepare("SELECT count(*) FROM sqlite_master WHERE type = ? AND name = ?");
+    statement.bind(1, type).bind(2, name);
+    REQUIRE(statement.step());
+    return statement.column_int(0) == 1;
+}
+
+AuditEntry sample_entry(int n) {
+    AuditEntry entry;
+    entry.correlation_id = "c-" + std::to_string(n);
+    entry.actor_id = "U01ALICE01";
+    entry.actor_name = "Alice";
+    entry.source = Source::console;
+    entry.command = "deploy acme stage";
+    entry.args_json = R"({"project":"acme","env":"stage"})";
+    entry.project = "acme";
+    entry.environment = "stage";
+    entry.outcome = Outcome::succeeded;
+    entry.duration_ms = n * 100;
+    return entry;
+}
+
+}  // namespace
+
+TEST_CASE("migrations: are numbered 1, 2, 3... and named after their number") {
+    const auto& migrations = db::all_migrations();
+    REQUIRE_FALSE(migrations.empty());
+    CHECK(db::latest_schema_version() == static_cast<int>(migrations.size()));
+    for (std::size_t i = 0; i < migrations.size(); ++i) {
+        const auto& migration = migrations[i];
+        CHECK(migration.version == static_cast<int>(i) + 1);
+        char prefix[8];
+        std::snprintf(prefix, sizeof prefix, "%03d_", migration.version);
+        CHECK(migration.name.rfind(prefix, 0) == 0);
+        CHECK_FALSE(migration.sql.empty());
+    }
+    CHECK(migrations[0].name == "001_audit_log");
+    CHECK(migrations[1].name == "002_audit_indexes");
+    CHECK(migrations[2].name == "003_kv_state");
+}
+
+TEST_CASE("migrations: a fresh database migrates to the latest version") {
+    db::Database database(":memory:");
+    CHECK(db::schema_version(database) == 0);
+    db::migrate(database);
+    CHECK(db::schema_version(database) == db::latest_schema_version());
+    CHECK(has_object(database, "table", "audit_log"));
+    CHECK(has_object(database, "table", "state"));
+    CHECK(has_object(database, "trigger", "audit_log_no_update"));
+    CHECK(has_object(database, "trigger", "audit_log_no_delete"));
+    CHECK(has_object(database, "index", "audit_log_time"));
+    CHECK(has_object(database, "index", "audit_log_project_time"));
+    CHECK(has_object(database, "index", "audit_log_actor_time"));
+    CHECK(has_object(database, "index", "audit_log_correlation"));
+}
+
+TEST_CASE("migrations: the state table keeps one value per key") {
+    db::Database database(":memory:");
+    db::migrate(database);
+    database.exec(
+        "INSERT INTO state (key, value, updated_at) VALUES ('zone:acme', 'z1', "
+        "'2026-11-24T22:13:47.123Z')");
+    CHECK_THROWS_AS(database.exec("INSERT INTO state (key, value, updated_at) VALUES "
+                                  "('zone:acme', 'z2', '2026-11-24T22:13:48.000Z')"),
+                    db::DatabaseError);
+    CHECK_THROWS_AS(database.exec("INSERT INTO state (key, updated_at) VALUES ('k', 't')"),
+                    db::DatabaseError);
+}
+
+TEST_CASE("migrations: migrating twice is a no-op") {
+    test::TempDir dir;
+    db::Database database(dir.file("opsbot.db"));
+    db::migrate(database);
+    const SystemClock clock;
+    db::AuditLog audit(database, clock);
+    audit.append(sample_entry(1));
+
+    db::migrate(database);
+    db::migrate(database);
+    CHECK(db::schema_version(database) == db::latest_schema_version());
+    CHECK(count(database, "SELECT count(*) FROM audit_log") == 1);
+    CHECK(audit.verify().ok);
+}
+
+TEST_CASE("migrations: an old database is upgraded in place and keeps its rows") {
+    test::TempDir dir;
+    const auto path = dir.file("opsbot.db");
+    const SystemClock clock;
+    {
+        db::Database database(path);
+        db::migrate(database, 1);
+        REQUIRE(db::schema_version(database) == 1);
+        CHECK_FALSE(has_object(database, "index", "audit_log_time"));
+        CHECK_FALSE(has_object(database, "table", "state"));
+        db::AuditLog audit(database, clock);
+        for (int n = 1; n <= 5; ++n) audit.append(sample_entry(n));
+    }
+    db::Database database(path);
+    CHECK(db::schema_version(database) == 1);
+    db::migrate(database);
+    CHECK(db::schema_version(database) == db::latest_schema_version());
+    CHECK(has_object(database, "index", "audit_log_time"));
+    CHECK(has_object(database, "table", "state"));
+
+    db::AuditLog audit(database, clock);
+    const auto rows = audit.query({.limit = 0});
+    REQUIRE(rows.size() == 5);
+    CHECK(rows[0].correlation_id == "c-5");
+    CHECK(rows[4].duration_ms == 100);
+    audit.append(sample_entry(6));
+    const auto check = audit.verify();
+    CHECK(check.ok);
+    CHECK(check.rows_checked == 6);
+}
+
+TEST_CASE("migrations: migrating to a lower version than the database has changes nothing") {
+    db::Database database(":memory:");
+    db::migrate(database);
+    db::migrate(database, 1);
+    CHECK(db::schema_version(database) == db::latest_schema_version());
+}
+
+TEST_CASE("migrations: a database newer than this binary is refused") {
+    test::TempDir dir;
+    const auto path = dir.file("opsbot.db");
+    const int newer = db::latest_schema_version() + 1;
+    {
+        db::Database database(path);
+        db::migrate(database);
+        database.exec("PRAGMA user_version = " + std::to_string(newer));
+    }
+    db::Database database(path);
+    CHECK_THROWS_AS(db::migrate(database), db::DatabaseError);
+    CHECK_THROWS_WITH(db::migrate(database),
+                      "database " + path + " has schema version " + std::to_string(newer) +
+                          " but this opsbot knows only up to " +
+                          std::to_string(db::latest_schema_version()) +
+                          ": it was written by a newer opsbot; upgrade opsbot or set OPSBOT_DB "
+                          "to another file");
+    CHECK(db::schema_version(database) == newer);
+}
+
+TEST_CASE("migrations: a file that is not a database gives a clear error") {
+    test::TempDir dir;
+    std::string garbage;
+    for (int i = 0; i < 4096; ++i) garbage += static_cast<char>((i * 7919) % 251);
+    const auto path = dir.write("opsbot.db", garbage);
+
+    const auto open_and_migrate = [&] {
+        db::Database database(path);
+        db::migrate(database);
+    };
+    CHECK_THROWS_AS(open_and_migrate(), db::DatabaseError);
+    CHECK_THROWS_WITH(open_and_migrate(), Contains("database " + path));
+    CHECK_THROWS_WITH(open_and_migrate(), Contains("is not a database or is corrupt"));
+    CHECK_THROWS_WITH(open_and_migrate(), Contains("restore it from a backup"));
+}
+
+TEST_CASE("migrations: a database in a missing folder gives a clear error") {
+    test::TempDir dir;
+    const auto path = dir.file("no-such-folder/opsbot.db");
+    CHECK_THROWS_WITH(db::Database(path),
+                      Contains("database " + path) &&
+                          Contains("cannot open: check the folder exists and is writable"));
+}
+
+TEST_CASE("migrations: a database locked by another process gives a clear error") {
+    test::TempDir dir;
+    const auto path = dir.file("opsbot.db");
+    db::Database holder(path);
+    db::migrate(holder, 1);
+    db::Transaction lock(holder, db::Transaction::Mode::immediate);
+
+    db::Database waiting(path);
+    // The real timeout is 5 s; the test need not wait that long.
+    sqlite3_busy_timeout(waiting.handle(), 50);
+    CHECK_THROWS_WITH(db::migrate(waiting),
+                      Contains("database " + path) &&
+                          Contains("is locked by another process: stop the other opsbot or "
+                                   "set OPSBOT_DB"));
+    CHECK(db::schema_version(waiting) == 1);
+}
+
+TEST_CASE("migrations: a transaction not committed is rolled back") {
+    db::Database database(":memory:");
+    db::migrate(database);
+    {
+        db::Transaction transaction(database);
+        database.exec("INSERT INTO state (key, value, updated_at) VALUES ('a', 'b', 'c')");
+    }
+    CHECK(count(database, "SELECT count(*) FROM state") == 0);
+    {
+        db::Transaction transaction(database, db::Transaction::Mode::deferred);
+        database.exec("INSERT INTO state (key, value, updated_at) VALUES ('a', 'b', 'c')");
+        transaction.commit();
+    }
+    CHECK(count(database, "SELECT count(*) FROM state") == 1);
+}

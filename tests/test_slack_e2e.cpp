@@ -1,0 +1,242 @@
+// The real opsbot binary in Slack mode against the fake Slack on loopback.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include "adapters/http/curl_http_client.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace opsbot;
+using namespace std::chrono_literals;
+using test::FakeSlack;
+
+namespace {
+
+struct SlackBot {
+    FakeSlack slack;
+    test::TempDir dir;
+    std::map<std::string, std::string> env;
+    std::unique_ptr<test::BackgroundProcess> process;
+    std::string intake_url;
+
+    SlackBot() {
+        env = {{"SLACK_APP_TOKEN", FakeSlack::kAppToken},
+               {"SLACK_BOT_TOKEN", FakeSlack::kBotToken},
+               {"SLACK_API_URL", slack.api_url()},
+               {"OPSBOT_LISTEN", "127.0.0.1:0"},
+               {"OPSBOT_CONFIG", dir.write("opsbot.yaml", test::kCatalogueYaml)},
+               {"OPSBOT_DB", dir.file("opsbot.db")},
+               {"OPSBOT_LOG_LEVEL", "debug"},
+               {"OPSBOT_SLACK_PING_INTERVAL", "1s"},
+               {"OPSBOT_RECONNECT_BACKOFF", "1s"}};
+    }
+
+    void start(bool wait_connected = true) {
+        process = std::make_unique<test::BackgroundProcess>(
+            test::ProcessSpec{OPSBOT_BINARY, {}, env, "", "", 60});
+        if (!wait_connected) return;
+        const std::string line = process->wait_for_log("http: listening on ");
+        intake_url = "http://" + line.substr(line.find("listening on ") + 13);
+        REQUIRE(slack.wait_for_links(1));
+        process->wait_for_log("slack: connected");
+    }
+
+    HttpResponse get(const std::string& path) {
+        CurlHttpClient client;
+        auto response = client.send({"GET", intake_url + path, {}, "", 5s});
+        REQUIRE(response.ok());
+        return response.value();
+    }
+
+    ~SlackBot() {
+        if (!process) return;
+        process->signal(SIGTERM);
+        process->wait();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("slack e2e: connects, says hello and is healthy", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    CHECK(bot.slack.links() == 1);
+    CHECK_THAT(bot.process->log(), Catch::Contains("says hello"));
+    const auto health = bot.get("/healthz");
+    CHECK(health.status == 200);
+    CHECK_THAT(health.body, Catch::Contains(R"("slack":"connected")"));
+    const auto auth = bot.slack.server().requests_to("/api/apps.connections.open");
+    REQUIRE(auth.size() == 1);
+    CHECK(auth[0].header("Authorization") == std::string("Bearer ") + FakeSlack::kAppToken);
+}
+
+TEST_CASE("slack e2e: /ops help is acknowledged and answered on its response_url", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    const auto id = bot.slack.send_slash({.text = "help"});
+    CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_responses(1));
+    const auto response = bot.slack.responses().at(0);
+    CHECK(response["response_type"] == "ephemeral");
+    CHECK_THAT(response["text"].get<std::string>(), Catch::Contains("*opsbot commands*"));
+}
+
+TEST_CASE("slack e2e: @opsbot help is answered in the mention's thread", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    const auto id = bot.slack.send_mention(
+        {.text = std::string("<@") + FakeSlack::kBotUserId + "> help", .ts = "1700000200.000100"});
+    CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_api_calls("chat.postMessage", 1));
+    const auto posted = bot.slack.api_calls("chat.postMessage").at(0);
+    CHECK(posted["channel"] == "C0ACME0001");
+    CHECK(posted["thread_ts"] == "1700000200.000100");
+    CHECK_THAT(posted["text"].get<std::string>(), Catch::Contains("*opsbot commands*"));
+}
+
+TEST_CASE("slack e2e: messages from bots are acknowledged and ignored", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    const auto own = bot.slack.send_mention(
+        {.text = std::string("<@") + FakeSlack::kBotUserId + "> help", .user = FakeSlack::kBotUserId});
+    const auto other = bot.slack.send_mention({.text = "<@U0OPSBOT01> help", .bot_id = "B0OTHER"});
+    CHECK(bot.slack.wait_for_ack(own));
+    CHECK(bot.slack.wait_for_ack(other));
+    // A later command is answered, and nothing was posted for the two before it.
+    bot.slack.send_slash({.text = "whoami"});
+    REQUIRE(bot.slack.wait_for_responses(1));
+    CHECK(bot.slack.api_calls("chat.postMessage").empty());
+}
+
+TEST_CASE("slack e2e: every envelope is acknowledged and each command answered once", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 100; ++i) ids.push_back(bot.slack.send_slash({.text = i % 2 ? "help" : "whoami"}));
+    ids.push_back(bot.slack.send_envelope("some_future_type", {{"x", 1}}));
+    for (const auto& id : ids) CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_responses(100));
+    CHECK(bot.slack.responses().size() == 100);
+}
+
+TEST_CASE("slack e2e: a redelivered slash command is answered once", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    const auto first = bot.slack.send_slash({.text = "whoami", .trigger_id = "trigger-same"});
+    const auto again =
+        bot.slack.send_slash({.text = "whoami", .retry_attempt = 1, .trigger_id = "trigger-same"});
+    CHECK(bot.slack.wait_for_ack(first));
+    CHECK(bot.slack.wait_for_ack(again));
+    bot.slack.send_slash({.text = "help"});
+    REQUIRE(bot.slack.wait_for_responses(2));
+    CHECK(bot.slack.responses().size() == 2);
+}
+
+TEST_CASE("slack e2e: a refresh opens the new link before closing the old, losing nothing",
+          "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    auto old_link = bot.slack.current_link();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 20; ++i) ids.push_back(bot.slack.send_slash({.text = "whoami"}));
+    bot.slack.request_refresh();
+    // Envelopes keep coming on the old link until the new one is up.
+    for (int i = 0; i < 20; ++i) ids.push_back(bot.slack.send_slash({.text = "whoami"}));
+    REQUIRE(bot.slack.wait_for_links(2));
+    REQUIRE(test::FakeHttpServer::wait_until([&] { return !old_link->open(); }));
+    for (int i = 0; i < 20; ++i) ids.push_back(bot.slack.send_slash({.text = "whoami"}));
+    for (const auto& id : ids) CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_responses(60));
+    CHECK(bot.slack.responses().size() == 60);
+    CHECK(bot.slack.links() == 2);
+}
+
+TEST_CASE("slack e2e: an abrupt drop reconnects at once, then backs off", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    bot.slack.link(0)->reset();
+    REQUIRE(bot.slack.wait_for_links(2));
+    bot.process->wait_for_log("connection lost");
+    REQUIRE(test::FakeHttpServer::wait_until([&] { return bot.slack.link(1)->open(); }));
+    // A second drop right away is a flapping link: the next try waits.
+    bot.slack.link(1)->reset();
+    bot.process->wait_for_log("slack: reconnecting in");
+    REQUIRE(bot.slack.wait_for_links(3));
+    const auto opens = bot.slack.server().requests_to("/api/apps.connections.open");
+    REQUIRE(opens.size() == 3);
+    CHECK(opens[2].received - opens[1].received >= 400ms);
+    const auto id = bot.slack.send_slash({.text = "help"});
+    CHECK(bot.slack.wait_for_ack(id));
+}
+
+TEST_CASE("slack e2e: a silent link is detected by ping and replaced", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    auto link = bot.slack.current_link();
+    link->freeze();
+    const auto id = bot.slack.send_slash({.text = "help"});  // the last message it reads
+    CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_links(2, 15s));
+    const auto again = bot.slack.send_slash({.text = "help"});
+    CHECK(bot.slack.wait_for_ack(again));
+}
+
+TEST_CASE("slack e2e: a 429 is waited out for exactly Retry-After", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    bot.slack.rate_limit_post_message(1, 1);
+    bot.slack.send_mention({.text = "<@U0OPSBOT01> whoami"});
+    REQUIRE(bot.slack.wait_for_api_calls("chat.postMessage", 2));
+    const auto calls = bot.slack.server().requests_to("/api/chat.postMessage");
+    CHECK(calls[1].received - calls[0].received >= 1s);
+    CHECK_THAT(bot.process->wait_for_log("429"), Catch::Contains("chat.postMessage"));
+}
+
+TEST_CASE("slack e2e: /healthz follows the socket", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    CHECK(bot.get("/healthz").status == 200);
+    bot.slack.fail_connections_open(1000);
+    bot.slack.link(0)->reset();
+    REQUIRE(test::FakeHttpServer::wait_until([&] { return bot.get("/healthz").status == 503; }));
+    CHECK_THAT(bot.get("/healthz").body, Catch::Contains(R"("slack":"disconnected")"));
+    const auto metrics = bot.get("/metrics");
+    CHECK(metrics.status == 200);
+    CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_reconnects_total 1"));
+}
+
+TEST_CASE("slack e2e: a refused app token exits non-zero naming SLACK_APP_TOKEN", "[slack][e2e]") {
+    SlackBot bot;
+    bot.slack.refuse_app_token(true);
+    bot.start(false);
+    const int code = bot.process->wait();
+    CHECK(code == 1);
+    CHECK_THAT(bot.process->log(), Catch::Contains("SLACK_APP_TOKEN"));
+    CHECK_THAT(bot.process->log(), Catch::Contains("invalid_auth"));
+    CHECK_THAT(bot.process->log(), !Catch::Contains(FakeSlack::kAppToken));
+}
+
+TEST_CASE("slack e2e: a refused bot token exits non-zero naming SLACK_BOT_TOKEN", "[slack][e2e]") {
+    SlackBot bot;
+    bot.slack.refuse_bot_token(true);
+    bot.start(false);
+    CHECK(bot.process->wait() == 1);
+    CHECK_THAT(bot.process->log(), Catch::Contains("SLACK_BOT_TOKEN"));
+    CHECK_THAT(bot.process->log(), !Catch::Contains(FakeSlack::kBotToken));
+}
+
+TEST_CASE("slack e2e: the intake refuses oversized and malformed requests", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    CurlHttpClient client;
+    auto big = client.send({"POST", bot.intake_url + "/hooks/none", {}, std::string(2 << 20, 'x'), 5s});
+    REQUIRE(big.ok());
+    CHECK(big.value().status == 413);
+    auto unknown = client.send({"POST", bot.intake_url + "/hooks/none", {}, "{}", 5s});
+    REQUIRE(unknown.ok());
+    CHECK(unknown.value().status == 404);
+}
