@@ -17,8 +17,12 @@ namespace opsbot {
 App::App(const Settings& settings) : settings_(settings) {}
 App::~App() = default;
 
-AuditStore& App::audit() { return *audit_; }
-IntentJournal& App::intents() { return *intents_; }
+AuditStore& App::audit() {
+    return *audit_;
+}
+IntentJournal& App::intents() {
+    return *intents_;
+}
 
 std::unique_ptr<db::Database> open_database(const std::string& path) {
     const auto folder = std::filesystem::path(path).parent_path();
@@ -49,9 +53,8 @@ std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
     app->audit_ = std::make_unique<db::AuditLog>(*app->database_, app->clock_);
     app->intents_ = std::make_unique<db::SqliteIntentJournal>(*app->intents_database_);
     commands::register_builtin_commands(app->registry_);
-    app->dispatcher_ =
-        std::make_unique<Dispatcher>(app->registry_, app->catalogue_, *app->audit_, app->clock_,
-                                     app->intents_.get());
+    app->dispatcher_ = std::make_unique<Dispatcher>(app->registry_, app->catalogue_, *app->audit_,
+                                                    app->clock_, app->intents_.get());
     spdlog::info("opsbot ready: {} project(s), {} role(s), database {}",
                  app->catalogue_.projects.size(), app->catalogue_.roles.size(),
                  settings.database_path);

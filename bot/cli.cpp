@@ -41,12 +41,13 @@ struct AuditCliOptions {
 Result<AuditCliOptions> parse_audit_options(const std::vector<std::string>& args) {
     AuditCliOptions options;
     const std::map<std::string, std::string*> valued{{"--since", &options.filter.since},
-                                                      {"--project", &options.filter.project},
-                                                      {"--actor", &options.filter.actor},
-                                                      {"--outcome", &options.filter.outcome},
-                                                      {"--limit", &options.filter.limit}};
-    const std::map<std::string, AuditFormat> formats{
-        {"--json", AuditFormat::json}, {"--table", AuditFormat::table}, {"--csv", AuditFormat::csv}};
+                                                     {"--project", &options.filter.project},
+                                                     {"--actor", &options.filter.actor},
+                                                     {"--outcome", &options.filter.outcome},
+                                                     {"--limit", &options.filter.limit}};
+    const std::map<std::string, AuditFormat> formats{{"--json", AuditFormat::json},
+                                                     {"--table", AuditFormat::table},
+                                                     {"--csv", AuditFormat::csv}};
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string name = args[i];
         std::string value;
@@ -71,8 +72,8 @@ Result<AuditCliOptions> parse_audit_options(const std::vector<std::string>& args
     return options;
 }
 
-int check_config(const Settings& settings, const std::vector<std::string>& args,
-                 std::ostream& out, std::ostream& err) {
+int check_config(const Settings& settings, const std::vector<std::string>& args, std::ostream& out,
+                 std::ostream& err) {
     const std::string path = args.empty() ? settings.config_path : args.front();
     const auto loaded = load_catalogue_file(path);
     if (!loaded.ok()) {
@@ -81,8 +82,8 @@ int check_config(const Settings& settings, const std::vector<std::string>& args,
     }
     const auto& c = loaded.catalogue;
     out << path << ": OK — " << c.projects.size() << " project(s), " << c.roles.size()
-        << " role(s), " << c.members.size() << " member entr" << (c.members.size() == 1 ? "y" : "ies")
-        << "\n";
+        << " role(s), " << c.members.size() << " member entr"
+        << (c.members.size() == 1 ? "y" : "ies") << "\n";
     return 0;
 }
 
@@ -132,7 +133,9 @@ int default_mode(const Settings& settings, CliStreams streams) {
     if (settings.slack_app_token.empty() != settings.slack_bot_token.empty()) {
         streams.err << "opsbot: Slack mode needs both tokens, but only "
                     << (settings.slack_app_token.empty() ? "SLACK_BOT_TOKEN" : "SLACK_APP_TOKEN")
-                    << " is set; set " << (settings.slack_app_token.empty() ? "SLACK_APP_TOKEN (xapp-…)" : "SLACK_BOT_TOKEN (xoxb-…)")
+                    << " is set; set "
+                    << (settings.slack_app_token.empty() ? "SLACK_APP_TOKEN (xapp-…)"
+                                                         : "SLACK_BOT_TOKEN (xoxb-…)")
                     << " too, or unset both for the console.\n";
         return 2;
     }

@@ -23,8 +23,8 @@ std::string render_for_terminal(std::string_view text) {
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         const std::string_view rest = text.substr(i);
-        const bool entity = starts_with(rest, "<@") || starts_with(rest, "<!subteam^") ||
-                            starts_with(rest, "<#");
+        const bool entity =
+            starts_with(rest, "<@") || starts_with(rest, "<!subteam^") || starts_with(rest, "<#");
         const auto close = rest.find('>');
         if (!entity || close == std::string_view::npos) {
             out += text[i];
@@ -44,8 +44,7 @@ std::string render_for_terminal(std::string_view text) {
 int run_console(Dispatcher& dispatcher, const Actor& actor, std::istream& in, std::ostream& out,
                 bool interactive) {
     if (interactive)
-        out << "opsbot console — you are " << actor.name
-            << ". Type `help`, or `quit` to leave.\n";
+        out << "opsbot console — you are " << actor.name << ". Type `help`, or `quit` to leave.\n";
     int status = 0;
     std::string line;
     while (true) {

@@ -98,8 +98,9 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
         if (needs_confirmation(spec, args))
             return refuse(request, id, Outcome::denied,
                           Error{"needs_confirmation",
-                                "`" + spec.name + "` needs a confirmation that this front end "
-                                "cannot ask for yet; use --dry-run to see the plan",
+                                "`" + spec.name +
+                                    "` needs a confirmation that this front end "
+                                    "cannot ask for yet; use --dry-run to see the plan",
                                 ""},
                           args.to_json());
         return execute(request, id, prepared.value());
@@ -110,9 +111,12 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
         entry.error = e.what();
         audit_.append(std::move(entry));
         return DispatchResult{{"Something went wrong inside opsbot; nothing more was done. "
-                               "Correlation id `" + id + "` finds it in the log and audit.",
-                               Visibility::ephemeral, {}},
-                              Outcome::failed, id};
+                               "Correlation id `" +
+                                   id + "` finds it in the log and audit.",
+                               Visibility::ephemeral,
+                               {}},
+                              Outcome::failed,
+                              id};
     }
 }
 
@@ -136,8 +140,15 @@ std::optional<DispatchResult> Dispatcher::refuse_duplicate(const CommandRequest&
                                                            const Prepared& prepared) {
     const auto& key = request.idempotency_key;
     if (!intents_ || key.empty() || !prepared.command->spec().action) return std::nullopt;
-    const Intent intent{key,          correlation_id, request.text, request.actor.user_id,
-                        request.channel, request.thread, clock_.now(), std::nullopt, ""};
+    const Intent intent{key,
+                        correlation_id,
+                        request.text,
+                        request.actor.user_id,
+                        request.channel,
+                        request.thread,
+                        clock_.now(),
+                        std::nullopt,
+                        ""};
     if (intents_->begin(intent)) return std::nullopt;
     const auto earlier = intents_->find(key);
     AuditEntry entry = audit_entry(request, correlation_id);
@@ -146,14 +157,15 @@ std::optional<DispatchResult> Dispatcher::refuse_duplicate(const CommandRequest&
     entry.external_ref = key;
     audit_.append(std::move(entry));
     std::string text = "Already handled: `" + request.text + "` was received before";
-    if (earlier) text += " (" + format_iso8601(earlier->started) + ", " +
-                         (earlier->outcome.empty() ? "still running" : earlier->outcome) + ")";
+    if (earlier)
+        text += " (" + format_iso8601(earlier->started) + ", " +
+                (earlier->outcome.empty() ? "still running" : earlier->outcome) + ")";
     text += "; it is not run again.";
     return DispatchResult{{text, Visibility::ephemeral, {}}, Outcome::duplicate, correlation_id};
 }
 
-DispatchResult Dispatcher::execute(const CommandRequest& request,
-                                   const std::string& correlation_id, const Prepared& prepared) {
+DispatchResult Dispatcher::execute(const CommandRequest& request, const std::string& correlation_id,
+                                   const Prepared& prepared) {
     if (auto duplicate = refuse_duplicate(request, correlation_id, prepared)) return *duplicate;
     AuditEntry entry = audit_entry(request, correlation_id);
     entry.args_json = prepared.args.to_json();
@@ -181,9 +193,8 @@ DispatchResult Dispatcher::run_command(const CommandRequest& request,
                                        AuditEntry entry) {
     const auto& spec = prepared.command->spec();
     const Permissions permissions(catalogue_);
-    CommandContext context{request.actor,   catalogue_, permissions, audit_,
-                           clock_,          registry_,  correlation_id,
-                           prepared.args.dry_run};
+    CommandContext context{request.actor, catalogue_, permissions,    audit_,
+                           clock_,        registry_,  correlation_id, prepared.args.dry_run};
     const auto started = clock_.now();
     CommandResult result = prepared.command->run(context, prepared.args);
     const auto elapsed =

@@ -12,7 +12,7 @@ namespace {
 
 // Variables whose values are secrets: masked wherever they might appear.
 constexpr const char* kSecretVariables[] = {
-    "SLACK_APP_TOKEN",  "SLACK_BOT_TOKEN",       "SLACK_SIGNING_SECRET", "JENKINS_API_TOKEN",
+    "SLACK_APP_TOKEN",       "SLACK_BOT_TOKEN",   "SLACK_SIGNING_SECRET", "JENKINS_API_TOKEN",
     "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN", "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 };
@@ -27,9 +27,11 @@ void read_duration(const EnvLookup& lookup, const std::string& name, std::chrono
     const auto text = value_or(lookup, name, "");
     if (text.empty()) return;
     const auto parsed = parse_duration(text);
-    if (parsed && parsed->count() > 0) out = *parsed;
-    else problems.push_back(name + " '" + text + "' is not a duration like 10s or 2m; using " +
-                            std::to_string(out.count()) + "s");
+    if (parsed && parsed->count() > 0)
+        out = *parsed;
+    else
+        problems.push_back(name + " '" + text + "' is not a duration like 10s or 2m; using " +
+                           std::to_string(out.count()) + "s");
 }
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -69,10 +71,12 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
                                             value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
     if (!problem.empty()) loaded.problems.push_back(problem);
     if (!s.slack_app_token.empty() && !starts_with(s.slack_app_token, "xapp-"))
-        loaded.problems.push_back("SLACK_APP_TOKEN should start with xapp- (an app-level token "
-                                  "with the connections:write scope)");
+        loaded.problems.push_back(
+            "SLACK_APP_TOKEN should start with xapp- (an app-level token "
+            "with the connections:write scope)");
     if (!s.slack_bot_token.empty() && !starts_with(s.slack_bot_token, "xoxb-"))
-        loaded.problems.push_back("SLACK_BOT_TOKEN should start with xoxb- (the bot user OAuth token)");
+        loaded.problems.push_back(
+            "SLACK_BOT_TOKEN should start with xoxb- (the bot user OAuth token)");
     return loaded;
 }
 

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <ostream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "adapters/http/curl_http_client.hpp"
 #include "bot/net/http_server.hpp"
@@ -83,8 +83,9 @@ void reconcile_intents(App& app, slack::WebApi& api) {
              "opsbot restarted while running `" + intent.command + "` for <@" + intent.actor_id +
                  ">. It was not run again: check its result before retrying.",
              intent.thread, ""});
-        if (!posted) spdlog::warn("opsbot: could not report the interrupted intent: {}",
-                                  posted.error().message);
+        if (!posted)
+            spdlog::warn("opsbot: could not report the interrupted intent: {}",
+                         posted.error().message);
     }
 }
 
@@ -101,7 +102,8 @@ int run_slack_mode(App& app, std::ostream& err) {
     Metrics metrics;
     describe_standard_metrics(metrics);
     CurlHttpClient http;
-    slack::WebApi api(http, {settings.slack_api_url, settings.slack_bot_token, settings.slack_app_token},
+    slack::WebApi api(http,
+                      {settings.slack_api_url, settings.slack_bot_token, settings.slack_app_token},
                       metrics);
     const auto auth = api.auth_test();
     if (!auth) {
@@ -113,8 +115,11 @@ int run_slack_mode(App& app, std::ostream& err) {
     reconcile_intents(app, api);
 
     KeyedExecutor handlers({.name = "handlers", .workers = 4, .capacity = 50'000});
-    KeyedExecutor outbound({.name = "outbound", .workers = 8, .capacity = 50'000,
-                            .paced_per_second = 1.0, .paced_burst = 3});
+    KeyedExecutor outbound({.name = "outbound",
+                            .workers = 8,
+                            .capacity = 50'000,
+                            .paced_per_second = 1.0,
+                            .paced_burst = 3});
     slack::SlackRouter router(app.dispatcher(), api, app.catalogue(), app.audit(), handlers,
                               outbound, auth.value().user_id);
     StopFlag stop;
@@ -128,11 +133,12 @@ int run_slack_mode(App& app, std::ostream& err) {
         metrics);
 
     net::HttpServer intake({.listen = settings.listen}, metrics);
-    intake.route("GET", "/healthz", [&](const net::IncomingRequest&) { return health(client, app.audit()); });
+    intake.route("GET", "/healthz",
+                 [&](const net::IncomingRequest&) { return health(client, app.audit()); });
     intake.route("GET", "/metrics", [&](const net::IncomingRequest&) {
         metrics.set(metric::kOutboundQueueDepth, static_cast<double>(outbound.depth()));
-        return net::OutgoingResponse{200, metrics.render_prometheus(),
-                                     "text/plain; version=0.0.4", {}};
+        return net::OutgoingResponse{
+            200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });
     if (const auto started = intake.start(); !started) {
         err << "opsbot: " << started.error().message << "\n";

@@ -21,10 +21,12 @@ public:
         auto query = build_audit_query(filter, context.clock.now(), kDefaultRows, kMaxRows);
         if (!query) {
             const auto& e = query.error();
-            return CommandResult::failure(e.message + (e.hint.empty() ? "" : " — " + e.hint), e.code);
+            return CommandResult::failure(e.message + (e.hint.empty() ? "" : " — " + e.hint),
+                                          e.code);
         }
         const auto rows = context.audit.query(query.value());
-        std::string text = "*Audit log* — " + std::to_string(rows.size()) + " row(s), newest first\n";
+        std::string text =
+            "*Audit log* — " + std::to_string(rows.size()) + " row(s), newest first\n";
         text += "```\n" + format_audit(rows, AuditFormat::table) + "```";
         return CommandResult::ok(text, Visibility::ephemeral);
     }
@@ -37,13 +39,14 @@ private:
                     .type = ParamType::project,
                     .help = "only rows about this project",
                     .optional = true}},
-        .flags = {{.name = "since", .help = "a duration back (1h, 2d) or a date", .value_name = "when"},
-                  {.name = "actor",
-                   .help = "only this person (@mention or user id)",
-                   .value_name = "user",
-                   .type = ParamType::user},
-                  {.name = "outcome", .help = "only rows with this outcome", .value_name = "outcome"},
-                  {.name = "limit", .help = "at most this many rows (default 20)", .value_name = "n"}},
+        .flags =
+            {{.name = "since", .help = "a duration back (1h, 2d) or a date", .value_name = "when"},
+             {.name = "actor",
+              .help = "only this person (@mention or user id)",
+              .value_name = "user",
+              .type = ParamType::user},
+             {.name = "outcome", .help = "only rows with this outcome", .value_name = "outcome"},
+             {.name = "limit", .help = "at most this many rows (default 20)", .value_name = "n"}},
         .examples = {"audit", "audit acme --since 1d", "audit --actor @alice --outcome denied"},
         .permission = "audit",
         .group = "audit",
@@ -60,10 +63,11 @@ public:
             return CommandResult::ok("Audit chain intact: " + std::to_string(check.rows_checked) +
                                      " row(s) verified.");
         const std::string row = check.first_bad_row ? std::to_string(*check.first_bad_row) : "?";
-        return CommandResult::failure("Audit chain broken at row " + row + ": " + check.problem +
-                                          ". Rows before it are intact; keep a copy of the database "
-                                          "and investigate who changed it.",
-                                      "audit chain broken at row " + row);
+        return CommandResult::failure(
+            "Audit chain broken at row " + row + ": " + check.problem +
+                ". Rows before it are intact; keep a copy of the database "
+                "and investigate who changed it.",
+            "audit chain broken at row " + row);
     }
 
 private:
@@ -78,7 +82,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Command> make_audit_command() { return std::make_unique<AuditCommand>(); }
+std::unique_ptr<Command> make_audit_command() {
+    return std::make_unique<AuditCommand>();
+}
 std::unique_ptr<Command> make_audit_verify_command() {
     return std::make_unique<AuditVerifyCommand>();
 }

@@ -10,9 +10,12 @@ namespace {
 
 const char* describe_confirmation(ConfirmPolicy policy) {
     switch (policy) {
-        case ConfirmPolicy::never: return "none";
-        case ConfirmPolicy::prod_only: return "required for prod";
-        case ConfirmPolicy::always: return "always required";
+        case ConfirmPolicy::never:
+            return "none";
+        case ConfirmPolicy::prod_only:
+            return "required for prod";
+        case ConfirmPolicy::always:
+            return "always required";
     }
     return "none";
 }
@@ -32,9 +35,10 @@ std::string describe_command(const CommandSpec& spec) {
         text += "  `" + p.name + "`" + (p.optional ? " (optional)" : "") + ": " + p.help + "\n";
     if (!spec.flags.empty() || spec.action) text += "options:\n";
     for (const auto& f : spec.flags)
-        text += "  `--" + f.name + (f.value_name.empty() ? "" : " <" + f.value_name + ">") + "`: " +
-                f.help + "\n";
-    if (spec.action) text += "  `--dry-run`: show the plan and the exact requests, change nothing\n";
+        text += "  `--" + f.name + (f.value_name.empty() ? "" : " <" + f.value_name + ">") +
+                "`: " + f.help + "\n";
+    if (spec.action)
+        text += "  `--dry-run`: show the plan and the exact requests, change nothing\n";
     text += "permission: " + permission_line(spec) + "\n";
     text += "confirmation: " + std::string(describe_confirmation(spec.confirm)) + "\n";
     if (!spec.examples.empty()) {
@@ -62,7 +66,8 @@ public:
 
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
         const std::string wanted = to_lower(args.get("command"));
-        if (wanted.empty()) return CommandResult::ok(overview(context.registry), Visibility::ephemeral);
+        if (wanted.empty())
+            return CommandResult::ok(overview(context.registry), Visibility::ephemeral);
         if (const Command* command = context.registry.find(wanted))
             return CommandResult::ok(describe_command(command->spec()), Visibility::ephemeral);
         std::string text = "No command '" + wanted + "'.";
@@ -88,6 +93,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Command> make_help_command() { return std::make_unique<HelpCommand>(); }
+std::unique_ptr<Command> make_help_command() {
+    return std::make_unique<HelpCommand>();
+}
 
 }  // namespace opsbot::commands

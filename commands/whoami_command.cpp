@@ -15,8 +15,9 @@ std::string env_list(const Role& role) {
 
 std::string identity(const Actor& actor) {
     if (actor.local) {
-        std::string text = "You are *" + actor.name + "* — a local console user, not a Slack person";
-        return text + (actor.user_id.empty() ? "" : " (acting as " + actor.user_id + ")");
+        std::string text =
+            "You are *" + actor.name + "* — a local console user, not a Slack person";
+        return text + (actor.all_roles ? "" : " (acting as " + actor.user_id + ")");
     }
     std::string text = "You are <@" + actor.user_id + ">";
     if (!actor.name.empty()) text += " (" + actor.name + ")";
@@ -32,15 +33,16 @@ public:
         std::string text = identity(context.actor) + ".\n";
         const auto held = context.permissions.roles_of(context.actor);
         if (held.empty()) {
-            text += "You hold no role: you can use help, whoami and read-only commands. "
-                    "An admin can add you under `members` in config/opsbot.yaml.";
+            text +=
+                "You hold no role: you can use help, whoami and read-only commands. "
+                "An admin can add you under `members` in config/opsbot.yaml.";
             return CommandResult::ok(text, Visibility::ephemeral);
         }
         text += context.actor.all_roles ? "Roles (every role, as the local console user):\n"
                                         : "Roles:\n";
         for (const auto& entry : held) {
-            const std::string scope = entry.projects.empty() ? "every project"
-                                                             : join(entry.projects, ", ");
+            const std::string scope =
+                entry.projects.empty() ? "every project" : join(entry.projects, ", ");
             text += "• *" + entry.role->name + "* on " + scope + ": " +
                     join(entry.role->permissions, ", ") + " on " + env_list(*entry.role) + "\n";
         }
@@ -57,6 +59,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Command> make_whoami_command() { return std::make_unique<WhoamiCommand>(); }
+std::unique_ptr<Command> make_whoami_command() {
+    return std::make_unique<WhoamiCommand>();
+}
 
 }  // namespace opsbot::commands

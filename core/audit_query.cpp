@@ -14,14 +14,16 @@ Result<AuditQuery> build_audit_query(const AuditFilterText& filter, TimePoint no
     if (!filter.since.empty()) {
         query.since = parse_since(filter.since, now);
         if (!query.since)
-            return Error{"bad_since", "--since '" + filter.since + "' is neither a duration nor a date",
+            return Error{"bad_since",
+                         "--since '" + filter.since + "' is neither a duration nor a date",
                          "use 1h, 2d or 2026-11-01"};
     }
     if (!filter.outcome.empty()) {
         query.outcome = parse_outcome(filter.outcome);
         if (!query.outcome)
-            return Error{"bad_outcome", "unknown outcome '" + filter.outcome + "'",
-                         "use accepted, denied, parse_error, confirmed, started, succeeded or failed"};
+            return Error{
+                "bad_outcome", "unknown outcome '" + filter.outcome + "'",
+                "use accepted, denied, parse_error, confirmed, started, succeeded or failed"};
     }
     if (!filter.limit.empty()) {
         const std::string& text = filter.limit;

@@ -4,7 +4,9 @@
 
 namespace opsbot {
 
-const char* to_string(Env env) { return env == Env::prod ? "prod" : "stage"; }
+const char* to_string(Env env) {
+    return env == Env::prod ? "prod" : "stage";
+}
 
 std::optional<Env> parse_env(const std::string& text) {
     if (text == "stage" || text == "staging") return Env::stage;

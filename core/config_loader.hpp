@@ -22,6 +22,9 @@ struct LoadedConfig {
     bool ok() const { return problems.empty(); }
 };
 
+// The permissions a role may grant ("*" for all).
+const std::vector<std::string>& known_permissions();
+
 LoadedConfig load_catalogue_file(const std::string& path);
 LoadedConfig parse_catalogue(std::string_view yaml_text, const std::string& file_name);
 

@@ -33,8 +33,8 @@ Result<std::string> check_value(const CommandSpec& spec, const std::string& name
             const auto slugs = catalogue.project_slugs();
             const auto suggestion = did_you_mean(value, slugs);
             std::string message = "unknown project '" + value + "'";
-            message += suggestion.empty() ? " — known projects: " + join(slugs, ", ")
-                                          : " — " + suggestion;
+            message +=
+                suggestion.empty() ? " — known projects: " + join(slugs, ", ") : " — " + suggestion;
             return usage_error(spec, "unknown_project", message);
         }
         case ParamType::environment: {
@@ -51,10 +51,12 @@ Result<std::string> check_value(const CommandSpec& spec, const std::string& name
             return usage_error(spec, "bad_duration",
                                "'" + value + "' is not a duration for " + name +
                                    " — use a number and a unit, like 30m, 2h or 1d");
-        case ParamType::user: return normalise_user(value);
+        case ParamType::user:
+            return normalise_user(value);
         case ParamType::word:
         case ParamType::text:
-        case ParamType::list: return value;
+        case ParamType::list:
+            return value;
     }
     return value;
 }
@@ -91,9 +93,9 @@ Status parse_flag(const CommandSpec& spec, const std::vector<std::string>& token
     const FlagSpec* flag = find_flag(spec, name);
     if (!flag) {
         const auto suggestion = did_you_mean("--" + name, flag_names(spec));
-        return usage_error(spec, "unknown_flag",
-                           "unknown option '--" + name + "'" +
-                               (suggestion.empty() ? "" : " — " + suggestion));
+        return usage_error(
+            spec, "unknown_flag",
+            "unknown option '--" + name + "'" + (suggestion.empty() ? "" : " — " + suggestion));
     }
     if (flag->value_name.empty()) {
         args.flags[name] = "true";
@@ -101,9 +103,9 @@ Status parse_flag(const CommandSpec& spec, const std::vector<std::string>& token
     }
     if (!inline_value) {
         if (i + 1 >= tokens.size())
-            return usage_error(spec, "missing_value",
-                               "--" + name + " needs a value: --" + name + " <" +
-                                   flag->value_name + ">");
+            return usage_error(
+                spec, "missing_value",
+                "--" + name + " needs a value: --" + name + " <" + flag->value_name + ">");
         inline_value = tokens[++i];
     }
     auto checked = check_value(spec, "--" + name, flag->type, *inline_value, catalogue);
@@ -112,7 +114,9 @@ Status parse_flag(const CommandSpec& spec, const std::vector<std::string>& token
     return success();
 }
 
-bool is_flag(const std::string& token) { return token.size() > 2 && starts_with(token, "--"); }
+bool is_flag(const std::string& token) {
+    return token.size() > 2 && starts_with(token, "--");
+}
 
 // The environment must exist for the project when both are given.
 Status check_project_has_env(const CommandSpec& spec, const ParsedArgs& args,
@@ -136,16 +140,22 @@ bool ParsedArgs::has(const std::string& name) const {
     return values.count(name) > 0 || lists.count(name) > 0;
 }
 
-bool ParsedArgs::flag(const std::string& name) const { return flags.count(name) > 0; }
+bool ParsedArgs::flag(const std::string& name) const {
+    return flags.count(name) > 0;
+}
 
 std::string ParsedArgs::flag_value(const std::string& name) const {
     const auto it = flags.find(name);
     return it == flags.end() ? std::string{} : it->second;
 }
 
-std::optional<Env> ParsedArgs::env() const { return parse_env(get("env")); }
+std::optional<Env> ParsedArgs::env() const {
+    return parse_env(get("env"));
+}
 
-std::string ParsedArgs::project() const { return get("project"); }
+std::string ParsedArgs::project() const {
+    return get("project");
+}
 
 std::string ParsedArgs::to_json() const {
     nlohmann::json out = nlohmann::json::object();
@@ -218,7 +228,8 @@ Result<ParsedArgs> parse_args(const CommandSpec& spec, const std::vector<std::st
             next = positional.size();
             if (rest.empty() && !param.optional)
                 return usage_error(spec, "missing_argument", "missing " + placeholder(param));
-            if (param.type == ParamType::text && !rest.empty()) args.values[param.name] = join(rest, " ");
+            if (param.type == ParamType::text && !rest.empty())
+                args.values[param.name] = join(rest, " ");
             if (param.type == ParamType::list) args.lists[param.name] = std::move(rest);
             continue;
         }
@@ -245,7 +256,8 @@ std::string usage(const CommandSpec& spec) {
     std::string out = spec.name;
     for (const auto& param : spec.params) out += " " + placeholder(param);
     for (const auto& flag : spec.flags)
-        out += " [--" + flag.name + (flag.value_name.empty() ? "" : " <" + flag.value_name + ">") + "]";
+        out += " [--" + flag.name + (flag.value_name.empty() ? "" : " <" + flag.value_name + ">") +
+               "]";
     if (spec.action) out += " [--dry-run]";
     return out;
 }
@@ -253,7 +265,8 @@ std::string usage(const CommandSpec& spec) {
 std::string normalise_user(std::string_view token) {
     if (starts_with(token, "<@") && token.size() > 3 && token.back() == '>') {
         token = token.substr(2, token.size() - 3);
-        if (const auto bar = token.find('|'); bar != std::string_view::npos) token = token.substr(0, bar);
+        if (const auto bar = token.find('|'); bar != std::string_view::npos)
+            token = token.substr(0, bar);
     }
     return std::string(token);
 }

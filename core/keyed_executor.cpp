@@ -63,8 +63,10 @@ struct KeyedExecutor::Impl {
             const auto now = SteadyClock::now();
             release_due_keys(now);
             if (ready.empty()) {
-                if (waiting_for_tokens.empty()) work_ready.wait(lock);
-                else work_ready.wait_until(lock, waiting_for_tokens.begin()->first);
+                if (waiting_for_tokens.empty())
+                    work_ready.wait(lock);
+                else
+                    work_ready.wait_until(lock, waiting_for_tokens.begin()->first);
                 continue;
             }
             std::string key = std::move(ready.front());
@@ -76,7 +78,8 @@ struct KeyedExecutor::Impl {
                     const auto wait = std::chrono::duration<double>((1.0 - state.tokens) /
                                                                     options.paced_per_second);
                     waiting_for_tokens.emplace(
-                        now + std::chrono::duration_cast<SteadyClock::duration>(wait), std::move(key));
+                        now + std::chrono::duration_cast<SteadyClock::duration>(wait),
+                        std::move(key));
                     continue;
                 }
                 state.tokens -= 1.0;
@@ -123,7 +126,9 @@ KeyedExecutor::KeyedExecutor(KeyedExecutorOptions options)
         impl_->workers.emplace_back([impl = impl_.get()] { impl->work(); });
 }
 
-KeyedExecutor::~KeyedExecutor() { stop(); }
+KeyedExecutor::~KeyedExecutor() {
+    stop();
+}
 
 bool KeyedExecutor::post(const std::string& key, std::function<void()> job, bool paced) {
     std::lock_guard lock(impl_->mutex);

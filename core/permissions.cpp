@@ -68,7 +68,8 @@ std::vector<RoleHolder> Permissions::holders_for(const AccessRequest& request) c
         for (const auto& member : catalogue_.members) {
             const bool holds = std::find(member.roles.begin(), member.roles.end(), role.name) !=
                                member.roles.end();
-            if (holds && member_covers(member, request)) entry.holders.push_back(holder_label(member));
+            if (holds && member_covers(member, request))
+                entry.holders.push_back(holder_label(member));
         }
         out.push_back(std::move(entry));
     }

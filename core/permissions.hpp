@@ -44,8 +44,7 @@ public:
     // "deploy on acme/prod"
     static std::string describe(const AccessRequest& request);
     // The denial text: what is needed and who holds it.
-    static std::string explain_denial(const AccessRequest& request,
-                                      const AccessDecision& decision);
+    static std::string explain_denial(const AccessRequest& request, const AccessDecision& decision);
 
 private:
     bool member_matches(const Member& member, const Actor& actor) const;

@@ -49,6 +49,8 @@ private:
 struct Unit {};
 using Status = Result<Unit>;
 
-inline Status success() { return Unit{}; }
+inline Status success() {
+    return Unit{};
+}
 
 }  // namespace opsbot

@@ -36,12 +36,11 @@ std::string format_iso8601(TimePoint time) {
     const auto in_day = ms - days;
     const hh_mm_ss<milliseconds> clock{in_day};
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
-                  static_cast<int>(clock.minutes().count()),
-                  static_cast<int>(clock.seconds().count()),
-                  static_cast<int>(clock.subseconds().count()));
+    std::snprintf(
+        buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+        static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+        static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+        static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
     return buffer;
 }
 
@@ -61,7 +60,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
         return std::nullopt;
     const std::string_view rest = text.substr(19, text.size() - 20);
     if (!rest.empty()) {
-        if (rest[0] != '.' || rest.size() > 4 || !parse_int(rest.substr(1), frac)) return std::nullopt;
+        if (rest[0] != '.' || rest.size() > 4 || !parse_int(rest.substr(1), frac))
+            return std::nullopt;
         for (std::size_t digits = rest.size() - 1; digits < 3; ++digits) frac *= 10;
     }
     return result + hours{h} + minutes{mi} + seconds{s} + milliseconds{frac};
@@ -71,15 +71,28 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     if (text.empty()) return std::nullopt;
     long multiplier = 1;
     switch (text.back()) {
-        case 's': multiplier = 1; break;
-        case 'm': multiplier = 60; break;
-        case 'h': multiplier = 3600; break;
-        case 'd': multiplier = 86400; break;
-        case 'w': multiplier = 7 * 86400; break;
-        default: multiplier = 0;
+        case 's':
+            multiplier = 1;
+            break;
+        case 'm':
+            multiplier = 60;
+            break;
+        case 'h':
+            multiplier = 3600;
+            break;
+        case 'd':
+            multiplier = 86400;
+            break;
+        case 'w':
+            multiplier = 7 * 86400;
+            break;
+        default:
+            multiplier = 0;
     }
-    if (multiplier != 0) text.remove_suffix(1);
-    else multiplier = 1;
+    if (multiplier != 0)
+        text.remove_suffix(1);
+    else
+        multiplier = 1;
     int amount = 0;
     if (!parse_int(text, amount) || amount < 0) return std::nullopt;
     return std::chrono::seconds{static_cast<long>(amount) * multiplier};
@@ -93,15 +106,20 @@ std::optional<TimePoint> parse_since(std::string_view text, TimePoint now) {
 std::string format_duration(std::chrono::milliseconds duration) {
     const long long ms = duration.count();
     char buffer[48];
-    if (ms < 1000) std::snprintf(buffer, sizeof buffer, "%lld ms", ms);
-    else if (ms < 60'000) std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(ms) / 1000.0);
+    if (ms < 1000)
+        std::snprintf(buffer, sizeof buffer, "%lld ms", ms);
+    else if (ms < 60'000)
+        std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(ms) / 1000.0);
     else if (ms < 3'600'000)
         std::snprintf(buffer, sizeof buffer, "%lld min %02lld s", ms / 60'000, (ms / 1000) % 60);
     else
-        std::snprintf(buffer, sizeof buffer, "%lld h %02lld min", ms / 3'600'000, (ms / 60'000) % 60);
+        std::snprintf(buffer, sizeof buffer, "%lld h %02lld min", ms / 3'600'000,
+                      (ms / 60'000) % 60);
     return buffer;
 }
 
-bool is_valid_date(std::string_view text) { return parse_date(text).has_value(); }
+bool is_valid_date(std::string_view text) {
+    return parse_date(text).has_value();
+}
 
 }  // namespace opsbot

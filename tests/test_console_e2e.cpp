@@ -33,7 +33,8 @@ struct Opsbot {
         REQUIRE(result.exit_code == 0);
         std::vector<nlohmann::json> rows;
         std::istringstream lines(result.out);
-        for (std::string line; std::getline(lines, line);) rows.push_back(nlohmann::json::parse(line));
+        for (std::string line; std::getline(lines, line);)
+            rows.push_back(nlohmann::json::parse(line));
         return rows;  // newest first
     }
 };
@@ -74,7 +75,8 @@ TEST_CASE("console e2e: OPSBOT_CONSOLE_USER acts with that person's roles", "[e2
     const auto result = bot.run({"console"}, "whoami\naudit\n");
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.out, Catch::Contains("You are *console as Bob*"));
-    CHECK_THAT(result.out, Catch::Contains("Denied: this needs permission 'audit' on every project"));
+    CHECK_THAT(result.out,
+               Catch::Contains("Denied: this needs permission 'audit' on every project"));
     const auto rows = bot.audit_rows();
     REQUIRE(rows.size() == 2);
     CHECK(rows[0]["outcome"] == "denied");
@@ -123,7 +125,8 @@ TEST_CASE("console e2e: an invalid catalogue refuses to start with the report", 
 
 TEST_CASE("console e2e: check-config accepts the shipped catalogue", "[e2e]") {
     Opsbot bot;
-    const auto result = bot.run({"check-config", std::string(OPSBOT_SOURCE_DIR) + "/config/opsbot.yaml"});
+    const auto result =
+        bot.run({"check-config", std::string(OPSBOT_SOURCE_DIR) + "/config/opsbot.yaml"});
     INFO(result.err);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.out, Catch::Contains(": OK — 3 project(s)"));
@@ -132,8 +135,8 @@ TEST_CASE("console e2e: check-config accepts the shipped catalogue", "[e2e]") {
 TEST_CASE("console e2e: no token reaches the log or the audit", "[e2e]") {
     Opsbot bot;
     bot.env["JENKINS_API_TOKEN"] = "11aa22bb33cc44dd55ee66ff77";
-    const auto result =
-        bot.run({"console"}, "help xoxb-1234567890-abcdefghij\nlock acme 11aa22bb33cc44dd55ee66ff77\n");
+    const auto result = bot.run(
+        {"console"}, "help xoxb-1234567890-abcdefghij\nlock acme 11aa22bb33cc44dd55ee66ff77\n");
     CHECK_THAT(result.out + result.err, !Catch::Contains("xoxb-1234567890"));
     CHECK_THAT(result.out + result.err, !Catch::Contains("11aa22bb33cc44dd55ee66ff77"));
     const auto dump = bot.run({"audit", "--json"});

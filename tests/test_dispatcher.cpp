@@ -30,7 +30,8 @@ public:
     }
     const CommandSpec& spec() const override { return spec_; }
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
-        if (explode_) throw std::runtime_error("adapter blew up with token xoxb-1111-2222-secretvalue");
+        if (explode_)
+            throw std::runtime_error("adapter blew up with token xoxb-1111-2222-secretvalue");
         ++runs;
         auto result = CommandResult::ok(std::string(context.dry_run ? "would probe " : "probed ") +
                                         args.project());
@@ -132,7 +133,8 @@ TEST_CASE("dispatcher: a bad project is refused before any permission or action"
     Harness h;
     const auto result = h.run("probe acm stage", "U01ALICE01");
     CHECK(result.outcome == Outcome::parse_error);
-    CHECK_THAT(result.reply.text, Catch::StartsWith("unknown project 'acm' — did you mean 'acme'?"));
+    CHECK_THAT(result.reply.text,
+               Catch::StartsWith("unknown project 'acm' — did you mean 'acme'?"));
     CHECK(h.probe->runs == 0);
 }
 
@@ -140,7 +142,8 @@ TEST_CASE("dispatcher: denied commands say which role is needed and are audited"
     Harness h;
     const auto result = h.run("probe acme prod", "U01ALICE01");
     CHECK(result.outcome == Outcome::denied);
-    CHECK_THAT(result.reply.text, Catch::StartsWith("Denied: this needs permission 'deploy' on acme/prod"));
+    CHECK_THAT(result.reply.text,
+               Catch::StartsWith("Denied: this needs permission 'deploy' on acme/prod"));
     CHECK_THAT(result.reply.text, Catch::Contains("prod-deployer: <@U02BOB0002> (Bob)"));
     CHECK(h.probe->runs == 0);
     const auto rows = h.rows_of(result.correlation_id);
@@ -207,7 +210,8 @@ TEST_CASE("dispatcher: audit in chat needs the auditor role and shows rows", "[d
 TEST_CASE("dispatcher: whoami lists roles and their scope", "[dispatcher]") {
     Harness h;
     const auto bob = h.run("whoami", "U02BOB0002");
-    CHECK_THAT(bob.reply.text, Catch::Contains("• *prod-deployer* on acme: deploy, purge on stage, prod"));
+    CHECK_THAT(bob.reply.text,
+               Catch::Contains("• *prod-deployer* on acme: deploy, purge on stage, prod"));
     const auto stranger = h.run("whoami", "U0STRANGER");
     CHECK_THAT(stranger.reply.text, Catch::Contains("You hold no role"));
 }

@@ -27,7 +27,9 @@ const CommandSpec kLock{
                {.name = "reason", .type = ParamType::text, .help = "why"}},
 };
 
-std::vector<std::string> words(std::string_view text) { return tokenize(text).value(); }
+std::vector<std::string> words(std::string_view text) {
+    return tokenize(text).value();
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ TEST_CASE("grammar: tokenize splits on spaces and honours quotes", "[grammar]") 
     CHECK(words(R"(lock acme "db move tonight")") ==
           std::vector<std::string>{"lock", "acme", "db move tonight"});
     CHECK(words("lock acme 'it''s'") == std::vector<std::string>{"lock", "acme", "its"});
-    CHECK(words("lock acme \xE2\x80\x9C" "curly quotes\xE2\x80\x9D") ==
+    CHECK(words("lock acme \xE2\x80\x9C"
+                "curly quotes\xE2\x80\x9D") ==
           std::vector<std::string>{"lock", "acme", "curly quotes"});
     CHECK(words(R"(say "")") == std::vector<std::string>{"say", ""});
     CHECK(words("   ").empty());

@@ -9,8 +9,15 @@ using namespace opsbot;
 namespace {
 
 Intent intent(const std::string& key) {
-    return Intent{key, "corr1", "deploy acme stage", "U01ALICE01", "C0ACME", "1700.1",
-                  std::chrono::system_clock::now(), std::nullopt, ""};
+    return Intent{key,
+                  "corr1",
+                  "deploy acme stage",
+                  "U01ALICE01",
+                  "C0ACME",
+                  "1700.1",
+                  std::chrono::system_clock::now(),
+                  std::nullopt,
+                  ""};
 }
 
 }  // namespace

@@ -96,10 +96,13 @@ TEST_CASE("keyed executor: paced jobs keep to the rate per key after the burst",
     std::vector<std::chrono::steady_clock::time_point> times;
     std::atomic<int> unpaced{0};
     for (int i = 0; i < 6; ++i)
-        executor.post("C1", [&] {
-            std::lock_guard lock(mutex);
-            times.push_back(std::chrono::steady_clock::now());
-        }, true);
+        executor.post(
+            "C1",
+            [&] {
+                std::lock_guard lock(mutex);
+                times.push_back(std::chrono::steady_clock::now());
+            },
+            true);
     executor.post("C2", [&] { ++unpaced; });
     REQUIRE(executor.drain(10s));
     REQUIRE(times.size() == 6);

@@ -58,9 +58,11 @@ TEST_CASE("permissions: a member limited to projects is denied elsewhere", "[per
 TEST_CASE("permissions: user groups grant their roles", "[permissions]") {
     const auto catalogue = test::test_catalogue();
     const Permissions permissions(catalogue);
-    CHECK(permissions.check(slack_user("U09CAROL09", {"S01OPS0001"}), {"purge", "globex", Env::prod})
-              .allowed);
-    CHECK_FALSE(permissions.check(slack_user("U09CAROL09"), {"purge", "globex", Env::prod}).allowed);
+    CHECK(
+        permissions.check(slack_user("U09CAROL09", {"S01OPS0001"}), {"purge", "globex", Env::prod})
+            .allowed);
+    CHECK_FALSE(
+        permissions.check(slack_user("U09CAROL09"), {"purge", "globex", Env::prod}).allowed);
 }
 
 TEST_CASE("permissions: a global permission needs an all-projects member entry", "[permissions]") {

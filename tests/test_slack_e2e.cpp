@@ -101,8 +101,9 @@ TEST_CASE("slack e2e: @opsbot help is answered in the mention's thread", "[slack
 TEST_CASE("slack e2e: messages from bots are acknowledged and ignored", "[slack][e2e]") {
     SlackBot bot;
     bot.start();
-    const auto own = bot.slack.send_mention(
-        {.text = std::string("<@") + FakeSlack::kBotUserId + "> help", .user = FakeSlack::kBotUserId});
+    const auto own =
+        bot.slack.send_mention({.text = std::string("<@") + FakeSlack::kBotUserId + "> help",
+                                .user = FakeSlack::kBotUserId});
     const auto other = bot.slack.send_mention({.text = "<@U0OPSBOT01> help", .bot_id = "B0OTHER"});
     CHECK(bot.slack.wait_for_ack(own));
     CHECK(bot.slack.wait_for_ack(other));
@@ -112,11 +113,13 @@ TEST_CASE("slack e2e: messages from bots are acknowledged and ignored", "[slack]
     CHECK(bot.slack.api_calls("chat.postMessage").empty());
 }
 
-TEST_CASE("slack e2e: every envelope is acknowledged and each command answered once", "[slack][e2e]") {
+TEST_CASE("slack e2e: every envelope is acknowledged and each command answered once",
+          "[slack][e2e]") {
     SlackBot bot;
     bot.start();
     std::vector<std::string> ids;
-    for (int i = 0; i < 100; ++i) ids.push_back(bot.slack.send_slash({.text = i % 2 ? "help" : "whoami"}));
+    for (int i = 0; i < 100; ++i)
+        ids.push_back(bot.slack.send_slash({.text = i % 2 ? "help" : "whoami"}));
     ids.push_back(bot.slack.send_envelope("some_future_type", {{"x", 1}}));
     for (const auto& id : ids) CHECK(bot.slack.wait_for_ack(id));
     REQUIRE(bot.slack.wait_for_responses(100));
@@ -233,7 +236,8 @@ TEST_CASE("slack e2e: the intake refuses oversized and malformed requests", "[sl
     SlackBot bot;
     bot.start();
     CurlHttpClient client;
-    auto big = client.send({"POST", bot.intake_url + "/hooks/none", {}, std::string(2 << 20, 'x'), 5s});
+    auto big =
+        client.send({"POST", bot.intake_url + "/hooks/none", {}, std::string(2 << 20, 'x'), 5s});
     REQUIRE(big.ok());
     CHECK(big.value().status == 413);
     auto unknown = client.send({"POST", bot.intake_url + "/hooks/none", {}, "{}", 5s});

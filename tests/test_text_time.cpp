@@ -13,6 +13,8 @@ TEST_CASE("text: suggestions find likely typos only", "[text]") {
     CHECK(did_you_mean("INITECH", names) == "did you mean 'initech'?");
     CHECK(did_you_mean("zzzz", names).empty());
     CHECK(edit_distance("kitten", "sitting") == 3);
+    CHECK(edit_distance("hepl", "help") == 1);
+    CHECK(did_you_mean("hepl", {"help", "whoami"}) == "did you mean 'help'?");
 }
 
 TEST_CASE("time: ISO 8601 round trip in UTC with milliseconds", "[time]") {

@@ -18,8 +18,8 @@ namespace opsbot::net {
 
 struct IncomingRequest {
     std::string method;
-    std::string target;  // path and query as received
-    std::string path;    // without the query
+    std::string target;                        // path and query as received
+    std::string path;                          // without the query
     std::map<std::string, std::string> query;  // decoded
     HttpHeaders headers;
     std::string body;  // raw bytes, as received: signatures are checked over these

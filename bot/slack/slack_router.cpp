@@ -71,18 +71,23 @@ void SlackRouter::on_envelope(Envelope envelope) {
         spdlog::info("slack: redelivery {} of envelope {} ({})", envelope.retry_attempt,
                      envelope.envelope_id, envelope.retry_reason);
     switch (envelope.type) {
-        case EnvelopeType::slash_commands: return route_slash(envelope.payload);
-        case EnvelopeType::events_api: return route_event(envelope.payload);
-        case EnvelopeType::interactive: return route_interactive(envelope.payload);
-        default: spdlog::debug("slack: acknowledged and ignored a '{}' envelope", envelope.type_name);
+        case EnvelopeType::slash_commands:
+            return route_slash(envelope.payload);
+        case EnvelopeType::events_api:
+            return route_event(envelope.payload);
+        case EnvelopeType::interactive:
+            return route_interactive(envelope.payload);
+        default:
+            spdlog::debug("slack: acknowledged and ignored a '{}' envelope", envelope.type_name);
     }
 }
 
 void SlackRouter::schedule(const std::string& conversation, std::function<void()> job) {
     if (!handlers_.post(conversation, std::move(job)))
-        spdlog::error("slack: the handler queue is full; a request in {} was dropped — opsbot is "
-                      "overloaded, see /metrics",
-                      conversation);
+        spdlog::error(
+            "slack: the handler queue is full; a request in {} was dropped — opsbot is "
+            "overloaded, see /metrics",
+            conversation);
 }
 
 void SlackRouter::route_slash(const nlohmann::json& payload) {
@@ -96,10 +101,11 @@ void SlackRouter::route_slash(const nlohmann::json& payload) {
     const std::string user = field(payload, "user_id");
     const std::string user_name = field(payload, "user_name");
     const std::string response_url = field(payload, "response_url");
-    schedule("conversation:" + request.channel, [this, request, user, user_name, response_url]() mutable {
-        request.actor = actor_for(user, user_name);
-        reply_to_slash(response_url, dispatcher_.handle(request));
-    });
+    schedule("conversation:" + request.channel,
+             [this, request, user, user_name, response_url]() mutable {
+                 request.actor = actor_for(user, user_name);
+                 reply_to_slash(response_url, dispatcher_.handle(request));
+             });
 }
 
 void SlackRouter::route_event(const nlohmann::json& payload) {
@@ -117,12 +123,14 @@ void SlackRouter::route_event(const nlohmann::json& payload) {
     CommandRequest request;
     request.text = strip_bot_mention(field(event, "text"), bot_user_id_);
     request.channel = field(event, "channel");
-    request.thread = field(event, "thread_ts").empty() ? field(event, "ts") : field(event, "thread_ts");
+    request.thread =
+        field(event, "thread_ts").empty() ? field(event, "ts") : field(event, "thread_ts");
     request.idempotency_key = event_id.empty() ? "" : key;
-    schedule("conversation:" + request.channel + ":" + request.thread, [this, request, user]() mutable {
-        request.actor = actor_for(user, "");
-        reply_in_thread(request.channel, request.thread, user, dispatcher_.handle(request));
-    });
+    schedule(
+        "conversation:" + request.channel + ":" + request.thread, [this, request, user]() mutable {
+            request.actor = actor_for(user, "");
+            reply_in_thread(request.channel, request.thread, user, dispatcher_.handle(request));
+        });
 }
 
 void SlackRouter::route_interactive(const nlohmann::json& payload) {
@@ -165,8 +173,10 @@ void SlackRouter::handle_block_action(const BlockAction& action) {
     reply_to_slash(action.response_url,
                    DispatchResult{{"This button is no longer handled by opsbot; run the command "
                                    "again.",
-                                   Visibility::ephemeral, {}},
-                                  Outcome::failed, new_correlation_id()});
+                                   Visibility::ephemeral,
+                                   {}},
+                                  Outcome::failed,
+                                  new_correlation_id()});
 }
 
 std::vector<std::string> SlackRouter::usergroups_of(const std::string& user_id) {
@@ -175,7 +185,8 @@ std::vector<std::string> SlackRouter::usergroups_of(const std::string& user_id) 
         if (m.usergroup.empty()) continue;
         const auto users = api_.usergroup_members(m.usergroup);
         if (!users) {
-            spdlog::warn("slack: cannot read user group {}: {}", m.usergroup, users.error().message);
+            spdlog::warn("slack: cannot read user group {}: {}", m.usergroup,
+                         users.error().message);
             continue;
         }
         const auto& list = users.value();
@@ -197,7 +208,8 @@ Actor SlackRouter::actor_for(const std::string& user_id, const std::string& user
     }
     if (actor.name.empty()) {
         if (const auto info = api_.user_info(user_id)) {
-            actor.name = info.value().real_name.empty() ? info.value().name : info.value().real_name;
+            actor.name =
+                info.value().real_name.empty() ? info.value().name : info.value().real_name;
             std::lock_guard lock(mutex_);
             user_names_[user_id] = actor.name;
         }
@@ -215,7 +227,8 @@ void SlackRouter::reply_to_slash(const std::string& response_url, const Dispatch
         if (auto sent = api_.respond(response_url, message); !sent)
             delivery_failed("reply to a slash command", sent.error(), id);
     });
-    if (!queued) delivery_failed("reply to a slash command", {"queue_full", "outbound queue full", ""}, id);
+    if (!queued)
+        delivery_failed("reply to a slash command", {"queue_full", "outbound queue full", ""}, id);
 }
 
 void SlackRouter::reply_in_thread(const std::string& channel, const std::string& thread_ts,
@@ -229,12 +242,15 @@ void SlackRouter::reply_in_thread(const std::string& channel, const std::string&
         "channel:" + channel,
         [this, message, ephemeral, user, id] {
             Status sent = success();
-            if (ephemeral) sent = api_.post_ephemeral(message.channel, user, message);
-            else if (auto posted = api_.post_message(message); !posted) sent = posted.error();
+            if (ephemeral)
+                sent = api_.post_ephemeral(message.channel, user, message);
+            else if (auto posted = api_.post_message(message); !posted)
+                sent = posted.error();
             if (!sent) delivery_failed("reply in a thread", sent.error(), id);
         },
         /*paced=*/true);
-    if (!queued) delivery_failed("reply in a thread", {"queue_full", "outbound queue full", ""}, id);
+    if (!queued)
+        delivery_failed("reply in a thread", {"queue_full", "outbound queue full", ""}, id);
 }
 
 void SlackRouter::delivery_failed(const std::string& what, const Error& error,

@@ -7,13 +7,13 @@
 #include <random>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
 
@@ -80,7 +80,8 @@ public:
     asio::awaitable<void> connect(WsUrl url, SocketModeOptions options) override {
         auto executor = co_await asio::this_coro::executor;
         tcp::resolver resolver(executor);
-        const auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
+        const auto endpoints =
+            co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
         auto& lowest = beast::get_lowest_layer(ws_);
         lowest.expires_after(options.connect_timeout);
         co_await lowest.async_connect(endpoints, asio::use_awaitable);
@@ -185,8 +186,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void notify() { wake.cancel(); }
 
     asio::awaitable<void> wait_for(std::function<bool()> done, Clock::duration timeout) {
-        const auto deadline = timeout == Clock::duration::max() ? Clock::time_point::max()
-                                                                 : Clock::now() + timeout;
+        const auto deadline =
+            timeout == Clock::duration::max() ? Clock::time_point::max() : Clock::now() + timeout;
         while (!done() && !stopping && Clock::now() < deadline) {
             wake.expires_at(deadline);
             beast::error_code ec;
@@ -226,8 +227,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 
     std::shared_ptr<Link> make_link(const WsUrl& url) {
         std::shared_ptr<Link> link;
-        if (url.tls) link = std::make_shared<LinkImpl<TlsWs>>(io, tls);
-        else link = std::make_shared<LinkImpl<PlainWs>>(io);
+        if (url.tls)
+            link = std::make_shared<LinkImpl<TlsWs>>(io, tls);
+        else
+            link = std::make_shared<LinkImpl<PlainWs>>(io);
         link->id = next_link_id++;
         return link;
     }
@@ -264,8 +267,9 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         if (reason == "link_disabled") {
             spdlog::error("slack: Socket Mode was turned off for this app (link_disabled)");
             if (events.on_fatal)
-                events.on_fatal("Slack disabled Socket Mode for this app (link_disabled): turn it "
-                                "back on under Socket Mode in the app's settings, then restart");
+                events.on_fatal(
+                    "Slack disabled Socket Mode for this app (link_disabled): turn it "
+                    "back on under Socket Mode in the app's settings, then restart");
             stopping = true;
             return notify();
         }
@@ -361,7 +365,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             // flapping connection backs off instead of looping.
             const bool stable = Clock::now() - current->opened > options.ping_interval * 3;
             failures = stable ? 0 : failures + 1;
-            if (!stopping) spdlog::warn("slack: connection lost (link {}); reconnecting", current->id);
+            if (!stopping)
+                spdlog::warn("slack: connection lost (link {}); reconnecting", current->id);
             current.reset();
             co_await sleep(backoff_delay(failures));
         }
@@ -374,9 +379,12 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 SocketModeClient::SocketModeClient(SocketModeOptions options,
                                    std::function<ConnectionUrl()> open_connection,
                                    SocketModeEvents events, Metrics& metrics)
-    : impl_(std::make_shared<Impl>(options, std::move(open_connection), std::move(events), metrics)) {}
+    : impl_(std::make_shared<Impl>(options, std::move(open_connection), std::move(events),
+                                   metrics)) {}
 
-SocketModeClient::~SocketModeClient() { stop(); }
+SocketModeClient::~SocketModeClient() {
+    stop();
+}
 
 void SocketModeClient::start() {
     asio::co_spawn(impl_->io, impl_->supervise(), asio::detached);
@@ -398,6 +406,8 @@ void SocketModeClient::stop() {
     impl_->blocking.join();
 }
 
-bool SocketModeClient::connected() const { return impl_->connected; }
+bool SocketModeClient::connected() const {
+    return impl_->connected;
+}
 
 }  // namespace opsbot::slack

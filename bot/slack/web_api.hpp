@@ -21,8 +21,8 @@ namespace opsbot::slack {
 
 struct WebApiConfig {
     std::string api_url = "https://slack.com/api/";  // SLACK_API_URL, with a trailing slash
-    std::string bot_token;                          // xoxb-
-    std::string app_token;                          // xapp-
+    std::string bot_token;                           // xoxb-
+    std::string app_token;                           // xapp-
     int max_rate_limit_retries = 5;
     std::chrono::minutes usergroup_cache_ttl{5};
 };
@@ -95,7 +95,8 @@ private:
     Metrics& metrics_;
     std::mutex mutex_;
     // (method, channel) → no call before this time, from Retry-After.
-    std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> not_before_;
+    std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point>
+        not_before_;
     struct CachedGroup {
         std::vector<std::string> members;
         std::chrono::steady_clock::time_point expires;

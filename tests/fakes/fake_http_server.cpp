@@ -46,7 +46,8 @@ public:
             if (ec) break;
             {
                 std::lock_guard lock(mutex_);
-                inbox_.push_back(beast::buffers_to_string(buffer.data()));
+                inbox_.emplace_back(beast::buffers_to_string(buffer.data()),
+                                    std::chrono::steady_clock::now());
             }
             buffer.consume(buffer.size());
             if (frozen_) co_return;  // keep the socket, stop answering pings
@@ -55,17 +56,17 @@ public:
     }
 
     void send(std::string text) override {
-        asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-            self->outbox_.push_back(std::move(text));
-            if (!self->writing_) self->write_next();
-        });
+        asio::post(ws_.get_executor(),
+                   [self = shared_from_this(), text = std::move(text)]() mutable {
+                       self->outbox_.push_back(std::move(text));
+                       if (!self->writing_) self->write_next();
+                   });
     }
 
     void close() override {
         asio::post(ws_.get_executor(), [self = shared_from_this()] {
-            self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) {
-                self->open_ = false;
-            });
+            self->ws_.async_close(websocket::close_code::normal,
+                                  [self](beast::error_code) { self->open_ = false; });
         });
     }
 
@@ -83,7 +84,18 @@ public:
 
     std::vector<std::string> received() const override {
         std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        for (const auto& [text, time] : inbox_) out.push_back(text);
+        return out;
+    }
+    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> received_timed()
+        const override {
+        std::lock_guard lock(mutex_);
         return inbox_;
+    }
+    std::size_t received_count() const override {
+        std::lock_guard lock(mutex_);
+        return inbox_.size();
     }
     bool open() const override { return open_; }
     std::string target() const override { return target_; }
@@ -99,8 +111,10 @@ private:
                                 self->outbox_.clear();
                                 return;
                             }
-                            if (self->outbox_.empty()) self->writing_ = false;
-                            else self->write_next();
+                            if (self->outbox_.empty())
+                                self->writing_ = false;
+                            else
+                                self->write_next();
                         });
     }
 
@@ -111,7 +125,7 @@ private:
     std::atomic<bool> open_{false};
     std::atomic<bool> frozen_{false};
     mutable std::mutex mutex_;
-    std::vector<std::string> inbox_;
+    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> inbox_;
 };
 
 }  // namespace
@@ -123,7 +137,9 @@ std::string RecordedRequest::header(const std::string& name) const {
     return {};
 }
 
-std::string RecordedRequest::path() const { return target.substr(0, target.find('?')); }
+std::string RecordedRequest::path() const {
+    return target.substr(0, target.find('?'));
+}
 
 struct FakeHttpServer::Impl {
     struct Route {
@@ -152,7 +168,8 @@ struct FakeHttpServer::Impl {
             std::size_t best = 0;
             for (const auto& r : routes) {
                 const bool method_ok = r.method == "*" || r.method == request.method;
-                if (method_ok && request.target.rfind(r.prefix, 0) == 0 && r.prefix.size() >= best) {
+                if (method_ok && request.target.rfind(r.prefix, 0) == 0 &&
+                    r.prefix.size() >= best) {
                     best = r.prefix.size();
                     handler = r.handler;
                 }
@@ -174,7 +191,8 @@ struct FakeHttpServer::Impl {
         recorded.method = std::string(req.method_string());
         recorded.target = std::string(req.target());
         for (const auto& field : req)
-            recorded.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+            recorded.headers.emplace_back(std::string(field.name_string()),
+                                          std::string(field.value()));
         recorded.body = req.body();
         recorded.received = std::chrono::steady_clock::now();
         std::lock_guard lock(mutex);
@@ -198,7 +216,8 @@ struct FakeHttpServer::Impl {
         for (;;) {
             http::request<http::string_body> req;
             stream.expires_after(std::chrono::seconds(60));
-            co_await http::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
+            co_await http::async_read(stream, buffer, req,
+                                      asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
             if (websocket::is_upgrade(req)) {
                 record(req);
@@ -221,7 +240,8 @@ struct FakeHttpServer::Impl {
     asio::awaitable<void> listen() {
         for (;;) {
             beast::error_code ec;
-            tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket =
+                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
             ++connections;
             asio::co_spawn(io, session(std::move(socket)), asio::detached);
@@ -244,9 +264,13 @@ FakeHttpServer::~FakeHttpServer() {
     impl_->thread.join();
 }
 
-std::uint16_t FakeHttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t FakeHttpServer::port() const {
+    return impl_->acceptor.local_endpoint().port();
+}
 
-std::string FakeHttpServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+std::string FakeHttpServer::base_url() const {
+    return "http://127.0.0.1:" + std::to_string(port());
+}
 
 void FakeHttpServer::route(std::string method, std::string path_prefix, RouteHandler handler) {
     std::lock_guard lock(impl_->mutex);
@@ -270,7 +294,9 @@ std::vector<RecordedRequest> FakeHttpServer::requests_to(const std::string& path
     return out;
 }
 
-std::size_t FakeHttpServer::connections_accepted() const { return impl_->connections; }
+std::size_t FakeHttpServer::connections_accepted() const {
+    return impl_->connections;
+}
 
 bool FakeHttpServer::wait_until(const std::function<bool()>& predicate,
                                 std::chrono::milliseconds timeout) {

@@ -24,7 +24,7 @@ struct RecordedRequest {
     std::chrono::steady_clock::time_point received;
 
     std::string header(const std::string& name) const;  // case-insensitive
-    std::string path() const;                            // target without the query
+    std::string path() const;                           // target without the query
 };
 
 struct FakeResponse {
@@ -49,6 +49,10 @@ public:
     // as on a half-dead connection.
     virtual void freeze() = 0;
     virtual std::vector<std::string> received() const = 0;
+    // Each message with the time it arrived, for latency figures.
+    virtual std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>>
+    received_timed() const = 0;
+    virtual std::size_t received_count() const = 0;
     virtual bool open() const = 0;
     virtual std::string target() const = 0;
 };

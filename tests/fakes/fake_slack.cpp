@@ -29,11 +29,11 @@ FakeSlack::FakeSlack() {
             links_.push_back(peer);
         }
         if (send_hello_)
-            peer->send(nlohmann::json{{"type", "hello"},
-                                      {"num_connections", 1},
-                                      {"debug_info", {{"host", "applink-test"},
-                                                      {"approximate_connection_time", 18060}}},
-                                      {"connection_info", {{"app_id", "A0TEST"}}}}
+            peer->send(nlohmann::json{
+                {"type", "hello"},
+                {"num_connections", 1},
+                {"debug_info", {{"host", "applink-test"}, {"approximate_connection_time", 18060}}},
+                {"connection_info", {{"app_id", "A0TEST"}}}}
                            .dump());
     });
 }
@@ -63,16 +63,20 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
             --fail_connections_open_;
             return json_response({{"ok", false}, {"error", "internal_error"}}, 500);
         }
-        return json_response({{"ok", true},
-                              {"url", "ws://127.0.0.1:" + std::to_string(server_.port()) +
-                                          "/link/?ticket=" + next_id("ticket-") + "&app_id=A0TEST"}});
+        return json_response(
+            {{"ok", true},
+             {"url", "ws://127.0.0.1:" + std::to_string(server_.port()) +
+                         "/link/?ticket=" + next_id("ticket-") + "&app_id=A0TEST"}});
     }
     if (auto refused = check_token(request, kBotToken, refuse_bot_token_); refused.status)
         return refused;
     const auto body = parse_body(request);
     if (method == "auth.test")
-        return json_response({{"ok", true}, {"user_id", kBotUserId}, {"bot_id", "B0OPSBOT01"},
-                              {"team", "Test Agency"}, {"team_id", "T0TEST0001"}});
+        return json_response({{"ok", true},
+                              {"user_id", kBotUserId},
+                              {"bot_id", "B0OPSBOT01"},
+                              {"team", "Test Agency"},
+                              {"team_id", "T0TEST0001"}});
     if (method == "chat.postMessage") {
         {
             std::lock_guard lock(mutex_);
@@ -83,17 +87,22 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
                 return limited;
             }
         }
-        return json_response({{"ok", true}, {"channel", body.value("channel", "")},
+        return json_response({{"ok", true},
+                              {"channel", body.value("channel", "")},
                               {"ts", "1700000000." + next_id("")}});
     }
     if (method == "chat.update" || method == "chat.postEphemeral")
-        return json_response({{"ok", true}, {"channel", body.value("channel", "")},
-                              {"ts", body.value("ts", "1700000000.1")}, {"message_ts", "1"}});
+        return json_response({{"ok", true},
+                              {"channel", body.value("channel", "")},
+                              {"ts", body.value("ts", "1700000000.1")},
+                              {"message_ts", "1"}});
     if (method == "users.info")
         return json_response({{"ok", true},
-                              {"user", {{"id", body.value("user", "")}, {"name", "alice"},
-                                        {"real_name", "Alice Martin"},
-                                        {"profile", {{"email", "alice@example.com"}}}}}});
+                              {"user",
+                               {{"id", body.value("user", "")},
+                                {"name", "alice"},
+                                {"real_name", "Alice Martin"},
+                                {"profile", {{"email", "alice@example.com"}}}}}});
     if (method == "usergroups.users.list")
         return json_response({{"ok", true}, {"users", nlohmann::json::array()}});
     return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);
@@ -143,38 +152,43 @@ void FakeSlack::send_raw(const std::string& text) {
 
 std::string FakeSlack::send_slash(const SlashCommand& c) {
     const std::string n = next_id("");
-    return send_envelope(
-        "slash_commands",
-        {{"token", "verification-token"},   {"team_id", "T0TEST0001"}, {"team_domain", "agency"},
-         {"channel_id", c.channel},         {"channel_name", "acme"},  {"user_id", c.user},
-         {"user_name", c.user_name},        {"command", c.command},    {"text", c.text},
-         {"api_app_id", "A0TEST"},          {"is_enterprise_install", "false"},
-         {"response_url", server_.base_url() + "/response/" + n},
-         {"trigger_id", c.trigger_id.empty() ? "trigger-" + n : c.trigger_id}},
-        c.retry_attempt);
+    return send_envelope("slash_commands",
+                         {{"token", "verification-token"},
+                          {"team_id", "T0TEST0001"},
+                          {"team_domain", "agency"},
+                          {"channel_id", c.channel},
+                          {"channel_name", "acme"},
+                          {"user_id", c.user},
+                          {"user_name", c.user_name},
+                          {"command", c.command},
+                          {"text", c.text},
+                          {"api_app_id", "A0TEST"},
+                          {"is_enterprise_install", "false"},
+                          {"response_url", server_.base_url() + "/response/" + n},
+                          {"trigger_id", c.trigger_id.empty() ? "trigger-" + n : c.trigger_id}},
+                         c.retry_attempt);
 }
 
 std::string FakeSlack::send_mention(const Mention& m) {
     const std::string n = next_id("");
     const std::string ts = m.ts.empty() ? "1700000100." + n : m.ts;
-    nlohmann::json event{{"type", "app_mention"}, {"text", m.text},   {"user", m.user},
-                         {"ts", ts},              {"team", "T0TEST0001"}, {"channel", m.channel},
-                         {"event_ts", ts}};
+    nlohmann::json event{
+        {"type", "app_mention"}, {"text", m.text},       {"user", m.user}, {"ts", ts},
+        {"team", "T0TEST0001"},  {"channel", m.channel}, {"event_ts", ts}};
     if (!m.thread_ts.empty()) event["thread_ts"] = m.thread_ts;
     if (!m.bot_id.empty()) event["bot_id"] = m.bot_id;
-    return send_envelope("events_api",
-                         {{"token", "verification-token"},
-                          {"team_id", "T0TEST0001"},
-                          {"api_app_id", "A0TEST"},
-                          {"event", event},
-                          {"type", "event_callback"},
-                          {"event_id", m.event_id.empty() ? "Ev" + n : m.event_id},
-                          {"event_time", 1700000100}});
+    return send_envelope("events_api", {{"token", "verification-token"},
+                                        {"team_id", "T0TEST0001"},
+                                        {"api_app_id", "A0TEST"},
+                                        {"event", event},
+                                        {"type", "event_callback"},
+                                        {"event_id", m.event_id.empty() ? "Ev" + n : m.event_id},
+                                        {"event_time", 1700000100}});
 }
 
 void FakeSlack::request_refresh(const std::string& reason) {
-    send_raw(nlohmann::json{{"type", "disconnect"}, {"reason", reason},
-                            {"debug_info", {{"host", "applink-test"}}}}
+    send_raw(nlohmann::json{
+        {"type", "disconnect"}, {"reason", reason}, {"debug_info", {{"host", "applink-test"}}}}
                  .dump());
 }
 
@@ -194,7 +208,8 @@ std::vector<std::string> FakeSlack::acked_envelope_ids() const {
     return ids;
 }
 
-bool FakeSlack::wait_for_ack(const std::string& envelope_id, std::chrono::milliseconds timeout) const {
+bool FakeSlack::wait_for_ack(const std::string& envelope_id,
+                             std::chrono::milliseconds timeout) const {
     return FakeHttpServer::wait_until(
         [&] {
             const auto ids = acked_envelope_ids();
@@ -212,7 +227,8 @@ std::vector<nlohmann::json> FakeSlack::responses() const {
 
 std::vector<nlohmann::json> FakeSlack::api_calls(const std::string& method) const {
     std::vector<nlohmann::json> out;
-    for (const auto& request : server_.requests_to("/api/" + method)) out.push_back(parse_body(request));
+    for (const auto& request : server_.requests_to("/api/" + method))
+        out.push_back(parse_body(request));
     return out;
 }
 

@@ -59,13 +59,14 @@ public:
     // Socket Mode
     std::shared_ptr<WebSocketPeer> link(std::size_t index) const;
     std::size_t links() const;
-    bool wait_for_links(std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    bool wait_for_links(std::size_t count,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
     std::shared_ptr<WebSocketPeer> current_link() const;  // the newest open one
 
     std::string send_slash(const SlashCommand& command);  // returns the envelope id
     std::string send_mention(const Mention& mention);
-    std::string send_envelope(const std::string& type, nlohmann::json payload, int retry_attempt = 0,
-                              const std::string& envelope_id = "");
+    std::string send_envelope(const std::string& type, nlohmann::json payload,
+                              int retry_attempt = 0, const std::string& envelope_id = "");
     void send_raw(const std::string& text);
     void request_refresh(const std::string& reason = "refresh_requested");
 

@@ -13,7 +13,9 @@
 namespace opsbot::test {
 namespace {
 
-void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 [[noreturn]] void exec_child(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
     dup2(in_fd, 0);
@@ -61,7 +63,8 @@ ProcessResult run_process(const ProcessSpec& spec) {
         close(in_fd);
         in_fd = -1;
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(spec.timeout_seconds);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(spec.timeout_seconds);
     bool out_open = true, err_open = true;
     while (out_open || err_open) {
         if (std::chrono::steady_clock::now() > deadline) {
@@ -75,11 +78,14 @@ ProcessResult run_process(const ProcessSpec& spec) {
             bool& open = i == 0 ? out_open : err_open;
             if (!open || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
             const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-            if (n > 0) (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
-            else if (n == 0) open = false;
+            if (n > 0)
+                (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+            else if (n == 0)
+                open = false;
         }
         if (in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
-            const ssize_t n = write(in_fd, spec.input.data() + written, spec.input.size() - written);
+            const ssize_t n =
+                write(in_fd, spec.input.data() + written, spec.input.size() - written);
             if (n > 0) written += static_cast<std::size_t>(n);
             if (n < 0 || written == spec.input.size()) {
                 close(in_fd);
@@ -124,7 +130,8 @@ void BackgroundProcess::pump(int timeout_ms) {
     if (poll(&fd, 1, timeout_ms) <= 0) return;
     char buffer[4096];
     ssize_t n;
-    while ((n = read(err_fd_, buffer, sizeof buffer)) > 0) log_.append(buffer, static_cast<std::size_t>(n));
+    while ((n = read(err_fd_, buffer, sizeof buffer)) > 0)
+        log_.append(buffer, static_cast<std::size_t>(n));
 }
 
 std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout_seconds) {
@@ -145,7 +152,9 @@ std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout
     throw std::runtime_error("no log line with '" + text + "' in time; log so far:\n" + log_);
 }
 
-std::string BackgroundProcess::log() const { return log_; }
+std::string BackgroundProcess::log() const {
+    return log_;
+}
 
 bool BackgroundProcess::running() {
     if (exited_) return false;

@@ -39,6 +39,7 @@ public:
     std::string wait_for_log(const std::string& text, int timeout_seconds = 10);
     std::string log() const;
     bool running();
+    int pid() const { return pid_; }
     void signal(int signal_number);
     // Waits for the exit and returns its code (128 + signal when killed).
     int wait(int timeout_seconds = 20);

@@ -1,0 +1,195 @@
+// Measures opsbot in Slack mode on loopback: the real binary against a fake
+// Slack and a load generator. Prints its figures; asserts nothing.
+//
+//   opsbot_bench <path to opsbot> [--quick]
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace opsbot;
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+double ms(SteadyClock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1));
+    return values[index];
+}
+
+long rss_kib(int pid, const char* field) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
+    return -1;
+}
+
+struct Load {
+    test::FakeSlack& slack;
+    int next = 0;
+    std::map<std::string, SteadyClock::time_point> sent;  // envelope id → when
+
+    std::string send_help() {
+        const int i = ++next;
+        const std::string id = "bench-" + std::to_string(i);
+        sent[id] = SteadyClock::now();
+        slack.send_envelope("slash_commands",
+                            {{"channel_id", "C0BENCH" + std::to_string(i % 50)},
+                             {"user_id", "U0BENCH001"},
+                             {"user_name", "bench"},
+                             {"command", "/ops"},
+                             {"text", "help"},
+                             {"response_url", slack.server().base_url() + "/response/" + id},
+                             {"trigger_id", "trigger-" + id}},
+                            0, id);
+        return id;
+    }
+};
+
+struct Figures {
+    std::size_t sent = 0, acked = 0, answered = 0;
+    double seconds = 0, ack_p50 = 0, ack_p99 = 0, ack_max = 0, reply_p50 = 0, reply_p99 = 0;
+    std::size_t reply_connections = 0;
+};
+
+Figures measure(test::FakeSlack& slack, Load& load, const std::vector<std::string>& ids,
+                SteadyClock::time_point started, std::size_t connections_before,
+                std::size_t responses_before) {
+    const std::size_t expected_responses = responses_before + ids.size();
+    test::FakeHttpServer::wait_until(
+        [&] { return slack.server().requests().size() >= expected_responses; }, 180s);
+    std::map<std::string, SteadyClock::time_point> acks;
+    for (std::size_t l = 0; l < slack.links(); ++l)
+        for (const auto& [text, time] : slack.link(l)->received_timed()) {
+            const auto json = nlohmann::json::parse(text, nullptr, false);
+            if (json.is_object() && json.contains("envelope_id")) acks[json["envelope_id"]] = time;
+        }
+    std::map<std::string, SteadyClock::time_point> replies;
+    for (const auto& r : slack.server().requests())
+        if (r.path().rfind("/response/", 0) == 0) replies[r.path().substr(10)] = r.received;
+
+    Figures f;
+    f.sent = ids.size();
+    std::vector<double> ack_ms, reply_ms;
+    SteadyClock::time_point last = started;
+    for (const auto& id : ids) {
+        const auto sent = load.sent[id];
+        if (auto a = acks.find(id); a != acks.end()) {
+            ++f.acked;
+            ack_ms.push_back(ms(a->second - sent));
+            last = std::max(last, a->second);
+        }
+        if (auto r = replies.find(id); r != replies.end()) {
+            ++f.answered;
+            reply_ms.push_back(ms(r->second - sent));
+        }
+    }
+    f.seconds = ms(last - started) / 1000.0;
+    f.ack_p50 = percentile(ack_ms, 0.50);
+    f.ack_p99 = percentile(ack_ms, 0.99);
+    f.ack_max = percentile(ack_ms, 1.0);
+    f.reply_p50 = percentile(reply_ms, 0.50);
+    f.reply_p99 = percentile(reply_ms, 0.99);
+    f.reply_connections = slack.server().connections_accepted() - connections_before;
+    return f;
+}
+
+void print(const std::string& name, const Figures& f) {
+    std::printf(
+        "%-22s sent %6zu  acked %6zu  answered %6zu  ack rate %8.0f/s  ack p50 %7.3f ms  "
+        "p99 %7.3f ms  max %7.3f ms  reply p50 %8.2f ms  p99 %8.2f ms  new connections %zu\n",
+        name.c_str(), f.sent, f.acked, f.answered,
+        f.seconds > 0 ? static_cast<double>(f.acked) / f.seconds : 0.0, f.ack_p50, f.ack_p99,
+        f.ack_max, f.reply_p50, f.reply_p99, f.reply_connections);
+}
+
+Figures storm(test::FakeSlack& slack, Load& load, int count) {
+    const auto connections = slack.server().connections_accepted();
+    const auto responses = slack.server().requests().size();
+    std::vector<std::string> ids;
+    const auto started = SteadyClock::now();
+    for (int i = 0; i < count; ++i) ids.push_back(load.send_help());
+    return measure(slack, load, ids, started, connections, responses);
+}
+
+Figures paced(test::FakeSlack& slack, Load& load, int per_second, int seconds) {
+    const auto connections = slack.server().connections_accepted();
+    const auto responses = slack.server().requests().size();
+    std::vector<std::string> ids;
+    const auto started = SteadyClock::now();
+    const auto interval = std::chrono::nanoseconds(1'000'000'000 / per_second);
+    for (int i = 0; i < per_second * seconds; ++i) {
+        std::this_thread::sleep_until(started + interval * i);
+        ids.push_back(load.send_help());
+    }
+    return measure(slack, load, ids, started, connections, responses);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: opsbot_bench <path to opsbot> [--quick]\n";
+        return 2;
+    }
+    const bool quick = argc > 2 && std::string(argv[2]) == "--quick";
+    test::FakeSlack slack;
+    test::TempDir dir;
+    Load load{slack};
+
+    // The first envelope goes out the moment the link opens, to time start-up.
+    std::string first_id;
+    SteadyClock::time_point spawned;
+    test::BackgroundProcess bot(
+        {argv[1],
+         {},
+         {{"SLACK_APP_TOKEN", test::FakeSlack::kAppToken},
+          {"SLACK_BOT_TOKEN", test::FakeSlack::kBotToken},
+          {"SLACK_API_URL", slack.api_url()},
+          {"OPSBOT_LISTEN", "127.0.0.1:0"},
+          {"OPSBOT_CONFIG", std::string(OPSBOT_SOURCE_DIR) + "/config/opsbot.yaml"},
+          {"OPSBOT_DB", dir.file("opsbot.db")},
+          {"OPSBOT_LOG_LEVEL", "warn"}},
+         "",
+         "",
+         600});
+    spawned = SteadyClock::now();
+    slack.wait_for_links(1, 10s);
+    first_id = load.send_help();
+    slack.wait_for_ack(first_id, 10s);
+    const auto acks = slack.link(0)->received_timed();
+    const double first_ack_ms = acks.empty() ? -1 : ms(acks.front().second - spawned);
+    std::this_thread::sleep_for(2s);
+    const int pid = bot.pid();
+    const long idle_rss = rss_kib(pid, "VmRSS:");
+
+    std::printf("opsbot Slack-mode benchmark (loopback, %u cores)\n",
+                std::thread::hardware_concurrency());
+    std::printf(
+        "start-up to first ack: %.1f ms (process start → link → hello → first envelope acked)\n",
+        first_ack_ms);
+    std::printf("idle RSS: %.1f MiB\n", static_cast<double>(idle_rss) / 1024.0);
+    print("storm 5,000", storm(slack, load, quick ? 1000 : 5000));
+    if (!quick) print("storm 20,000", storm(slack, load, 20000));
+    print("paced 2,000/s", paced(slack, load, 2000, quick ? 1 : 5));
+    std::printf("peak RSS: %.1f MiB\n", static_cast<double>(rss_kib(pid, "VmHWM:")) / 1024.0);
+    bot.signal(SIGTERM);
+    std::printf("opsbot exit code after SIGTERM: %d\n", bot.wait());
+    return 0;
+}

@@ -1,0 +1,378 @@
+#include "core/config_loader.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/text.hpp"
+
+namespace opsbot {
+
+const std::vector<std::string>& known_permissions() {
+    static const std::vector<std::string> names{"deploy",  "purge", "backup", "lock",
+                                                "runbook", "audit", "alerts", "newproject",
+                                                "sentry",  "*"};
+    return names;
+}
+
+namespace {
+
+const std::vector<std::string> kTopKeys{"projects", "roles", "members", "runbooks"};
+const std::vector<std::string> kProjectKeys{
+    "slug", "name", "channel", "repo", "prod_requires_second_person", "environments"};
+const std::vector<std::string> kEnvironmentKeys{"jenkins_job",  "jenkins_params",  "branch",
+                                                "domain",       "cloudflare_zone", "sentry_project",
+                                                "backup_prefix"};
+const std::vector<std::string> kRoleKeys{"description", "permissions", "environments"};
+const std::vector<std::string> kMemberKeys{"user", "usergroup", "name", "roles", "projects"};
+
+// Collects every problem of one file; never throws.
+class Checker {
+public:
+    explicit Checker(std::string file) : file_(std::move(file)) {}
+
+    SourceLocation at(const YAML::Node& node) const {
+        const auto mark = node.Mark();
+        return {file_, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
+    }
+
+    void problem(const YAML::Node& node, std::string message, std::string fix) {
+        problems_.push_back({at(node), std::move(message), std::move(fix)});
+    }
+
+    bool expect(const YAML::Node& node, YAML::NodeType::value type, const std::string& what) {
+        if (node.Type() == type) return true;
+        const char* shape = type == YAML::NodeType::Map        ? "a map of keys"
+                            : type == YAML::NodeType::Sequence ? "a list"
+                                                               : "a single value";
+        problem(node, what + " must be " + shape, "see the example in config/opsbot.yaml");
+        return false;
+    }
+
+    // Every key must be one of allowed; a typo gets a suggestion.
+    void known_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                    const std::string& where) {
+        for (const auto& entry : map) {
+            const auto key = entry.first.Scalar();
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+            const auto hint = did_you_mean(key, allowed);
+            problem(entry.first, "unknown key '" + key + "' in " + where,
+                    hint.empty() ? "allowed keys: " + join(allowed, ", ") : hint);
+        }
+    }
+
+    std::string text(const YAML::Node& map, const std::string& key, const std::string& where,
+                     bool required) {
+        const auto node = map[key];
+        if (!node) {
+            if (required)
+                problem(map, where + " has no '" + key + "'", "add '" + key + ": …' to " + where);
+            return {};
+        }
+        if (!expect(node, YAML::NodeType::Scalar, "'" + key + "' in " + where)) return {};
+        return node.Scalar();
+    }
+
+    std::vector<std::string> list(const YAML::Node& map, const std::string& key,
+                                  const std::string& where) {
+        std::vector<std::string> out;
+        const auto node = map[key];
+        if (!node) return out;
+        if (node.IsScalar()) return {node.Scalar()};
+        if (!expect(node, YAML::NodeType::Sequence, "'" + key + "' in " + where)) return out;
+        for (const auto& item : node)
+            if (expect(item, YAML::NodeType::Scalar, "an entry of '" + key + "' in " + where))
+                out.push_back(item.Scalar());
+        return out;
+    }
+
+    // The key itself, for problems about a whole section ("has no prod").
+    static YAML::Node key_of(const YAML::Node& map, const std::string& key) {
+        for (const auto& entry : map)
+            if (entry.first.Scalar() == key) return entry.first;
+        return map;
+    }
+
+    std::vector<ConfigProblem> take() { return std::move(problems_); }
+    const std::string& file() const { return file_; }
+
+private:
+    std::string file_;
+    std::vector<ConfigProblem> problems_;
+};
+
+bool valid_slug(const std::string& slug) {
+    static const std::regex pattern("^[a-z][a-z0-9-]{1,30}$");
+    return std::regex_match(slug, pattern);
+}
+
+std::string slug_fix(const std::string& slug) {
+    std::string fixed;
+    for (char c : to_lower(slug))
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') fixed += c;
+    return "use lowercase letters, digits and dashes, starting with a letter" +
+           (fixed.empty() || fixed == slug ? std::string{} : " (e.g. '" + fixed + "')");
+}
+
+Environment read_environment(Checker& c, const YAML::Node& node, Env env,
+                             const std::string& where) {
+    Environment e;
+    e.location = c.at(node);
+    if (!c.expect(node, YAML::NodeType::Map, where)) return e;
+    c.known_keys(node, kEnvironmentKeys, where);
+    e.jenkins_job = c.text(node, "jenkins_job", where, false);
+    if (e.jenkins_job.empty())
+        c.problem(node, where + " has no jenkins_job",
+                  "add 'jenkins_job: clients/<slug>/deploy-" + std::string(to_string(env)) + "'");
+    e.branch = c.text(node, "branch", where, false);
+    if (e.branch.empty()) e.branch = env == Env::prod ? "master" : "develop";
+    e.domain = c.text(node, "domain", where, false);
+    e.cloudflare_zone = c.text(node, "cloudflare_zone", where, false);
+    static const std::regex zone_id("^[0-9a-f]{32}$");
+    if (!e.cloudflare_zone.empty() && !std::regex_match(e.cloudflare_zone, zone_id))
+        c.problem(node["cloudflare_zone"],
+                  "cloudflare_zone '" + e.cloudflare_zone + "' is not a zone id",
+                  "use the 32-character hex zone id from the Cloudflare dashboard, or leave it out "
+                  "to look the zone up by domain");
+    e.sentry_project = c.text(node, "sentry_project", where, false);
+    e.backup_prefix = c.text(node, "backup_prefix", where, false);
+    if (const auto params = node["jenkins_params"]) {
+        if (c.expect(params, YAML::NodeType::Map, "jenkins_params in " + where))
+            for (const auto& p : params)
+                if (c.expect(p.second, YAML::NodeType::Scalar,
+                             "jenkins_params." + p.first.Scalar()))
+                    e.jenkins_params[p.first.Scalar()] = p.second.Scalar();
+    }
+    return e;
+}
+
+void read_environments(Checker& c, const YAML::Node& node, Project& p, const std::string& where) {
+    const auto envs = node["environments"];
+    if (!envs) {
+        c.problem(node, where + " has no environments", "add 'environments:' with stage and prod");
+        return;
+    }
+    if (!c.expect(envs, YAML::NodeType::Map, "environments of " + where)) return;
+    for (const auto& entry : envs) {
+        const auto name = entry.first.Scalar();
+        const auto env = name == "stage"  ? std::optional<Env>(Env::stage)
+                         : name == "prod" ? std::optional<Env>(Env::prod)
+                                          : std::nullopt;
+        if (!env) {
+            c.problem(entry.first, "unknown environment '" + name + "' in " + where,
+                      "use stage or prod");
+            continue;
+        }
+        p.environments[*env] = read_environment(c, entry.second, *env, name + " of " + where);
+    }
+    for (Env env : kAllEnvs)
+        if (!p.environment(env))
+            c.problem(Checker::key_of(node, "environments"),
+                      where + " has no " + std::string(to_string(env)) + " environment",
+                      "add '" + std::string(to_string(env)) + ":' with its jenkins_job");
+}
+
+Project read_project(Checker& c, const YAML::Node& node) {
+    Project p;
+    p.location = c.at(node);
+    if (!c.expect(node, YAML::NodeType::Map, "a project")) return p;
+    p.slug = c.text(node, "slug", "a project", true);
+    const std::string where = p.slug.empty() ? "a project" : "project '" + p.slug + "'";
+    c.known_keys(node, kProjectKeys, where);
+    if (!p.slug.empty() && !valid_slug(p.slug))
+        c.problem(node["slug"], "bad slug '" + p.slug + "'", slug_fix(p.slug));
+    p.name = c.text(node, "name", where, true);
+    p.channel = c.text(node, "channel", where, true);
+    static const std::regex channel("^(#[a-z0-9][a-z0-9._-]*|[CG][A-Z0-9]{6,})$");
+    if (!p.channel.empty() && !std::regex_match(p.channel, channel))
+        c.problem(node["channel"], "channel '" + p.channel + "' is neither #name nor a channel id",
+                  "use \"#" + p.slug + "\" (quoted: # starts a comment in YAML) or the C… id");
+    p.repo = c.text(node, "repo", where, false);
+    const auto second = c.text(node, "prod_requires_second_person", where, false);
+    if (!second.empty() && second != "true" && second != "false")
+        c.problem(node["prod_requires_second_person"],
+                  "prod_requires_second_person must be true or false", "");
+    p.prod_requires_second_person = second == "true";
+    read_environments(c, node, p, where);
+    for (auto& [env, e] : p.environments)
+        if (e.backup_prefix.empty()) e.backup_prefix = "backups/" + p.slug + "/";
+    return p;
+}
+
+Role read_role(Checker& c, const YAML::Node& key, const YAML::Node& node) {
+    Role r;
+    r.name = key.Scalar();
+    r.location = c.at(key);
+    const std::string where = "role '" + r.name + "'";
+    if (!c.expect(node, YAML::NodeType::Map, where)) return r;
+    c.known_keys(node, kRoleKeys, where);
+    r.description = c.text(node, "description", where, false);
+    r.permissions = c.list(node, "permissions", where);
+    if (r.permissions.empty())
+        c.problem(key, where + " grants no permissions",
+                  "add 'permissions: [...]' from: " + join(known_permissions(), ", "));
+    for (const auto& permission : r.permissions) {
+        if (std::find(known_permissions().begin(), known_permissions().end(), permission) !=
+            known_permissions().end())
+            continue;
+        const auto hint = did_you_mean(permission, known_permissions());
+        c.problem(node["permissions"], "unknown permission '" + permission + "' in " + where,
+                  hint.empty() ? "use one of: " + join(known_permissions(), ", ") : hint);
+    }
+    const auto envs = c.list(node, "environments", where);
+    for (const auto& name : envs) {
+        if (name == "stage")
+            r.environments.push_back(Env::stage);
+        else if (name == "prod")
+            r.environments.push_back(Env::prod);
+        else
+            c.problem(node["environments"], "unknown environment '" + name + "' in " + where,
+                      "use stage or prod");
+    }
+    if (envs.empty()) r.environments = {Env::stage};  // prod only when listed
+    return r;
+}
+
+Member read_member(Checker& c, const YAML::Node& node) {
+    Member m;
+    m.location = c.at(node);
+    if (!c.expect(node, YAML::NodeType::Map, "a member")) return m;
+    m.user = c.text(node, "user", "a member", false);
+    m.usergroup = c.text(node, "usergroup", "a member", false);
+    const std::string who = !m.user.empty()       ? m.user
+                            : m.usergroup.empty() ? "a member"
+                                                  : m.usergroup;
+    const std::string where = "member " + who;
+    c.known_keys(node, kMemberKeys, where);
+    if (m.user.empty() == m.usergroup.empty())
+        c.problem(node, where + " must have exactly one of user or usergroup",
+                  "give a Slack user id (user: U…) or a user group id (usergroup: S…)");
+    static const std::regex user_id("^[UW][A-Z0-9]{2,}$");
+    static const std::regex group_id("^S[A-Z0-9]{2,}$");
+    if (!m.user.empty() && !std::regex_match(m.user, user_id))
+        c.problem(node["user"], "'" + m.user + "' is not a Slack user id",
+                  "user ids look like U01ABCDEF (profile → ⋮ → Copy member ID)");
+    if (!m.usergroup.empty() && !std::regex_match(m.usergroup, group_id))
+        c.problem(node["usergroup"], "'" + m.usergroup + "' is not a Slack user group id",
+                  "user group ids look like S01ABCDEF");
+    m.name = c.text(node, "name", where, false);
+    m.roles = c.list(node, "roles", where);
+    if (m.roles.empty()) c.problem(node, where + " has no roles", "add 'roles: [...]'");
+    m.projects = c.list(node, "projects", where);
+    return m;
+}
+
+// Checks that need the whole catalogue: references and duplicates.
+void cross_check(Checker& c, const YAML::Node& root, const Catalogue& catalogue) {
+    std::map<std::string, const Project*> seen;
+    for (const auto& p : catalogue.projects) {
+        if (p.slug.empty()) continue;
+        const auto [it, inserted] = seen.emplace(p.slug, &p);
+        if (!inserted)
+            c.problem(root["projects"][static_cast<std::size_t>(&p - catalogue.projects.data())],
+                      "duplicate slug '" + p.slug + "' (first at line " +
+                          std::to_string(it->second->location.line) + ")",
+                      "give each project its own slug");
+    }
+    const auto members = root["members"];
+    for (std::size_t i = 0; i < catalogue.members.size(); ++i) {
+        const auto& m = catalogue.members[i];
+        const auto node = members[i];
+        for (const auto& role : m.roles) {
+            if (catalogue.find_role(role)) continue;
+            const auto names = catalogue.role_names();
+            const auto hint = did_you_mean(role, names);
+            c.problem(node["roles"], "unknown role '" + role + "'",
+                      names.empty() ? "no roles are defined yet: add '" + role + "' under roles:"
+                                    : (hint.empty() ? std::string{} : hint + " ") +
+                                          "roles: " + join(names, ", "));
+        }
+        for (const auto& project : m.projects) {
+            if (catalogue.find_project(project)) continue;
+            const auto hint = did_you_mean(project, catalogue.project_slugs());
+            c.problem(node["projects"],
+                      "unknown project '" + project + "' for member " +
+                          (m.user.empty() ? m.usergroup : m.user),
+                      hint.empty() ? "projects: " + join(catalogue.project_slugs(), ", ") : hint);
+        }
+    }
+}
+
+void read_catalogue(Checker& c, const YAML::Node& root, Catalogue& catalogue) {
+    if (!root || root.IsNull()) return;
+    if (!c.expect(root, YAML::NodeType::Map, "the catalogue")) return;
+    c.known_keys(root, kTopKeys, "the catalogue");
+    if (const auto projects = root["projects"];
+        projects && c.expect(projects, YAML::NodeType::Sequence, "projects"))
+        for (const auto& node : projects) catalogue.projects.push_back(read_project(c, node));
+    if (const auto roles = root["roles"]; roles && c.expect(roles, YAML::NodeType::Map, "roles"))
+        for (const auto& entry : roles)
+            catalogue.roles.push_back(read_role(c, entry.first, entry.second));
+    if (const auto members = root["members"];
+        members && c.expect(members, YAML::NodeType::Sequence, "members"))
+        for (const auto& node : members) catalogue.members.push_back(read_member(c, node));
+    const auto runbooks = c.text(root, "runbooks", "the catalogue", false);
+    const auto folder = std::filesystem::path(c.file()).parent_path();
+    catalogue.runbooks_dir = (folder / (runbooks.empty() ? "runbooks" : runbooks)).string();
+    cross_check(c, root, catalogue);
+}
+
+}  // namespace
+
+LoadedConfig parse_catalogue(std::string_view yaml_text, const std::string& file_name) {
+    LoadedConfig loaded;
+    loaded.catalogue.source_file = file_name;
+    Checker checker(file_name);
+    try {
+        const YAML::Node root = YAML::Load(std::string(yaml_text));
+        read_catalogue(checker, root, loaded.catalogue);
+    } catch (const YAML::Exception& e) {
+        const auto mark = e.mark;
+        loaded.problems.push_back({{file_name, mark.line >= 0 ? mark.line + 1 : 0,
+                                    mark.column >= 0 ? mark.column + 1 : 0},
+                                   "YAML syntax error: " + e.msg,
+                                   "check the indentation and quoting on this line"});
+    }
+    auto found = checker.take();
+    loaded.problems.insert(loaded.problems.end(), found.begin(), found.end());
+    std::stable_sort(
+        loaded.problems.begin(), loaded.problems.end(),
+        [](const ConfigProblem& a, const ConfigProblem& b) { return a.where.line < b.where.line; });
+    return loaded;
+}
+
+LoadedConfig load_catalogue_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadedConfig loaded;
+        loaded.problems.push_back(
+            {{path, 0, 0},
+             "cannot read the catalogue " + path,
+             "set OPSBOT_CONFIG to the catalogue path or copy config/opsbot.yaml"});
+        return loaded;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_catalogue(text.str(), path);
+}
+
+std::string format_problems(const std::vector<ConfigProblem>& problems) {
+    std::string out;
+    for (const auto& p : problems) {
+        out += p.where.file;
+        if (p.where.line > 0)
+            out += ":" + std::to_string(p.where.line) + ":" + std::to_string(p.where.column);
+        out += ": error: " + p.message + "\n";
+        if (!p.fix.empty()) out += "    fix: " + p.fix + "\n";
+    }
+    if (!problems.empty())
+        out += std::to_string(problems.size()) + " problem(s) in " + problems.front().where.file +
+               "\n";
+    return out;
+}
+
+}  // namespace opsbot
