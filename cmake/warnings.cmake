@@ -3,7 +3,6 @@ function(opsbot_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
                                            -Wnon-virtual-dtor -Wold-style-cast
                                            -Wcast-align -Woverloaded-virtual
-                                           -Wnull-dereference
                                            # GCC 12 flags designated initialisers that leave
                                            # defaulted members out, which the command specs do
                                            # on purpose.

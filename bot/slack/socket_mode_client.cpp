@@ -361,14 +361,15 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             metrics.set(metric::kSlackConnected, 0);
             metrics.increment(metric::kReconnects);
             down_since = Clock::now();
-            // A link that dropped soon after opening counts as a failure, so a
-            // flapping connection backs off instead of looping.
+            // The first reconnect is immediate; a link that drops again soon
+            // after opening counts as a failure, so a flapping connection
+            // backs off instead of looping.
             const bool stable = Clock::now() - current->opened > options.ping_interval * 3;
-            failures = stable ? 0 : failures + 1;
+            if (stable) failures = 0;
             if (!stopping)
                 spdlog::warn("slack: connection lost (link {}); reconnecting", current->id);
             current.reset();
-            co_await sleep(backoff_delay(failures));
+            co_await sleep(backoff_delay(failures++));
         }
         connected = false;
         for (auto& link : std::vector(links)) link->close();

@@ -32,7 +32,9 @@ public:
     Peer(beast::tcp_stream stream, std::string target)
         : ws_(std::move(stream)), target_(std::move(target)) {}
 
-    asio::awaitable<void> run(http::request<http::string_body> request) {
+    // The handler sees the peer only once the handshake is done, so that
+    // nothing is written before the stream knows it is the server side.
+    asio::awaitable<void> run(http::request<http::string_body> request, WebSocketHandler handler) {
         auto self = shared_from_this();
         beast::get_lowest_layer(ws_).expires_never();
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -40,6 +42,7 @@ public:
         co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         open_ = true;
+        handler(self);
         beast::flat_buffer buffer;
         while (open_) {
             co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
@@ -205,8 +208,7 @@ struct FakeHttpServer::Impl {
         auto handler = ws_handler(target);
         if (!handler) co_return;
         auto peer = std::make_shared<Peer>(std::move(stream), target);
-        handler(peer);
-        co_await peer->run(std::move(req));
+        co_await peer->run(std::move(req), std::move(handler));
     }
 
     asio::awaitable<void> session(tcp::socket socket) {
