@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/metered_audit.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
 #include "persistence/audit_log.hpp"
@@ -50,7 +51,9 @@ std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
         err << "opsbot: " << e.what() << "\n";
         return nullptr;
     }
-    app->audit_ = std::make_unique<db::AuditLog>(*app->database_, app->clock_);
+    describe_standard_metrics(app->metrics_);
+    app->audit_log_ = std::make_unique<db::AuditLog>(*app->database_, app->clock_);
+    app->audit_ = std::make_unique<MeteredAuditStore>(*app->audit_log_, app->metrics_);
     app->intents_ = std::make_unique<db::SqliteIntentJournal>(*app->intents_database_);
     commands::register_builtin_commands(app->registry_);
     app->dispatcher_ = std::make_unique<Dispatcher>(app->registry_, app->catalogue_, *app->audit_,

@@ -11,6 +11,7 @@
 #include "core/catalogue.hpp"
 #include "core/command.hpp"
 #include "core/intents.hpp"
+#include "core/metrics.hpp"
 #include "core/time.hpp"
 
 namespace opsbot {
@@ -31,6 +32,7 @@ public:
     const Settings& settings() const { return settings_; }
     const Catalogue& catalogue() const { return catalogue_; }
     AuditStore& audit();
+    Metrics& metrics() { return metrics_; }
     IntentJournal& intents();
     Dispatcher& dispatcher() { return *dispatcher_; }
 
@@ -41,7 +43,9 @@ private:
     Catalogue catalogue_;
     SystemClock clock_;
     std::unique_ptr<db::Database> database_;
-    std::unique_ptr<db::AuditLog> audit_;
+    Metrics metrics_;
+    std::unique_ptr<db::AuditLog> audit_log_;
+    std::unique_ptr<AuditStore> audit_;  // the log, counted for /metrics
     // Its own connection: SQLite transactions belong to a connection.
     std::unique_ptr<db::Database> intents_database_;
     std::unique_ptr<db::SqliteIntentJournal> intents_;

@@ -99,8 +99,7 @@ int run_slack_mode(App& app, std::ostream& err) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     const Settings& settings = app.settings();
-    Metrics metrics;
-    describe_standard_metrics(metrics);
+    Metrics& metrics = app.metrics();
     CurlHttpClient http;
     slack::WebApi api(http,
                       {settings.slack_api_url, settings.slack_bot_token, settings.slack_app_token},

@@ -205,6 +205,7 @@ TEST_CASE("slack e2e: /healthz follows the socket", "[slack][e2e]") {
     SlackBot bot;
     bot.start();
     CHECK(bot.get("/healthz").status == 200);
+    CHECK(bot.slack.wait_for_ack(bot.slack.send_slash({.text = "help"})));
     bot.slack.fail_connections_open(1000);
     bot.slack.link(0)->reset();
     REQUIRE(test::FakeHttpServer::wait_until([&] { return bot.get("/healthz").status == 503; }));
@@ -212,6 +213,9 @@ TEST_CASE("slack e2e: /healthz follows the socket", "[slack][e2e]") {
     const auto metrics = bot.get("/metrics");
     CHECK(metrics.status == 200);
     CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_reconnects_total 1"));
+    CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_envelopes_acked_total"));
+    CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_ack_latency_seconds_bucket{le=\"0.001\"}"));
+    CHECK_THAT(metrics.body, Catch::Contains("opsbot_webhook_requests_total{route=\"/healthz\",status=\"200\"}"));
 }
 
 TEST_CASE("slack e2e: a refused app token exits non-zero naming SLACK_APP_TOKEN", "[slack][e2e]") {
@@ -245,4 +249,46 @@ TEST_CASE("slack e2e: the intake refuses oversized and malformed requests", "[sl
     auto unknown = client.send({"POST", bot.intake_url + "/hooks/none", {}, "{}", 5s});
     REQUIRE(unknown.ok());
     CHECK(unknown.value().status == 404);
+}
+
+TEST_CASE("slack e2e: per-command slash commands and the audit they leave", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    bot.slack.send_slash({.text = "verify", .command = "/audit", .user = "U01ALICE01"});
+    REQUIRE(bot.slack.wait_for_responses(1));
+    CHECK_THAT(bot.slack.responses().at(0)["text"].get<std::string>(),
+               Catch::StartsWith("Audit chain intact"));
+    const auto metrics = bot.get("/metrics");
+    CHECK_THAT(metrics.body, Catch::Contains("opsbot_audit_writes_total{outcome=\"succeeded\"} 1"));
+}
+
+TEST_CASE("slack e2e: a button nobody handles is answered, not dropped", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    const auto id = bot.slack.send_envelope(
+        "interactive",
+        {{"type", "block_actions"},
+         {"user", {{"id", "U01ALICE01"}, {"username", "alice"}}},
+         {"trigger_id", "trigger-button-1"},
+         {"channel", {{"id", "C0ACME0001"}}},
+         {"message", {{"ts", "1700000300.000100"}}},
+         {"response_url", bot.slack.server().base_url() + "/response/button"},
+         {"actions", {{{"action_id", "deploy.approve"}, {"value", "x"}, {"action_ts", "1700000301.1"}}}}});
+    CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_responses(1));
+    CHECK(bot.slack.responses().at(0)["response_type"] == "ephemeral");
+    CHECK_THAT(bot.slack.responses().at(0)["text"].get<std::string>(),
+               Catch::Contains("no longer handled"));
+}
+
+TEST_CASE("slack e2e: malformed envelopes are logged and the link stays up", "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    bot.slack.send_raw("{not json");
+    bot.slack.send_raw(R"({"envelope_id":"no-type"})");
+    bot.process->wait_for_log("malformed Socket Mode message (");
+    CHECK(bot.slack.wait_for_ack("no-type"));
+    const auto id = bot.slack.send_slash({.text = "help"});
+    CHECK(bot.slack.wait_for_ack(id));
+    CHECK(bot.slack.links() == 1);
 }

@@ -34,8 +34,6 @@ Result<Envelope> parse_envelope(std::string_view text) {
     if (const auto it = json.find("accepts_response_payload"); it != json.end() && it->is_boolean())
         envelope.accepts_response_payload = it->get<bool>();
     if (const auto it = json.find("payload"); it != json.end()) envelope.payload = std::move(*it);
-    if (envelope.type_name.empty())
-        return Error{"malformed_envelope", "a Socket Mode message has no type", ""};
     return envelope;
 }
 

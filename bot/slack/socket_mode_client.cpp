@@ -58,13 +58,16 @@ std::optional<WsUrl> parse_ws_url(const std::string& url) {
 class Link : public std::enable_shared_from_this<Link> {
 public:
     virtual ~Link() = default;
-    virtual asio::awaitable<void> connect(WsUrl url, SocketModeOptions options) = 0;
+    virtual asio::awaitable<void> connect(WsUrl url, tcp::resolver::results_type endpoints,
+                                          SocketModeOptions options) = 0;
     virtual asio::awaitable<std::string> read() = 0;
     virtual void send(std::string text) = 0;
     virtual void close() = 0;
     virtual void abort() = 0;
+    virtual bool closing() const = 0;
 
     int id = 0;
+    const char* step = "";  // how far connect() got, for the log
     bool hello = false;
     bool ended = false;
     bool refresh_requested = false;
@@ -77,13 +80,11 @@ public:
     template <class... Args>
     explicit LinkImpl(Args&&... args) : ws_(std::forward<Args>(args)...) {}
 
-    asio::awaitable<void> connect(WsUrl url, SocketModeOptions options) override {
-        auto executor = co_await asio::this_coro::executor;
-        tcp::resolver resolver(executor);
-        const auto endpoints =
-            co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
+    asio::awaitable<void> connect(WsUrl url, tcp::resolver::results_type endpoints,
+                                  SocketModeOptions options) override {
         auto& lowest = beast::get_lowest_layer(ws_);
         lowest.expires_after(options.connect_timeout);
+        step = "connect";
         co_await lowest.async_connect(endpoints, asio::use_awaitable);
         if constexpr (!std::is_same_v<Ws, websocket::stream<beast::tcp_stream>>) {
             // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
@@ -104,6 +105,7 @@ public:
         ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
             req.set(beast::http::field::user_agent, "opsbot");
         }));
+        step = "handshake";
         co_await ws_.async_handshake(url.host, url.target, asio::use_awaitable);
     }
 
@@ -123,6 +125,8 @@ public:
         closing_ = true;
         if (!writing_) close_now();
     }
+
+    bool closing() const override { return closing_; }
 
     void abort() override {
         beast::error_code ignored;
@@ -175,6 +179,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     bool stopping = false;
     int next_link_id = 1;
     std::vector<std::shared_ptr<Link>> links;
+    std::shared_ptr<Link> live;  // the link acks go out on
     std::mt19937 random{std::random_device{}()};
 
     Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
@@ -211,11 +216,33 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         co_await wait_for([] { return false; }, delay);
     }
 
-    asio::awaitable<ConnectionUrl> fetch_url() {
-        auto result = std::make_shared<ConnectionUrl>();
+    // Where to connect: apps.connections.open, then the DNS lookup of its
+    // host, both on the blocking thread so the live link keeps acking.
+    struct Target {
+        ConnectionUrl answer;
+        std::optional<WsUrl> url;
+        tcp::resolver::results_type endpoints;
+    };
+
+    static void resolve(Target& target, asio::thread_pool& pool) {
+        target.url = parse_ws_url(target.answer.url);
+        if (!target.url) {
+            target.answer = {false, false, "", "apps.connections.open gave an unusable URL scheme"};
+            return;
+        }
+        tcp::resolver resolver(pool.get_executor());
+        beast::error_code ec;
+        target.endpoints = resolver.resolve(target.url->host, target.url->port, ec);
+        if (ec)
+            target.answer = {false, false, "", "cannot resolve " + target.url->host + ": " + ec.message()};
+    }
+
+    asio::awaitable<Target> fetch_target() {
+        auto result = std::make_shared<Target>();
         auto done = std::make_shared<bool>(false);
         asio::post(blocking, [self = shared_from_this(), result, done] {
-            *result = self->open_connection();
+            result->answer = self->open_connection();
+            if (result->answer.ok) resolve(*result, self->blocking);
             asio::post(self->io, [self, done] {
                 *done = true;
                 self->notify();
@@ -246,10 +273,17 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         }
         Envelope envelope = std::move(parsed).value();
         if (!envelope.envelope_id.empty()) {
-            link->send(ack_for(envelope.envelope_id));
+            // A link we are closing can send no more frames: Slack may still
+            // deliver on it until our close arrives, so ack on the live one.
+            const auto& via = link->closing() && live ? live : link;
+            via->send(ack_for(envelope.envelope_id));
             metrics.increment(metric::kEnvelopesAcked);
             metrics.observe(metric::kAckLatency,
                             std::chrono::duration<double>(Clock::now() - received).count());
+        }
+        if (envelope.type_name.empty()) {
+            spdlog::warn("slack: acknowledged a malformed Socket Mode message with no type");
+            return;
         }
         switch (envelope.type) {
             case EnvelopeType::hello:
@@ -293,17 +327,14 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // Connects and waits for hello; null when that failed.
-    asio::awaitable<std::shared_ptr<Link>> open_link(const std::string& url_text) {
-        const auto url = parse_ws_url(url_text);
-        if (!url) {
-            spdlog::error("slack: apps.connections.open gave an unusable URL scheme");
-            co_return nullptr;
-        }
+    asio::awaitable<std::shared_ptr<Link>> open_link(Target target) {
+        const auto url = target.url;
         auto link = make_link(*url);
         try {
-            co_await link->connect(*url, options);
+            co_await link->connect(*url, target.endpoints, options);
         } catch (const std::exception& e) {
-            spdlog::warn("slack: cannot open the WebSocket to {}: {}", url->host, e.what());
+            spdlog::warn("slack: cannot open the WebSocket to {} ({}): {}", url->host, link->step,
+                         e.what());
             co_return nullptr;
         }
         links.push_back(link);
@@ -321,7 +352,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         std::optional<Clock::time_point> down_since = Clock::now();
         std::shared_ptr<Link> current;
         while (!stopping) {
-            const ConnectionUrl url = co_await fetch_url();
+            Target target = co_await fetch_target();
+            const ConnectionUrl& url = target.answer;
             if (stopping) break;
             if (!url.ok) {
                 if (url.fatal) {
@@ -332,7 +364,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 co_await sleep(backoff_delay(++failures));
                 continue;
             }
-            auto link = co_await open_link(url.url);
+            auto link = co_await open_link(std::move(target));
             if (!link) {
                 if (current && current->ended) {
                     // The refresh failed and the old link is gone too.
@@ -344,6 +376,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 co_await sleep(backoff_delay(++failures));
                 continue;
             }
+            live = link;
             if (current) current->close();  // the new link is live: no gap
             current = link;
             connected = true;

@@ -258,7 +258,7 @@ Result<nlohmann::json> WebApi::call_with_token(const std::string& method,
         const auto wait = retry_after(response);
         hold_off(mutex_, not_before_, key, wait);
         metrics_.increment(metric::kWebApiRateLimited, {{"method", method}});
-        spdlog::warn("slack: {} rate limited for channel {}: Retry-After {} s", method,
+        spdlog::warn("slack: {} answered 429 for channel {}: waiting {} s (Retry-After)", method,
                      channel.empty() ? "(none)" : channel, wait.count());
         if (attempt >= config_.max_rate_limit_retries) return gave_up(method, attempt + 1);
     }

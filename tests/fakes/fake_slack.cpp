@@ -9,7 +9,20 @@ FakeResponse json_response(const nlohmann::json& body, int status = 200) {
     return FakeResponse{status, body.dump(), "application/json; charset=utf-8", {}};
 }
 
+// Slack takes JSON for write methods and a form for read methods.
 nlohmann::json parse_body(const RecordedRequest& request) {
+    if (request.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0) {
+        nlohmann::json form = nlohmann::json::object();
+        std::size_t start = 0;
+        while (start <= request.body.size()) {
+            const auto end = std::min(request.body.find('&', start), request.body.size());
+            const auto pair = request.body.substr(start, end - start);
+            const auto eq = pair.find('=');
+            if (eq != std::string::npos) form[pair.substr(0, eq)] = pair.substr(eq + 1);
+            start = end + 1;
+        }
+        return form;
+    }
     auto json = nlohmann::json::parse(request.body, nullptr, false);
     return json.is_discarded() ? nlohmann::json::object() : json;
 }
