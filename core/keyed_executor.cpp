@@ -65,8 +65,11 @@ struct KeyedExecutor::Impl {
             if (ready.empty()) {
                 if (waiting_for_tokens.empty())
                     work_ready.wait(lock);
-                else
-                    work_ready.wait_until(lock, waiting_for_tokens.begin()->first);
+                else {
+                    // A copy: another worker may erase the node while we wait.
+                    const auto next_due = waiting_for_tokens.begin()->first;
+                    work_ready.wait_until(lock, next_due);
+                }
                 continue;
             }
             std::string key = std::move(ready.front());

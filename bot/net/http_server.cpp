@@ -196,7 +196,9 @@ struct HttpServer::Impl {
                     const char* reason = status == 413 ? "body larger than the limit"
                                          : status == 431 ? "request headers too large"
                                                          : "malformed HTTP request";
-                    co_await write(stream, error_response(status, reason), 11, false);
+                    // Named, not a temporary: GCC 12 mishandles temporaries in co_await.
+                    const auto refusal = error_response(status, reason);
+                    co_await write(stream, refusal, 11, false);
                 }
                 break;
             }
@@ -232,7 +234,8 @@ struct HttpServer::Impl {
     static asio::awaitable<void> refuse(tcp::socket socket) {
         beast::tcp_stream stream(std::move(socket));
         stream.expires_after(std::chrono::seconds(2));
-        co_await write(stream, error_response(503, "too many connections"), 11, false);
+        const auto refusal = error_response(503, "too many connections");
+        co_await write(stream, refusal, 11, false);
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     }

@@ -58,8 +58,9 @@ std::optional<WsUrl> parse_ws_url(const std::string& url) {
 class Link : public std::enable_shared_from_this<Link> {
 public:
     virtual ~Link() = default;
-    virtual asio::awaitable<void> connect(WsUrl url, tcp::resolver::results_type endpoints,
-                                          SocketModeOptions options) = 0;
+    virtual asio::awaitable<void> connect(const WsUrl& url,
+                                          const tcp::resolver::results_type& endpoints,
+                                          const SocketModeOptions& options) = 0;
     virtual asio::awaitable<std::string> read() = 0;
     virtual void send(std::string text) = 0;
     virtual void close() = 0;
@@ -72,6 +73,7 @@ public:
     bool ended = false;
     bool refresh_requested = false;
     Clock::time_point opened = Clock::now();
+    Clock::time_point last_frame = Clock::now();
 };
 
 template <class Ws>
@@ -80,8 +82,8 @@ public:
     template <class... Args>
     explicit LinkImpl(Args&&... args) : ws_(std::forward<Args>(args)...) {}
 
-    asio::awaitable<void> connect(WsUrl url, tcp::resolver::results_type endpoints,
-                                  SocketModeOptions options) override {
+    asio::awaitable<void> connect(const WsUrl& url, const tcp::resolver::results_type& endpoints,
+                                  const SocketModeOptions& options) override {
         auto& lowest = beast::get_lowest_layer(ws_);
         lowest.expires_after(options.connect_timeout);
         step = "connect";
@@ -190,7 +192,12 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 
     void notify() { wake.cancel(); }
 
-    asio::awaitable<void> wait_for(std::function<bool()> done, Clock::duration timeout) {
+    // GCC 12 miscompiles coroutines whose by-value arguments or lambda
+    // captures own resources (shared_ptr counts go wrong): coroutines here
+    // take references to named locals, and lambdas that capture by value are
+    // built outside coroutine bodies.
+    template <class Done>
+    asio::awaitable<void> wait_for(const Done& done, Clock::duration timeout) {
         const auto deadline =
             timeout == Clock::duration::max() ? Clock::time_point::max() : Clock::now() + timeout;
         while (!done() && !stopping && Clock::now() < deadline) {
@@ -213,7 +220,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<void> sleep(std::chrono::milliseconds delay) {
         if (delay.count() == 0) co_return;
         spdlog::info("slack: reconnecting in {}", format_duration(delay));
-        co_await wait_for([] { return false; }, delay);
+        const auto never = [] { return false; };
+        co_await wait_for(never, delay);
     }
 
     // Where to connect: apps.connections.open, then the DNS lookup of its
@@ -237,19 +245,28 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             target.answer = {false, false, "", "cannot resolve " + target.url->host + ": " + ec.message()};
     }
 
-    asio::awaitable<Target> fetch_target() {
-        auto result = std::make_shared<Target>();
-        auto done = std::make_shared<bool>(false);
-        asio::post(blocking, [self = shared_from_this(), result, done] {
-            result->answer = self->open_connection();
-            if (result->answer.ok) resolve(*result, self->blocking);
-            asio::post(self->io, [self, done] {
-                *done = true;
+    struct PendingTarget {
+        Target target;
+        bool done = false;
+    };
+
+    void request_target(const std::shared_ptr<PendingTarget>& pending) {
+        asio::post(blocking, [self = shared_from_this(), pending] {
+            pending->target.answer = self->open_connection();
+            if (pending->target.answer.ok) resolve(pending->target, self->blocking);
+            asio::post(self->io, [self, pending] {
+                pending->done = true;
                 self->notify();
             });
         });
-        co_await wait_for([done] { return *done; }, Clock::duration::max());
-        co_return *result;
+    }
+
+    asio::awaitable<Target> fetch_target() {
+        const auto pending = std::make_shared<PendingTarget>();
+        request_target(pending);
+        const auto done = [&pending] { return pending->done; };
+        co_await wait_for(done, Clock::duration::max());
+        co_return pending->target;
     }
 
     std::shared_ptr<Link> make_link(const WsUrl& url) {
@@ -312,10 +329,36 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         notify();
     }
 
+    void start_reading(const std::shared_ptr<Link>& link) {
+        asio::co_spawn(io, read_loop(link), asio::detached);
+    }
+
+    void start_retiring(const std::shared_ptr<Link>& link) {
+        asio::co_spawn(io, retire(link), asio::detached);
+    }
+
+    // After a refresh the old link stays open until it has gone quiet: once
+    // our close frame is out, Beast drops whatever Slack still sent on it.
+    asio::awaitable<void> retire(std::shared_ptr<Link> link) {
+        using namespace std::chrono_literals;
+        const auto quiet = std::min<Clock::duration>(options.ping_interval / 2, 1s);
+        const auto give_up = Clock::now() + 10s;
+        asio::steady_timer timer(io);
+        while (!link->ended && !stopping && Clock::now() < give_up &&
+               Clock::now() - link->last_frame < quiet) {
+            timer.expires_after(quiet / 4);
+            beast::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        spdlog::debug("slack: closing link {} after the refresh", link->id);
+        link->close();
+    }
+
     asio::awaitable<void> read_loop(std::shared_ptr<Link> link) {
         try {
             for (;;) {
                 std::string text = co_await link->read();
+                link->last_frame = Clock::now();
                 handle_message(link, text, Clock::now());
             }
         } catch (const std::exception& e) {
@@ -327,9 +370,9 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // Connects and waits for hello; null when that failed.
-    asio::awaitable<std::shared_ptr<Link>> open_link(Target target) {
-        const auto url = target.url;
-        auto link = make_link(*url);
+    asio::awaitable<std::shared_ptr<Link>> open_link(const Target& target) {
+        const auto& url = target.url;
+        const auto link = make_link(*url);
         try {
             co_await link->connect(*url, target.endpoints, options);
         } catch (const std::exception& e) {
@@ -338,8 +381,9 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             co_return nullptr;
         }
         links.push_back(link);
-        asio::co_spawn(io, read_loop(link), asio::detached);
-        co_await wait_for([link] { return link->hello || link->ended; }, options.connect_timeout);
+        start_reading(link);
+        const auto greeted = [&link] { return link->hello || link->ended; };
+        co_await wait_for(greeted, options.connect_timeout);
         if (link->hello && !link->ended) co_return link;
         spdlog::warn("slack: no hello on link {} within {}", link->id,
                      format_duration(options.connect_timeout));
@@ -364,7 +408,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 co_await sleep(backoff_delay(++failures));
                 continue;
             }
-            auto link = co_await open_link(std::move(target));
+            auto link = co_await open_link(target);
             if (!link) {
                 if (current && current->ended) {
                     // The refresh failed and the old link is gone too.
@@ -377,7 +421,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 continue;
             }
             live = link;
-            if (current) current->close();  // the new link is live: no gap
+            if (current) start_retiring(current);  // the new link is live: no gap
             current = link;
             connected = true;
             metrics.set(metric::kSlackConnected, 1);
@@ -387,8 +431,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                                  Clock::now() - *down_since)));
                 down_since.reset();
             }
-            co_await wait_for([current] { return current->ended || current->refresh_requested; },
-                              Clock::duration::max());
+            const auto ended_or_refresh = [&current] {
+                return current->ended || current->refresh_requested;
+            };
+            co_await wait_for(ended_or_refresh, Clock::duration::max());
             if (!current->ended) continue;  // refresh: open the next link first
             connected = false;
             metrics.set(metric::kSlackConnected, 0);

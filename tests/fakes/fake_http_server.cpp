@@ -34,7 +34,9 @@ public:
 
     // The handler sees the peer only once the handshake is done, so that
     // nothing is written before the stream knows it is the server side.
-    asio::awaitable<void> run(http::request<http::string_body> request, WebSocketHandler handler) {
+    // References, not values: GCC 12 mishandles by-value coroutine arguments.
+    asio::awaitable<void> run(const http::request<http::string_body>& request,
+                              const WebSocketHandler& handler) {
         auto self = shared_from_this();
         beast::get_lowest_layer(ws_).expires_never();
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -203,12 +205,12 @@ struct FakeHttpServer::Impl {
         return recorded;
     }
 
-    asio::awaitable<void> upgrade(beast::tcp_stream stream, http::request<http::string_body> req) {
+    asio::awaitable<void> upgrade(beast::tcp_stream& stream, const http::request<http::string_body>& req) {
         const std::string target(req.target());
         auto handler = ws_handler(target);
         if (!handler) co_return;
         auto peer = std::make_shared<Peer>(std::move(stream), target);
-        co_await peer->run(std::move(req), std::move(handler));
+        co_await peer->run(req, handler);
     }
 
     asio::awaitable<void> session(tcp::socket socket) {
@@ -223,7 +225,7 @@ struct FakeHttpServer::Impl {
             if (ec) co_return;
             if (websocket::is_upgrade(req)) {
                 record(req);
-                co_await upgrade(std::move(stream), std::move(req));
+                co_await upgrade(stream, req);
                 co_return;
             }
             const FakeResponse response = answer(record(req));
