@@ -5,6 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/http/curl_http_client.hpp"
+#include "adapters/jenkins/jenkins_client.hpp"
+#include "bot/deploy/deploy_service.hpp"
 #include "bot/metered_audit.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
@@ -12,6 +15,7 @@
 #include "persistence/database.hpp"
 #include "persistence/intent_journal.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/ops_stores.hpp"
 
 namespace opsbot {
 
@@ -34,6 +38,48 @@ std::unique_ptr<db::Database> open_database(const std::string& path) {
     return database;
 }
 
+bool App::open_databases(std::ostream& err) {
+    const auto& path = settings_.database_path;
+    try {
+        database_ = open_database(path);
+        // One connection per store: SQLite transactions belong to a connection.
+        intents_database_ = std::make_unique<db::Database>(path);
+        locks_database_ = std::make_unique<db::Database>(path);
+        deploys_database_ = std::make_unique<db::Database>(path);
+        confirmations_database_ = std::make_unique<db::Database>(path);
+    } catch (const db::DatabaseError& e) {
+        err << "opsbot: " << e.what() << "\n";
+        return false;
+    }
+    return true;
+}
+
+void App::start_services() {
+    audit_log_ = std::make_unique<db::AuditLog>(*database_, clock_);
+    audit_ = std::make_unique<MeteredAuditStore>(*audit_log_, metrics_);
+    intents_ = std::make_unique<db::SqliteIntentJournal>(*intents_database_);
+    locks_ = std::make_unique<db::SqliteLockStore>(*locks_database_);
+    deploy_records_ = std::make_unique<db::SqliteDeployStore>(*deploys_database_);
+    confirmations_ = std::make_unique<db::SqliteConfirmationStore>(*confirmations_database_);
+    http_ = std::make_unique<CurlHttpClient>();
+    const jenkins::JenkinsConfig jenkins_config{settings_.jenkins_url, settings_.jenkins_user,
+                                                settings_.jenkins_api_token};
+    if (!settings_.jenkins_url.empty())
+        jenkins_ = std::make_unique<jenkins::JenkinsClient>(*http_, jenkins_config);
+    DeployServiceOptions deploy_options;
+    deploy_options.poll_interval = settings_.deploy_poll_interval;
+    deploy_options.build_timeout =
+        std::chrono::duration_cast<std::chrono::minutes>(settings_.deploy_timeout);
+    deploys_ = std::make_unique<JenkinsDeployService>(
+        jenkins_.get(), jenkins_config, *locks_, *deploy_records_, *audit_, notifier_, catalogue_,
+        clock_, deploy_options);
+    commands::register_builtin_commands(registry_);
+    dispatcher_ = std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_,
+                                               intents_.get());
+    dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
+    dispatcher_->set_services({locks_.get(), deploys_.get(), deploy_records_.get(), nullptr});
+}
+
 std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
     std::unique_ptr<App> app(new App(settings));
     auto loaded = load_catalogue_file(settings.config_path);
@@ -44,20 +90,9 @@ std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
         return nullptr;
     }
     app->catalogue_ = std::move(loaded.catalogue);
-    try {
-        app->database_ = open_database(settings.database_path);
-        app->intents_database_ = std::make_unique<db::Database>(settings.database_path);
-    } catch (const db::DatabaseError& e) {
-        err << "opsbot: " << e.what() << "\n";
-        return nullptr;
-    }
+    if (!app->open_databases(err)) return nullptr;
     describe_standard_metrics(app->metrics_);
-    app->audit_log_ = std::make_unique<db::AuditLog>(*app->database_, app->clock_);
-    app->audit_ = std::make_unique<MeteredAuditStore>(*app->audit_log_, app->metrics_);
-    app->intents_ = std::make_unique<db::SqliteIntentJournal>(*app->intents_database_);
-    commands::register_builtin_commands(app->registry_);
-    app->dispatcher_ = std::make_unique<Dispatcher>(app->registry_, app->catalogue_, *app->audit_,
-                                                    app->clock_, app->intents_.get());
+    app->start_services();
     spdlog::info("opsbot ready: {} project(s), {} role(s), database {}",
                  app->catalogue_.projects.size(), app->catalogue_.roles.size(),
                  settings.database_path);

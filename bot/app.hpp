@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "bot/dispatcher.hpp"
+#include "bot/notifiers.hpp"
 #include "bot/settings.hpp"
 #include "core/catalogue.hpp"
 #include "core/command.hpp"
@@ -20,7 +21,17 @@ namespace db {
 class Database;
 class AuditLog;
 class SqliteIntentJournal;
+class SqliteLockStore;
+class SqliteDeployStore;
+class SqliteConfirmationStore;
 }  // namespace db
+
+namespace jenkins {
+class JenkinsClient;
+}
+
+class HttpClient;
+class JenkinsDeployService;
 
 class App {
 public:
@@ -35,6 +46,9 @@ public:
     Metrics& metrics() { return metrics_; }
     IntentJournal& intents();
     Dispatcher& dispatcher() { return *dispatcher_; }
+    JenkinsDeployService& deploys() { return *deploys_; }
+    // Where services post messages that outlive a reply: Slack or the console.
+    void set_notifier(Notifier* notifier) { notifier_.set(notifier); }
 
 private:
     explicit App(const Settings& settings);
@@ -49,8 +63,21 @@ private:
     // Its own connection: SQLite transactions belong to a connection.
     std::unique_ptr<db::Database> intents_database_;
     std::unique_ptr<db::SqliteIntentJournal> intents_;
+    std::unique_ptr<db::Database> locks_database_;
+    std::unique_ptr<db::SqliteLockStore> locks_;
+    std::unique_ptr<db::Database> deploys_database_;
+    std::unique_ptr<db::SqliteDeployStore> deploy_records_;
+    std::unique_ptr<db::Database> confirmations_database_;
+    std::unique_ptr<db::SqliteConfirmationStore> confirmations_;
+    std::unique_ptr<HttpClient> http_;
+    std::unique_ptr<jenkins::JenkinsClient> jenkins_;
+    NotifierSlot notifier_;
+    std::unique_ptr<JenkinsDeployService> deploys_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
+
+    bool open_databases(std::ostream& err);
+    void start_services();
 };
 
 // Opens the database at path (creating its folder), migrates it, and returns

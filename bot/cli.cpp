@@ -1,5 +1,7 @@
 #include "bot/cli.hpp"
 
+#include "bot/deploy/deploy_service.hpp"
+
 #include <iostream>
 #include <map>
 
@@ -126,7 +128,14 @@ int console(const Settings& settings, CliStreams streams) {
     const auto app = App::start(settings, streams.err);
     if (!app) return 2;
     const Actor actor = console_actor(settings, app->catalogue());
-    return run_console(app->dispatcher(), actor, streams.in, streams.out, streams.interactive);
+    ConsoleNotifier notifier(streams.out);
+    app->set_notifier(&notifier);
+    app->deploys().resume();
+    const int status =
+        run_console(app->dispatcher(), actor, streams.in, streams.out, streams.interactive);
+    app->deploys().stop();
+    app->set_notifier(nullptr);
+    return status;
 }
 
 int default_mode(const Settings& settings, CliStreams streams) {

@@ -55,7 +55,9 @@ int run_console(Dispatcher& dispatcher, const Actor& actor, std::istream& in, st
         if (text == "quit" || text == "exit") break;
         const auto result = dispatcher.handle(CommandRequest{text, actor, "console", "", ""});
         out << render_for_terminal(result.reply.text) << "\n" << std::flush;
-        if (result.outcome != Outcome::succeeded) status = 1;
+        // A command parked for a confirmation is not a failure.
+        if (result.outcome != Outcome::succeeded && result.outcome != Outcome::accepted)
+            status = 1;
     }
     if (interactive) out << "\n";
     return status;

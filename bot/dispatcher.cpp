@@ -9,11 +9,6 @@
 
 namespace opsbot {
 
-struct Dispatcher::Prepared {
-    const Command* command = nullptr;
-    ParsedArgs args;
-};
-
 namespace {
 
 std::string error_text(const Error& error) {
@@ -34,7 +29,24 @@ std::string command_name_of(const std::vector<std::string>& tokens) {
 
 Dispatcher::Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue,
                        AuditStore& audit, const Clock& clock, IntentJournal* intents)
-    : registry_(registry), catalogue_(catalogue), audit_(audit), clock_(clock), intents_(intents) {}
+    : registry_(registry),
+      catalogue_(catalogue),
+      permissions_(catalogue),
+      audit_(audit),
+      clock_(clock),
+      intents_(intents) {
+    services_.confirmations = this;
+}
+
+void Dispatcher::enable_confirmations(ConfirmationStore& store, std::chrono::seconds ttl) {
+    confirmations_ = &store;
+    confirmation_ttl_ = ttl;
+}
+
+void Dispatcher::set_services(const Services& services) {
+    services_ = services;
+    services_.confirmations = this;
+}
 
 AuditEntry Dispatcher::audit_entry(const CommandRequest& request,
                                    const std::string& correlation_id) const {
@@ -50,8 +62,8 @@ AuditEntry Dispatcher::audit_entry(const CommandRequest& request,
     return entry;
 }
 
-Result<Dispatcher::Prepared> Dispatcher::prepare(const CommandRequest& request) const {
-    auto tokens = tokenize(request.text);
+Result<Dispatcher::Prepared> Dispatcher::prepare(const std::string& text) const {
+    auto tokens = tokenize(text);
     if (!tokens) return tokens.error();
     if (tokens.value().empty()) tokens = std::vector<std::string>{"help"};
     const auto match = registry_.find(tokens.value());
@@ -84,25 +96,27 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
     const std::string id =
         request.correlation_id.empty() ? new_correlation_id() : request.correlation_id;
     try {
-        auto prepared = prepare(request);
+        auto prepared = prepare(request.text);
         if (!prepared) return refuse(request, id, Outcome::parse_error, prepared.error(), "{}");
         const auto& spec = prepared.value().command->spec();
         const auto& args = prepared.value().args;
 
         const AccessRequest access{spec.permission, args.project(), args.env()};
-        const auto decision = Permissions(catalogue_).check(request.actor, access);
+        const auto decision = permissions_.check(request.actor, access);
         if (!decision.allowed)
             return refuse(request, id, Outcome::denied,
                           Error{"denied", Permissions::explain_denial(access, decision), ""},
                           args.to_json());
-        if (needs_confirmation(spec, args))
+        if (needs_confirmation(spec, args)) {
+            if (confirmations_) return ask_confirmation(request, id, prepared.value());
             return refuse(request, id, Outcome::denied,
                           Error{"needs_confirmation",
                                 "`" + spec.name +
                                     "` needs a confirmation that this front end "
-                                    "cannot ask for yet; use --dry-run to see the plan",
+                                    "cannot ask for; use --dry-run to see the plan",
                                 ""},
                           args.to_json());
+        }
         return execute(request, id, prepared.value());
     } catch (const std::exception& e) {
         spdlog::error("command failed corr={} error={}", id, e.what());
@@ -165,7 +179,7 @@ std::optional<DispatchResult> Dispatcher::refuse_duplicate(const CommandRequest&
 }
 
 DispatchResult Dispatcher::execute(const CommandRequest& request, const std::string& correlation_id,
-                                   const Prepared& prepared) {
+                                   const Prepared& prepared, const std::string& approved_by) {
     if (auto duplicate = refuse_duplicate(request, correlation_id, prepared)) return *duplicate;
     AuditEntry entry = audit_entry(request, correlation_id);
     entry.args_json = prepared.args.to_json();
@@ -179,7 +193,8 @@ DispatchResult Dispatcher::execute(const CommandRequest& request, const std::str
     const bool journaled =
         intents_ && !request.idempotency_key.empty() && prepared.command->spec().action;
     try {
-        DispatchResult result = run_command(request, correlation_id, prepared, std::move(entry));
+        DispatchResult result =
+            run_command(request, correlation_id, prepared, std::move(entry), approved_by);
         if (journaled) intents_->finish(request.idempotency_key, to_string(result.outcome));
         return result;
     } catch (...) {
@@ -188,13 +203,28 @@ DispatchResult Dispatcher::execute(const CommandRequest& request, const std::str
     }
 }
 
+CommandContext Dispatcher::context_for(const CommandRequest& request,
+                                       const std::string& correlation_id, const Prepared& prepared,
+                                       const std::string& approved_by) const {
+    return CommandContext{request.actor,
+                          catalogue_,
+                          permissions_,
+                          audit_,
+                          clock_,
+                          registry_,
+                          correlation_id,
+                          prepared.args.dry_run,
+                          request.channel,
+                          request.thread,
+                          services_,
+                          approved_by};
+}
+
 DispatchResult Dispatcher::run_command(const CommandRequest& request,
                                        const std::string& correlation_id, const Prepared& prepared,
-                                       AuditEntry entry) {
+                                       AuditEntry entry, const std::string& approved_by) {
     const auto& spec = prepared.command->spec();
-    const Permissions permissions(catalogue_);
-    CommandContext context{request.actor, catalogue_, permissions,    audit_,
-                           clock_,        registry_,  correlation_id, prepared.args.dry_run};
+    CommandContext context = context_for(request, correlation_id, prepared, approved_by);
     const auto started = clock_.now();
     CommandResult result = prepared.command->run(context, prepared.args);
     const auto elapsed =

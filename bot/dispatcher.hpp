@@ -1,14 +1,18 @@
 #pragma once
 // One path for every command, whatever the front end: parse → permission →
 // (confirm) → run → reply + audit. Slack, the console and tests all come in
-// through Dispatcher::handle.
+// through Dispatcher::handle; button presses and `confirm <id>` through
+// Dispatcher::decide.
 
+#include <chrono>
 #include <string>
 
 #include "core/audit.hpp"
 #include "core/catalogue.hpp"
 #include "core/command.hpp"
+#include "core/confirmations.hpp"
 #include "core/intents.hpp"
+#include "core/permissions.hpp"
 #include "core/time.hpp"
 
 namespace opsbot {
@@ -30,35 +34,62 @@ struct DispatchResult {
     std::string correlation_id;
 };
 
-class Dispatcher {
+// The Block Kit action ids of the confirmation buttons.
+inline constexpr const char* kConfirmAction = "opsbot_confirm";
+inline constexpr const char* kCancelAction = "opsbot_cancel";
+
+class Dispatcher final : public ConfirmationDecider {
 public:
     Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue, AuditStore& audit,
                const Clock& clock, IntentJournal* intents = nullptr);
 
+    // Without it, commands that need a confirmation are refused.
+    void enable_confirmations(ConfirmationStore& store, std::chrono::seconds ttl);
+    void set_services(const Services& services);
+
     // Never throws: a failing command ends as a failed reply and audit row.
     // Replies are redacted unless they deliberately carry a secret link.
     DispatchResult handle(const CommandRequest& request);
+    DecisionResult decide(const ConfirmationDecision& decision) override;
 
 private:
-    struct Prepared;
+    struct Prepared {
+        const Command* command = nullptr;
+        ParsedArgs args;
+    };
     DispatchResult dispatch(const CommandRequest& request);
-    Result<Prepared> prepare(const CommandRequest& request) const;
+    Result<Prepared> prepare(const std::string& text) const;
     DispatchResult refuse(const CommandRequest& request, const std::string& correlation_id,
                           Outcome outcome, const Error& error, const std::string& args_json);
+    DispatchResult ask_confirmation(const CommandRequest& request,
+                                    const std::string& correlation_id, const Prepared& prepared);
     DispatchResult execute(const CommandRequest& request, const std::string& correlation_id,
-                           const Prepared& prepared);
+                           const Prepared& prepared, const std::string& approved_by = "");
     DispatchResult run_command(const CommandRequest& request, const std::string& correlation_id,
-                               const Prepared& prepared, AuditEntry entry);
+                               const Prepared& prepared, AuditEntry entry,
+                               const std::string& approved_by);
     std::optional<DispatchResult> refuse_duplicate(const CommandRequest& request,
                                                    const std::string& correlation_id,
                                                    const Prepared& prepared);
     AuditEntry audit_entry(const CommandRequest& request, const std::string& correlation_id) const;
+    CommandContext context_for(const CommandRequest& request, const std::string& correlation_id,
+                               const Prepared& prepared, const std::string& approved_by) const;
+
+    DecisionResult decide_pending(const Confirmation& confirmation,
+                                  const ConfirmationDecision& decision);
+    DecisionResult approve(const Confirmation& confirmation, const ConfirmationDecision& decision);
+    void audit_decision(const Confirmation& confirmation, const Actor& actor, Outcome outcome,
+                        const std::string& error);
 
     const CommandRegistry& registry_;
     const Catalogue& catalogue_;
+    Permissions permissions_;
     AuditStore& audit_;
     const Clock& clock_;
     IntentJournal* intents_;
+    ConfirmationStore* confirmations_ = nullptr;
+    std::chrono::seconds confirmation_ttl_{600};
+    Services services_;
 };
 
 }  // namespace opsbot

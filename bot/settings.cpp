@@ -67,6 +67,18 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     s.listen = value_or(lookup, "OPSBOT_LISTEN", s.listen);
     read_duration(lookup, "OPSBOT_SLACK_PING_INTERVAL", s.slack_ping_interval, loaded.problems);
     read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
+    read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);
+    read_duration(lookup, "OPSBOT_DEPLOY_POLL_INTERVAL", s.deploy_poll_interval, loaded.problems);
+    read_duration(lookup, "OPSBOT_DEPLOY_TIMEOUT", s.deploy_timeout, loaded.problems);
+    s.jenkins_url = value_or(lookup, "JENKINS_URL", "");
+    if (!s.jenkins_url.empty() && s.jenkins_url.back() != '/') s.jenkins_url += '/';
+    s.jenkins_user = value_or(lookup, "JENKINS_USER", "");
+    s.jenkins_api_token = value_or(lookup, "JENKINS_API_TOKEN", "");
+    s.jenkins_webhook_token = value_or(lookup, "JENKINS_WEBHOOK_TOKEN", "");
+    if (!s.jenkins_url.empty() && (s.jenkins_user.empty() || s.jenkins_api_token.empty()))
+        loaded.problems.push_back(
+            "JENKINS_URL is set but JENKINS_USER or JENKINS_API_TOKEN is not: Jenkins will "
+            "refuse opsbot's requests");
     const auto problem = parse_log_settings(value_or(lookup, "OPSBOT_LOG_LEVEL", ""),
                                             value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
     if (!problem.empty()) loaded.problems.push_back(problem);

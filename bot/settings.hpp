@@ -28,6 +28,13 @@ struct Settings {
     std::string listen = "127.0.0.1:8080";                 // OPSBOT_LISTEN
     std::chrono::seconds slack_ping_interval{10};          // OPSBOT_SLACK_PING_INTERVAL
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
+    std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL
+    std::string jenkins_url;                               // JENKINS_URL; empty: deploys run dry
+    std::string jenkins_user;                              // JENKINS_USER
+    std::string jenkins_api_token;                         // JENKINS_API_TOKEN
+    std::string jenkins_webhook_token;                     // JENKINS_WEBHOOK_TOKEN
+    std::chrono::seconds deploy_poll_interval{5};          // OPSBOT_DEPLOY_POLL_INTERVAL
+    std::chrono::seconds deploy_timeout{3600};             // OPSBOT_DEPLOY_TIMEOUT
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
 };

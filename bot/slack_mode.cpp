@@ -1,5 +1,9 @@
 #include "bot/slack_mode.hpp"
 
+#include "bot/deploy/deploy_service.hpp"
+#include "bot/hooks/jenkins_hook.hpp"
+#include "bot/slack/slack_notifier.hpp"
+
 #include <signal.h>
 
 #include <atomic>
@@ -119,6 +123,8 @@ int run_slack_mode(App& app, std::ostream& err) {
                             .capacity = 50'000,
                             .paced_per_second = 1.0,
                             .paced_burst = 3});
+    slack::SlackNotifier notifier(api);
+    app.set_notifier(&notifier);
     slack::SlackRouter router(app.dispatcher(), api, app.catalogue(), app.audit(), handlers,
                               outbound, auth.value().user_id);
     StopFlag stop;
@@ -139,17 +145,22 @@ int run_slack_mode(App& app, std::ostream& err) {
         return net::OutgoingResponse{
             200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });
+    intake.hook("jenkins", hooks::jenkins_hook(settings.jenkins_webhook_token, app.deploys(),
+                                               app.audit()));
     if (const auto started = intake.start(); !started) {
         err << "opsbot: " << started.error().message << "\n";
         return 2;
     }
     client.start();
+    app.deploys().resume();
     wait_for_stop(signals, stop);
 
     client.stop();
+    app.deploys().stop();
     handlers.drain(std::chrono::seconds(5));
     outbound.drain(std::chrono::seconds(5));
     intake.stop();
+    app.set_notifier(nullptr);
     if (stop.fatal) {
         err << "opsbot: " << stop.fatal_reason << "\n";
         return 1;

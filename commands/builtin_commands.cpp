@@ -7,6 +7,13 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_whoami_command());
     registry.add(make_audit_command());
     registry.add(make_audit_verify_command());
+    registry.add(make_deploy_command());
+    registry.add(make_deploys_command());
+    registry.add(make_lock_command());
+    registry.add(make_unlock_command());
+    registry.add(make_locks_command());
+    registry.add(make_confirm_command());
+    registry.add(make_cancel_command());
 }
 
 }  // namespace opsbot::commands

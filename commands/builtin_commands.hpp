@@ -11,6 +11,13 @@ std::unique_ptr<Command> make_help_command();
 std::unique_ptr<Command> make_whoami_command();
 std::unique_ptr<Command> make_audit_command();
 std::unique_ptr<Command> make_audit_verify_command();
+std::unique_ptr<Command> make_confirm_command();
+std::unique_ptr<Command> make_cancel_command();
+std::unique_ptr<Command> make_lock_command();
+std::unique_ptr<Command> make_unlock_command();
+std::unique_ptr<Command> make_locks_command();
+std::unique_ptr<Command> make_deploy_command();
+std::unique_ptr<Command> make_deploys_command();
 
 void register_builtin_commands(CommandRegistry& registry);
 

@@ -70,10 +70,9 @@ public:
             return CommandResult::ok(overview(context.registry), Visibility::ephemeral);
         if (const Command* command = context.registry.find(wanted))
             return CommandResult::ok(describe_command(command->spec()), Visibility::ephemeral);
-        std::string text = "No command '" + wanted + "'.";
-        if (const auto hint = did_you_mean(wanted, context.registry.names()); !hint.empty())
-            text += " " + hint;
-        text += " Type `help` for the list.";
+        std::string text = "No command '" + wanted + "'";
+        const auto hint = did_you_mean(wanted, context.registry.names());
+        text += (hint.empty() ? "." : " — " + hint) + " Type `help` for the list.";
         auto result = CommandResult::failure(text, "unknown command '" + wanted + "'");
         result.reply.visibility = Visibility::ephemeral;
         return result;

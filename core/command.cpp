@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/digest.hpp"
 #include "core/text.hpp"
 
 namespace opsbot {
@@ -18,6 +19,11 @@ CommandResult CommandResult::failure(std::string text, std::string error) {
     result.reply = Reply{std::move(text), Visibility::in_channel, {}};
     result.error = std::move(error);
     return result;
+}
+
+Result<ConfirmationPlan> Command::plan(CommandContext&, const ParsedArgs& args) const {
+    const std::string shown = spec().name + " " + args.to_json();
+    return ConfirmationPlan{"`" + spec().name + "` with " + args.to_json(), sha256_hex(shown)};
 }
 
 void CommandRegistry::add(std::unique_ptr<Command> command) {

@@ -16,6 +16,10 @@ namespace opsbot {
 
 class Permissions;
 class CommandRegistry;
+class LockStore;
+class DeployService;
+class DeployStore;
+class ConfirmationDecider;
 
 struct Actor {
     std::string user_id;
@@ -47,6 +51,14 @@ struct CommandResult {
     static CommandResult failure(std::string text, std::string error);
 };
 
+// The stores and services commands reach; null when not wired (unit tests).
+struct Services {
+    LockStore* locks = nullptr;
+    DeployService* deploys = nullptr;
+    DeployStore* deploy_records = nullptr;
+    ConfirmationDecider* confirmations = nullptr;
+};
+
 struct CommandContext {
     const Actor& actor;
     const Catalogue& catalogue;
@@ -56,6 +68,17 @@ struct CommandContext {
     const CommandRegistry& registry;
     std::string correlation_id;
     bool dry_run = false;
+    std::string channel;  // where the request came from; empty in the console
+    std::string thread;
+    const Services& services;
+    std::string approved_by;  // who confirmed it, when a confirmation was needed
+};
+
+// What a confirmation shows, and the digest the approval is bound to.
+struct ConfirmationPlan {
+    std::string text;
+    std::string digest;
+    std::string confirm_label = "Confirm";
 };
 
 class Command {
@@ -63,6 +86,31 @@ public:
     virtual ~Command() = default;
     virtual const CommandSpec& spec() const = 0;
     virtual CommandResult run(CommandContext& context, const ParsedArgs& args) const = 0;
+    // For commands that need a confirmation; the default shows the command
+    // text and binds the approval to it.
+    virtual Result<ConfirmationPlan> plan(CommandContext& context, const ParsedArgs& args) const;
+};
+
+// A decision on a parked confirmation, from a button or `confirm <id>`.
+struct ConfirmationDecision {
+    std::string id;
+    bool approve = true;
+    Actor actor;
+    std::string channel;
+    std::string thread;
+};
+
+struct DecisionResult {
+    CommandResult result;
+    // The confirmation changed state: the message with its buttons should be
+    // replaced by this answer. Otherwise the answer is for the presser alone.
+    bool decided = false;
+};
+
+class ConfirmationDecider {
+public:
+    virtual ~ConfirmationDecider() = default;
+    virtual DecisionResult decide(const ConfirmationDecision& decision) = 0;
 };
 
 class CommandRegistry {

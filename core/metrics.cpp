@@ -23,10 +23,11 @@ struct Series {
     double sum = 0;
 };
 
-std::string escape(const std::string& text) {
+// Label values escape \\, " and line feed; HELP text only \\ and line feed.
+std::string escape(const std::string& text, bool quote = true) {
     std::string out;
     for (char c : text) {
-        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\\' || (quote && c == '"')) out += '\\';
         if (c == '\n') {
             out += "\\n";
             continue;
@@ -47,6 +48,7 @@ std::string label_text(MetricLabels labels) {
 }
 
 std::string number(double value) {
+    if (std::isnan(value)) return "NaN";  // printf's "-nan" is not valid in the format
     if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.17g", value);
@@ -80,7 +82,7 @@ struct Metrics::Impl {
     }
 
     void render_family(std::string& out, const std::string& name, const Family& f) const {
-        if (!f.help.empty()) out += "# HELP " + name + " " + f.help + "\n";
+        if (!f.help.empty()) out += "# HELP " + name + " " + escape(f.help, false) + "\n";
         static const char* types[] = {"counter", "gauge", "histogram"};
         out += "# TYPE " + name + " " + types[static_cast<int>(f.kind)] + "\n";
         const auto found = series.find(name);

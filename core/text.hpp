@@ -15,6 +15,8 @@ std::optional<std::string> closest_match(std::string_view word,
 // "did you mean 'acme'?" or "" when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// Non-empty parts between separators: "a,,b" → {"a", "b"}.
+std::vector<std::string> split(std::string_view text, char separator);
 std::string trim(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
 std::string to_lower(std::string_view text);

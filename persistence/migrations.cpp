@@ -65,6 +65,67 @@ CREATE TABLE intents (
 );
 CREATE INDEX intents_unfinished ON intents (finished_at, started_at);
 )sql"},
+    {5, "005_locks_deploys_confirmations", R"sql(
+CREATE TABLE locks (
+    project     TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    kind        TEXT NOT NULL,     -- manual, deploy, runbook
+    owner_id    TEXT NOT NULL DEFAULT '',
+    owner_name  TEXT NOT NULL DEFAULT '',
+    reason      TEXT NOT NULL DEFAULT '',
+    acquired_at TEXT NOT NULL,     -- ISO 8601 UTC
+    expires_at  TEXT NULL,
+    ref         TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (project, environment)
+);
+CREATE TABLE deploys (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    correlation_id    TEXT NOT NULL DEFAULT '',
+    project           TEXT NOT NULL,
+    environment       TEXT NOT NULL,
+    job               TEXT NOT NULL,
+    ref               TEXT NOT NULL DEFAULT '',
+    params_json       TEXT NOT NULL DEFAULT '{}',
+    requested_by      TEXT NOT NULL DEFAULT '',
+    requested_by_name TEXT NOT NULL DEFAULT '',
+    approved_by       TEXT NOT NULL DEFAULT '',
+    queue_url         TEXT NOT NULL DEFAULT '',
+    queue_id          INTEGER NOT NULL DEFAULT 0,
+    build_number      INTEGER NOT NULL DEFAULT 0,
+    build_url         TEXT NOT NULL DEFAULT '',
+    state             TEXT NOT NULL,
+    result            TEXT NOT NULL DEFAULT '',
+    channel           TEXT NOT NULL DEFAULT '',
+    thread            TEXT NOT NULL DEFAULT '',
+    status_ts         TEXT NOT NULL DEFAULT '',
+    created_at        TEXT NOT NULL,
+    started_at        TEXT NULL,
+    finished_at       TEXT NULL,
+    error             TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX deploys_project_created ON deploys (project, created_at);
+CREATE INDEX deploys_job_build ON deploys (job, build_number);
+CREATE INDEX deploys_unfinished ON deploys (finished_at);
+CREATE TABLE confirmations (
+    id               TEXT PRIMARY KEY,
+    correlation_id   TEXT NOT NULL DEFAULT '',
+    command          TEXT NOT NULL,
+    requester_id     TEXT NOT NULL DEFAULT '',
+    requester_name   TEXT NOT NULL DEFAULT '',
+    requester_groups TEXT NOT NULL DEFAULT '',  -- comma-separated user group ids
+    source           TEXT NOT NULL DEFAULT '',
+    channel          TEXT NOT NULL DEFAULT '',
+    thread           TEXT NOT NULL DEFAULT '',
+    project          TEXT NOT NULL DEFAULT '',
+    environment      TEXT NOT NULL DEFAULT '',
+    digest           TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    decided_by       TEXT NOT NULL DEFAULT '',
+    decided_at       TEXT NULL
+);
+)sql"},
 };
 
 // A gap or a duplicate number would make user_version lie about what ran.

@@ -14,6 +14,7 @@
 #include "core/audit.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/migrations.hpp"
+#include "tests/support/manual_clock.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace opsbot;
@@ -23,12 +24,7 @@ namespace {
 
 constexpr const char* kSlackToken = "xoxb-123456789012-abcdefABCDEF";
 
-class ManualClock final : public Clock {
-public:
-    TimePoint now() const override { return time; }
-    void advance(std::chrono::milliseconds step) { time += step; }
-    TimePoint time = *parse_iso8601("2026-11-24T22:13:47.123Z");
-};
+using test::ManualClock;
 
 AuditEntry deploy_entry() {
     AuditEntry entry;

@@ -114,7 +114,10 @@ TEST_CASE("dispatcher: help for one command comes from its declaration", "[dispa
     CHECK_THAT(result.reply.text, Catch::Contains("permission: 'audit' for the project"));
     const auto unknown = h.run("help dploy", "U0STRANGER");
     CHECK(unknown.outcome == Outcome::failed);
-    CHECK(unknown.reply.text == "No command 'dploy'. Type `help` for the list.");
+    CHECK(unknown.reply.text ==
+          "No command 'dploy' — did you mean 'deploy'? Type `help` for the list.");
+    const auto far = h.run("help zzzzzz", "U0STRANGER");
+    CHECK(far.reply.text == "No command 'zzzzzz'. Type `help` for the list.");
 }
 
 TEST_CASE("dispatcher: an unknown command is a parse error with a suggestion", "[dispatcher]") {

@@ -8,58 +8,14 @@
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/slack_bot.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace opsbot;
 using namespace std::chrono_literals;
 using test::FakeSlack;
 
-namespace {
-
-struct SlackBot {
-    FakeSlack slack;
-    test::TempDir dir;
-    std::map<std::string, std::string> env;
-    std::unique_ptr<test::BackgroundProcess> process;
-    std::string intake_url;
-
-    SlackBot() {
-        env = {{"SLACK_APP_TOKEN", FakeSlack::kAppToken},
-               {"SLACK_BOT_TOKEN", FakeSlack::kBotToken},
-               {"SLACK_API_URL", slack.api_url()},
-               {"OPSBOT_LISTEN", "127.0.0.1:0"},
-               {"OPSBOT_CONFIG", dir.write("opsbot.yaml", test::kCatalogueYaml)},
-               {"OPSBOT_DB", dir.file("opsbot.db")},
-               {"OPSBOT_LOG_LEVEL", "debug"},
-               {"OPSBOT_SLACK_PING_INTERVAL", "1s"},
-               {"OPSBOT_RECONNECT_BACKOFF", "1s"}};
-    }
-
-    void start(bool wait_connected = true) {
-        process = std::make_unique<test::BackgroundProcess>(
-            test::ProcessSpec{OPSBOT_BINARY, {}, env, "", "", 60});
-        if (!wait_connected) return;
-        const std::string line = process->wait_for_log("http: listening on ");
-        intake_url = "http://" + line.substr(line.find("listening on ") + 13);
-        REQUIRE(slack.wait_for_links(1));
-        process->wait_for_log("slack: connected");
-    }
-
-    HttpResponse get(const std::string& path) {
-        CurlHttpClient client;
-        auto response = client.send({"GET", intake_url + path, {}, "", 5s});
-        REQUIRE(response.ok());
-        return response.value();
-    }
-
-    ~SlackBot() {
-        if (!process) return;
-        process->signal(SIGTERM);
-        process->wait();
-    }
-};
-
-}  // namespace
+using test::SlackBot;
 
 TEST_CASE("slack e2e: connects, says hello and is healthy", "[slack][e2e]") {
     SlackBot bot;

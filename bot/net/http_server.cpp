@@ -133,6 +133,12 @@ struct HttpServer::Impl {
                 } catch (const std::exception& e) {
                     spdlog::error("http: {} {} failed: {}", request.method, request.path, e.what());
                     return error_response(500, "internal error");
+                } catch (...) {
+                    // Escaping here would end the session silently (detached
+                    // co_spawn drops it) and leak its connection slot.
+                    spdlog::error("http: {} {} failed with a non-standard exception",
+                                  request.method, request.path);
+                    return error_response(500, "internal error");
                 }
             }
             allowed.push_back(route.method);

@@ -157,7 +157,27 @@ void SlackRouter::route_interactive(const nlohmann::json& payload) {
     }
 }
 
+// Confirm and Cancel: the presser's answer replaces the buttons when it
+// decided something; a refusal goes to the presser alone.
+void SlackRouter::decide_confirmation(const BlockAction& action) {
+    const bool approve = action.action_id == kConfirmAction;
+    const Actor actor = actor_for(action.user_id, action.user_name);
+    const auto decided = dispatcher_.decide(
+        {action.value, approve, actor, action.channel, action.message_ts});
+    const auto& reply = decided.result.reply;
+    ResponseUrlMessage message{reply.text, reply.blocks_json, !decided.decided, decided.decided};
+    const std::string id = new_correlation_id();
+    if (!outbound_.post(action.response_url, [this, url = action.response_url, message, id] {
+            if (auto sent = api_.respond(url, message); !sent)
+                delivery_failed("answer to a confirmation button", sent.error(), id);
+        }))
+        delivery_failed("answer to a confirmation button", {"queue_full", "outbound queue full", ""},
+                        id);
+}
+
 void SlackRouter::handle_block_action(const BlockAction& action) {
+    if (action.action_id == kConfirmAction || action.action_id == kCancelAction)
+        return decide_confirmation(action);
     ActionHandler handler;
     {
         std::lock_guard lock(mutex_);

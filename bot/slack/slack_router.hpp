@@ -65,6 +65,7 @@ private:
     void route_event(const nlohmann::json& payload);
     void route_interactive(const nlohmann::json& payload);
     void handle_block_action(const BlockAction& action);
+    void decide_confirmation(const BlockAction& action);
     void schedule(const std::string& conversation, std::function<void()> job);
 
     Actor actor_for(const std::string& user_id, const std::string& user_name);

@@ -10,6 +10,21 @@ FakeResponse json_response(const nlohmann::json& body, int status = 200) {
 }
 
 // Slack takes JSON for write methods and a form for read methods.
+std::string form_decode(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out += ' ';
+        } else if (text[i] == '%' && i + 2 < text.size()) {
+            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
 nlohmann::json parse_body(const RecordedRequest& request) {
     if (request.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0) {
         nlohmann::json form = nlohmann::json::object();
@@ -18,7 +33,7 @@ nlohmann::json parse_body(const RecordedRequest& request) {
             const auto end = std::min(request.body.find('&', start), request.body.size());
             const auto pair = request.body.substr(start, end - start);
             const auto eq = pair.find('=');
-            if (eq != std::string::npos) form[pair.substr(0, eq)] = pair.substr(eq + 1);
+            if (eq != std::string::npos) form[form_decode(pair.substr(0, eq))] = form_decode(pair.substr(eq + 1));
             start = end + 1;
         }
         return form;
@@ -116,6 +131,13 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
                                 {"name", "alice"},
                                 {"real_name", "Alice Martin"},
                                 {"profile", {{"email", "alice@example.com"}}}}}});
+    if (method == "users.lookupByEmail") {
+        std::lock_guard lock(mutex_);
+        const auto found = users_by_email_.find(body.value("email", ""));
+        if (found == users_by_email_.end())
+            return json_response({{"ok", false}, {"error", "users_not_found"}});
+        return json_response({{"ok", true}, {"user", {{"id", found->second}, {"name", "dev"}}}});
+    }
     if (method == "usergroups.users.list")
         return json_response({{"ok", true}, {"users", nlohmann::json::array()}});
     return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);
@@ -197,6 +219,34 @@ std::string FakeSlack::send_mention(const Mention& m) {
                                         {"type", "event_callback"},
                                         {"event_id", m.event_id.empty() ? "Ev" + n : m.event_id},
                                         {"event_time", 1700000100}});
+}
+
+std::string FakeSlack::send_block_action(const std::string& user, const std::string& action_id,
+                                         const std::string& value, const std::string& channel,
+                                         const std::string& message_ts) {
+    const std::string n = next_id("");
+    return send_envelope(
+        "interactive",
+        {{"type", "block_actions"},
+         {"user", {{"id", user}, {"username", "user-" + user}, {"team_id", "T0TEST0001"}}},
+         {"api_app_id", "A0TEST"},
+         {"team", {{"id", "T0TEST0001"}, {"domain", "agency"}}},
+         {"channel", {{"id", channel}, {"name", "acme"}}},
+         {"container", {{"type", "message"}, {"message_ts", message_ts}, {"channel_id", channel}}},
+         {"message", {{"type", "message"}, {"ts", message_ts}, {"text", "a plan"}}},
+         {"trigger_id", "trigger-" + n},
+         {"response_url", server_.base_url() + "/response/" + n},
+         {"actions",
+          {{{"type", "button"},
+            {"action_id", action_id},
+            {"block_id", "confirm:" + value},
+            {"value", value},
+            {"action_ts", "1700000200." + n}}}}});
+}
+
+void FakeSlack::add_user_email(const std::string& email, const std::string& user_id) {
+    std::lock_guard lock(mutex_);
+    users_by_email_[email] = user_id;
 }
 
 void FakeSlack::request_refresh(const std::string& reason) {

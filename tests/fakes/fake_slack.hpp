@@ -65,6 +65,14 @@ public:
 
     std::string send_slash(const SlashCommand& command);  // returns the envelope id
     std::string send_mention(const Mention& mention);
+    // A button press (block_actions) on a message; its response_url is the
+    // fake's, like a slash command's.
+    std::string send_block_action(const std::string& user, const std::string& action_id,
+                                  const std::string& value,
+                                  const std::string& channel = "C0ACME0001",
+                                  const std::string& message_ts = "1700000000.000001");
+    // users.lookupByEmail answers this user for this address.
+    void add_user_email(const std::string& email, const std::string& user_id);
     std::string send_envelope(const std::string& type, nlohmann::json payload,
                               int retry_attempt = 0, const std::string& envelope_id = "");
     void send_raw(const std::string& text);
@@ -96,6 +104,7 @@ private:
     std::atomic<int> rate_limited_posts_{0};
     int retry_after_seconds_ = 1;
     std::atomic<long> counter_{0};
+    std::map<std::string, std::string> users_by_email_;
 };
 
 }  // namespace opsbot::test

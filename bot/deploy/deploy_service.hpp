@@ -1,0 +1,85 @@
+#pragma once
+// Deploys through Jenkins: takes the environment's deploy lock, triggers the
+// job, then follows the queue item and the build on a thread of its own
+// until it ends, updating one status message and writing the audit log.
+// Jenkins notifications (the webhook) are handed to the same thread, so the
+// two paths never race; whichever sees the end first reports it, once.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "adapters/jenkins/jenkins_client.hpp"
+#include "core/audit.hpp"
+#include "core/catalogue.hpp"
+#include "core/deploys.hpp"
+#include "core/locks.hpp"
+#include "core/notifier.hpp"
+
+namespace opsbot {
+
+struct DeployServiceOptions {
+    std::chrono::milliseconds poll_interval{5'000};
+    // A build that has not ended by then is reported lost and its lock freed.
+    std::chrono::minutes build_timeout{60};
+    // Jenkins forgets left queue items after ~5 minutes; by then the build
+    // must be found among the job's builds.
+    std::chrono::minutes queue_grace{10};
+};
+
+class JenkinsDeployService final : public DeployService {
+public:
+    // jenkins null: JENKINS_URL is unset and every deploy is a dry run.
+    JenkinsDeployService(jenkins::JenkinsClient* jenkins, const jenkins::JenkinsConfig& config,
+                         LockStore& locks, DeployStore& store, AuditStore& audit,
+                         Notifier& notifier, const Catalogue& catalogue, const Clock& clock,
+                         DeployServiceOptions options = {});
+    ~JenkinsDeployService() override;
+
+    Result<DeployRecord> start(const DeployRequest& request) override;
+    std::string describe_trigger(const DeployPlan& plan) const override;
+    bool configured() const override { return jenkins_ != nullptr; }
+    std::string job_url(const std::string& job) const override;
+
+    // Follows the deploys a previous run left unfinished; starts the thread.
+    void resume();
+    // From the webhook thread: queued, returns at once.
+    void on_notification(const jenkins::BuildNotification& notification);
+    void stop();
+
+private:
+    void run();
+    void poll(DeployRecord deploy);
+    void poll_queue(DeployRecord& deploy);
+    void poll_build(DeployRecord& deploy);
+    void mark_started(DeployRecord& deploy, std::int64_t number, const std::string& url);
+    void finish(DeployRecord& deploy, DeployState state, const std::string& result,
+                const std::string& error);
+    void handle(const jenkins::BuildNotification& notification);
+    void relay_foreign_build(const jenkins::BuildNotification& notification);
+    std::string committer_mention(const std::string& job, std::int64_t number);
+    void update_status(DeployRecord& deploy);
+    void audit(const DeployRecord& deploy, Outcome outcome, const std::string& ref,
+               const std::string& error);
+    std::string build_link(const DeployRecord& deploy) const;
+
+    jenkins::JenkinsClient* jenkins_;
+    jenkins::JenkinsConfig config_;
+    LockStore& locks_;
+    DeployStore& store_;
+    AuditStore& audit_;
+    Notifier& notifier_;
+    const Catalogue& catalogue_;
+    const Clock& clock_;
+    DeployServiceOptions options_;
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<jenkins::BuildNotification> notifications_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace opsbot

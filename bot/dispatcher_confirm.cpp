@@ -1,0 +1,242 @@
+// The confirmation half of the dispatcher: parking a command with the plan it
+// will run, and deciding on it when someone presses a button.
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/dispatcher.hpp"
+#include "core/digest.hpp"
+#include "core/ids.hpp"
+#include "core/redact.hpp"
+#include "core/text.hpp"
+
+namespace opsbot {
+
+namespace {
+
+bool second_person_required(const Catalogue& catalogue, const std::string& project,
+                            const std::string& environment) {
+    const Project* p = catalogue.find_project(project);
+    return p && p->prod_requires_second_person && environment == "prod";
+}
+
+std::string who_may_confirm(const CommandSpec& spec, const AccessRequest& access,
+                            bool second_person, const std::string& requester) {
+    if (spec.permission.empty()) return "Anyone may confirm.";
+    std::string text = "Needs someone allowed to " + Permissions::describe(access);
+    if (second_person) text += ", other than <@" + requester + ">";
+    return text + ".";
+}
+
+std::string confirmation_blocks(const std::string& text, const std::string& id,
+                                const std::string& confirm_label) {
+    using nlohmann::json;
+    const json buttons = json::array(
+        {{{"type", "button"},
+          {"action_id", kConfirmAction},
+          {"style", "primary"},
+          {"text", {{"type", "plain_text"}, {"text", confirm_label}}},
+          {"value", id}},
+         {{"type", "button"},
+          {"action_id", kCancelAction},
+          {"text", {{"type", "plain_text"}, {"text", "Cancel"}}},
+          {"value", id}}});
+    const json blocks = json::array(
+        {{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}},
+         {{"type", "actions"}, {"block_id", "confirm:" + id}, {"elements", buttons}}});
+    return blocks.dump();
+}
+
+CommandResult answer(Outcome outcome, std::string text, std::string error = "") {
+    CommandResult result;
+    result.outcome = outcome;
+    result.reply = Reply{std::move(text), Visibility::ephemeral, {}};
+    result.error = std::move(error);
+    return result;
+}
+
+CommandRequest request_of(const Confirmation& c) {
+    CommandRequest request;
+    request.text = c.command;
+    request.actor.user_id = c.requester_id;
+    request.actor.name = c.requester_name;
+    request.actor.usergroups = c.requester_groups;
+    request.actor.source = c.source;
+    request.channel = c.channel;
+    request.thread = c.thread;
+    request.correlation_id = c.correlation_id;
+    request.idempotency_key = "confirm:" + c.id;
+    return request;
+}
+
+}  // namespace
+
+DispatchResult Dispatcher::ask_confirmation(const CommandRequest& request,
+                                            const std::string& correlation_id,
+                                            const Prepared& prepared) {
+    const auto& spec = prepared.command->spec();
+    const auto& args = prepared.args;
+    CommandContext context = context_for(request, correlation_id, prepared, "");
+    const auto plan = prepared.command->plan(context, args);
+    if (!plan) return refuse(request, correlation_id, Outcome::failed, plan.error(), args.to_json());
+
+    Confirmation c;
+    c.id = new_correlation_id().substr(0, 8);
+    c.correlation_id = correlation_id;
+    c.command = request.text;
+    c.requester_id = request.actor.user_id;
+    c.requester_name = request.actor.name;
+    c.requester_groups = request.actor.usergroups;
+    c.source = request.actor.source;
+    c.channel = request.channel;
+    c.thread = request.thread;
+    c.project = args.project();
+    c.environment = args.env() ? to_string(*args.env()) : "";
+    c.digest = plan.value().digest;
+    c.created = clock_.now();
+    c.expires = c.created + confirmation_ttl_;
+    confirmations_->create(c);
+
+    AuditEntry entry = audit_entry(request, correlation_id);
+    entry.args_json = args.to_json();
+    entry.project = c.project;
+    entry.environment = c.environment;
+    entry.outcome = Outcome::accepted;
+    entry.external_ref = "confirmation " + c.id;
+    audit_.append(std::move(entry));
+
+    const AccessRequest access{spec.permission, c.project, args.env()};
+    const std::string text =
+        plan.value().text + "\n" +
+        who_may_confirm(spec, access, second_person_required(catalogue_, c.project, c.environment),
+                        c.requester_id) +
+        " Expires in " +
+        format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(confirmation_ttl_)) +
+        ".\nPress *" +
+        plan.value().confirm_label + "* or *Cancel*, or type `confirm " + c.id + "` / `cancel " +
+        c.id + "`.";
+    Reply reply{text, Visibility::in_channel,
+                confirmation_blocks(text, c.id, plan.value().confirm_label)};
+    return DispatchResult{reply, Outcome::accepted, correlation_id};
+}
+
+void Dispatcher::audit_decision(const Confirmation& c, const Actor& actor, Outcome outcome,
+                                const std::string& error) {
+    AuditEntry entry;
+    entry.correlation_id = c.correlation_id;
+    entry.actor_id = actor.user_id;
+    entry.actor_name = actor.name;
+    entry.source = actor.source;
+    entry.channel = c.channel;
+    entry.thread = c.thread;
+    entry.command = c.command;
+    entry.project = c.project;
+    entry.environment = c.environment;
+    entry.outcome = outcome;
+    entry.external_ref = "confirmation " + c.id;
+    entry.error = error;
+    audit_.append(std::move(entry));
+}
+
+DecisionResult Dispatcher::decide(const ConfirmationDecision& decision) {
+    try {
+        if (!confirmations_)
+            return {answer(Outcome::failed, "Confirmations are not enabled here."), false};
+        const auto found = confirmations_->find(decision.id);
+        if (!found)
+            return {answer(Outcome::failed, "There is no confirmation `" + decision.id +
+                                                "`; check the id, or run the command again."),
+                    false};
+        DecisionResult result = decide_pending(*found, decision);
+        result.result.reply.text = redact(result.result.reply.text);
+        return result;
+    } catch (const std::exception& e) {
+        spdlog::error("confirmation {} failed: {}", decision.id, e.what());
+        return {answer(Outcome::failed, "Something went wrong inside opsbot while deciding `" +
+                                            decision.id + "`; see the log."),
+                false};
+    }
+}
+
+DecisionResult Dispatcher::decide_pending(const Confirmation& c,
+                                          const ConfirmationDecision& decision) {
+    const auto now = clock_.now();
+    if (c.state != ConfirmationState::pending) {
+        const std::string by = c.decided_by.empty() ? "" : " by <@" + c.decided_by + ">";
+        return {answer(Outcome::duplicate, "`" + c.command + "` was already " +
+                                               to_string(c.state) + by + "; nothing more to do."),
+                false};
+    }
+    if (now > c.expires) {
+        if (confirmations_->decide(c.id, ConfirmationState::expired, decision.actor.user_id, now))
+            audit_decision(c, decision.actor, Outcome::expired, "pressed after it expired");
+        return {answer(Outcome::expired, "This confirmation for `" + c.command + "` expired at " +
+                                             format_iso8601(c.expires) +
+                                             "; nothing was run. Run the command again."),
+                true};
+    }
+    if (decision.approve) return approve(c, decision);
+    if (!confirmations_->decide(c.id, ConfirmationState::cancelled, decision.actor.user_id, now))
+        return {answer(Outcome::duplicate, "Someone decided on this a moment ago."), false};
+    audit_decision(c, decision.actor, Outcome::cancelled, "");
+    auto result = answer(Outcome::cancelled,
+                         "Cancelled by <@" + decision.actor.user_id + ">: `" + c.command + "`.");
+    result.reply.visibility = Visibility::in_channel;
+    return {result, true};
+}
+
+DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDecision& decision) {
+    const auto now = clock_.now();
+    const CommandRequest request = request_of(c);
+    const auto prepared = prepare(c.command);
+    if (!prepared) {
+        confirmations_->decide(c.id, ConfirmationState::superseded, decision.actor.user_id, now);
+        audit_decision(c, decision.actor, Outcome::failed, prepared.error().message);
+        return {answer(Outcome::failed, "`" + c.command + "` no longer parses (" +
+                                            prepared.error().message + "); run it again."),
+                true};
+    }
+    const auto& spec = prepared.value().command->spec();
+    const AccessRequest access{spec.permission, c.project, parse_env(c.environment)};
+    const auto allowed = permissions_.check(decision.actor, access);
+    if (!allowed.allowed) {
+        audit_decision(c, decision.actor, Outcome::denied, "not allowed to confirm");
+        return {answer(Outcome::denied, "You cannot confirm this: " +
+                                            Permissions::explain_denial(access, allowed)),
+                false};
+    }
+    if (second_person_required(catalogue_, c.project, c.environment) &&
+        decision.actor.user_id == c.requester_id) {
+        audit_decision(c, decision.actor, Outcome::denied, "requester cannot approve");
+        return {answer(Outcome::denied, "A prod deploy of " + c.project +
+                                            " needs a second person: someone other than you "
+                                            "must confirm it."),
+                false};
+    }
+    CommandContext context = context_for(request, c.correlation_id, prepared.value(), "");
+    const auto plan = prepared.value().command->plan(context, prepared.value().args);
+    if (!plan || plan.value().digest != c.digest) {
+        confirmations_->decide(c.id, ConfirmationState::superseded, decision.actor.user_id, now);
+        audit_decision(c, decision.actor, Outcome::failed, "plan changed since it was shown");
+        const auto fresh = ask_confirmation(request, c.correlation_id, prepared.value());
+        CommandResult result;
+        result.outcome = Outcome::failed;
+        result.reply = fresh.reply;
+        result.reply.text = "The plan changed since it was shown; that approval is void.\n" +
+                            fresh.reply.text;
+        return {result, true};
+    }
+    if (!confirmations_->decide(c.id, ConfirmationState::approved, decision.actor.user_id, now))
+        return {answer(Outcome::duplicate, "Someone decided on this a moment ago."), false};
+    audit_decision(c, decision.actor, Outcome::confirmed, "");
+    spdlog::info("confirmation {} approved by {} corr={}", c.id, decision.actor.user_id,
+                 c.correlation_id);
+    const auto ran = execute(request, c.correlation_id, prepared.value(), decision.actor.user_id);
+    CommandResult result;
+    result.outcome = ran.outcome;
+    result.reply = ran.reply;
+    result.reply.text = "Confirmed by <@" + decision.actor.user_id + ">.\n" + ran.reply.text;
+    return {result, true};
+}
+
+}  // namespace opsbot

@@ -1,0 +1,145 @@
+// deploy <project> <env> [ref]: trigger the environment's Jenkins job and
+// follow the build in a thread. Prod asks for a confirmation first.
+
+#include "commands/builtin_commands.hpp"
+#include "core/deploys.hpp"
+#include "core/locks.hpp"
+#include "core/text.hpp"
+
+namespace opsbot::commands {
+namespace {
+
+std::string params_text(const DeployPlan& plan) {
+    std::vector<std::string> parts;
+    for (const auto& [name, value] : plan.params) parts.push_back(name + "=" + value);
+    return join(parts, ", ");
+}
+
+std::string job_link(const CommandContext& context, const DeployPlan& plan) {
+    if (!context.services.deploys) return "`" + plan.job + "`";
+    return "<" + context.services.deploys->job_url(plan.job) + "|" + plan.job + ">";
+}
+
+class DeployCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    Result<ConfirmationPlan> plan(CommandContext& context, const ParsedArgs& args) const override {
+        auto plan = make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
+        if (!plan) return plan.error();
+        const auto& p = plan.value();
+        const std::string text = "*Deploy " + p.project + " to " + to_string(p.env) +
+                                 "*\n• job: " + job_link(context, p) + "\n• ref: `" + p.ref +
+                                 "`\n• parameters: " + params_text(p) + "\n• asked by <@" +
+                                 context.actor.user_id + ">";
+        return ConfirmationPlan{text, p.digest(), "Deploy"};
+    }
+
+    CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        auto made = make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
+        if (!made) return CommandResult::failure(made.error().message + "\n" + made.error().hint,
+                                                 made.error().code);
+        const DeployPlan& plan = made.value();
+        const std::string where = plan.project + " " + to_string(plan.env);
+        DeployService* deploys = context.services.deploys;
+        if (context.dry_run || !deploys || !deploys->configured()) return dry_run(context, plan);
+        if (context.services.locks)
+            if (const auto held = context.services.locks->find(plan.project, plan.env,
+                                                               context.clock.now())) {
+                const auto error = locked_error(*held, context.clock.now(), "deploy");
+                return CommandResult::failure(error.message + "\n" + error.hint, "locked");
+            }
+        const auto started = deploys->start({plan, context.actor, context.approved_by,
+                                             context.channel, context.thread,
+                                             context.correlation_id});
+        if (!started) {
+            const auto& e = started.error();
+            return CommandResult::failure(
+                "Deploy of " + where + " did not start: " + e.message +
+                    (e.hint.empty() ? "" : "\n" + e.hint),
+                e.code + ": " + e.message);
+        }
+        CommandResult result = CommandResult::ok(
+            "🚀 Deploying *" + where + "* (`" + plan.ref + "`) with " + job_link(context, plan) +
+            ": queued in Jenkins as deploy #" + std::to_string(started.value().id) +
+            "; progress follows in the thread.");
+        result.external_ref = started.value().queue_url;
+        return result;
+    }
+
+private:
+    static CommandResult dry_run(const CommandContext& context, const DeployPlan& plan) {
+        const std::string why = context.dry_run ? "dry run" : "JENKINS_URL is not set, so a dry run";
+        std::string text = "*" + why + "*: deploying " + plan.project + " " + to_string(plan.env) +
+                           " (`" + plan.ref + "`) would send:\n```\n";
+        text += context.services.deploys ? context.services.deploys->describe_trigger(plan)
+                                         : "POST job " + plan.job + " " + params_text(plan);
+        text += "\n```\nNothing was changed.";
+        return CommandResult::ok(text);
+    }
+
+    CommandSpec spec_{
+        .name = "deploy",
+        .summary = "Deploy a project's environment with its Jenkins job",
+        .params = {{.name = "project", .type = ParamType::project, .help = "the project"},
+                   {.name = "env", .type = ParamType::environment, .help = "stage or prod"},
+                   {.name = "ref",
+                    .type = ParamType::word,
+                    .help = "branch, tag or commit (default: develop for stage, master for prod)",
+                    .optional = true}},
+        .examples = {"deploy acme stage", "deploy acme prod v1.4.2", "deploy acme prod --dry-run"},
+        .permission = "deploy",
+        .confirm = ConfirmPolicy::prod_only,
+        .action = true,
+        .group = "deploys",
+    };
+};
+
+std::string describe_deploy(const DeployRecord& d) {
+    std::string who = d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
+    std::string line = "#" + std::to_string(d.id) + " " + d.plan.project + " " +
+                       to_string(d.plan.env) + " `" + d.plan.ref + "` — " + to_string(d.state);
+    if (!d.result.empty()) line += " (" + d.result + ")";
+    line += ", by " + who + ", " + format_iso8601(d.created);
+    if (!d.build_url.empty()) line += " <" + d.build_url + "|build " + std::to_string(d.build_number) + ">";
+    return line;
+}
+
+class DeploysCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        if (!context.services.deploy_records)
+            return CommandResult::failure("Deploy history is not available in this mode.",
+                                          "no_deploy_store");
+        const auto rows = context.services.deploy_records->recent(args.project(), 10);
+        if (rows.empty()) return CommandResult::ok("No deploys recorded yet.");
+        std::string text = "*Recent deploys*\n";
+        for (const auto& row : rows) text += "• " + describe_deploy(row) + "\n";
+        return CommandResult::ok(text);
+    }
+
+private:
+    CommandSpec spec_{
+        .name = "deploys",
+        .summary = "Recent deploys: who, what, when and how they ended",
+        .params = {{.name = "project",
+                    .type = ParamType::project,
+                    .help = "only this project",
+                    .optional = true}},
+        .examples = {"deploys", "deploys acme"},
+        .group = "deploys",
+    };
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_deploy_command() {
+    return std::make_unique<DeployCommand>();
+}
+std::unique_ptr<Command> make_deploys_command() {
+    return std::make_unique<DeploysCommand>();
+}
+
+}  // namespace opsbot::commands

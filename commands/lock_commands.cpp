@@ -1,0 +1,142 @@
+// lock, unlock and locks: a person's hold on a project's environment, which
+// deploys and purges respect.
+
+#include "commands/builtin_commands.hpp"
+#include "core/locks.hpp"
+#include "core/text.hpp"
+
+namespace opsbot::commands {
+namespace {
+
+const std::vector<ParamSpec> kWhere = {
+    {.name = "project", .type = ParamType::project, .help = "the project"},
+    {.name = "env", .type = ParamType::environment, .help = "stage or prod"},
+};
+
+CommandResult not_wired() {
+    return CommandResult::failure("Locks are not available in this mode.", "no_lock_store");
+}
+
+class LockCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        if (!context.services.locks) return not_wired();
+        const auto now = context.clock.now();
+        Lock lock;
+        lock.project = args.project();
+        lock.env = *args.env();
+        lock.kind = LockKind::manual;
+        lock.owner_id = context.actor.user_id;
+        lock.owner_name = context.actor.name;
+        lock.reason = args.get("reason");
+        lock.acquired = now;
+        if (args.has("ttl")) lock.expires = now + *parse_duration(args.get("ttl"));
+        const std::string where = lock.project + " " + to_string(lock.env);
+        if (context.dry_run)
+            return CommandResult::ok("Dry run: would lock " + where + " — " + lock.reason);
+        const auto taken = context.services.locks->acquire(lock, now);
+        if (!taken)
+            return CommandResult::failure(taken.error().message + "\n" + taken.error().hint,
+                                          "locked");
+        CommandResult result = CommandResult::ok(
+            "🔒 " + where + " is " + describe_lock(taken.value(), now) +
+            ".\nDeploys and purges of " + where + " are refused until `unlock " + where + "`.");
+        result.external_ref = "lock " + where;
+        return result;
+    }
+
+private:
+    CommandSpec spec_{
+        .name = "lock",
+        .summary = "Hold an environment: deploys and purges are refused until it is unlocked",
+        .params = {kWhere[0], kWhere[1],
+                   {.name = "reason", .type = ParamType::word, .help = "why, in quotes"},
+                   {.name = "ttl",
+                    .type = ParamType::duration,
+                    .help = "release by itself after this long (30m, 2h, 1d)",
+                    .optional = true}},
+        .examples = {"lock acme prod \"database migration\" 2h"},
+        .permission = "lock",
+        .action = true,
+        .group = "locks",
+    };
+};
+
+class UnlockCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        if (!context.services.locks) return not_wired();
+        const std::string project = args.project();
+        const Env env = *args.env();
+        const std::string where = project + " " + to_string(env);
+        const auto held = context.services.locks->find(project, env, context.clock.now());
+        if (!held) return CommandResult::ok(where + " was not locked; nothing to do.");
+        if (held->kind != LockKind::manual)
+            return CommandResult::failure(
+                where + " is held by a running " + to_string(held->kind) + " (" + held->ref +
+                    "); it is released when that ends.",
+                "lock_not_manual");
+        if (context.dry_run) return CommandResult::ok("Dry run: would unlock " + where);
+        context.services.locks->release(project, env, LockKind::manual, "");
+        std::string text = "🔓 " + where + " is unlocked";
+        if (held->owner_id != context.actor.user_id)
+            text += " (it was held by <@" + held->owner_id + ">: " + held->reason + ")";
+        CommandResult result = CommandResult::ok(text + ".");
+        result.external_ref = "unlock " + where;
+        return result;
+    }
+
+private:
+    CommandSpec spec_{
+        .name = "unlock",
+        .summary = "Release the lock on an environment",
+        .params = {kWhere[0], kWhere[1]},
+        .examples = {"unlock acme prod"},
+        .permission = "lock",
+        .action = true,
+        .group = "locks",
+    };
+};
+
+class LocksCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    CommandResult run(CommandContext& context, const ParsedArgs&) const override {
+        if (!context.services.locks) return not_wired();
+        const auto now = context.clock.now();
+        const auto locks = context.services.locks->all(now);
+        if (locks.empty()) return CommandResult::ok("No environment is locked.");
+        std::string text = "*Locks*\n";
+        for (const auto& lock : locks)
+            text += "• " + lock.project + " " + to_string(lock.env) + ": " +
+                    describe_lock(lock, now) + "\n";
+        return CommandResult::ok(text);
+    }
+
+private:
+    CommandSpec spec_{
+        .name = "locks",
+        .summary = "List the locked environments: who holds them, why, until when",
+        .examples = {"locks"},
+        .group = "locks",
+    };
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_lock_command() {
+    return std::make_unique<LockCommand>();
+}
+std::unique_ptr<Command> make_unlock_command() {
+    return std::make_unique<UnlockCommand>();
+}
+std::unique_ptr<Command> make_locks_command() {
+    return std::make_unique<LocksCommand>();
+}
+
+}  // namespace opsbot::commands

@@ -1,0 +1,64 @@
+#pragma once
+// Locks, deploy records and parked confirmations in SQLite (migration 005).
+// Each store gets a connection of its own: SQLite transactions belong to a
+// connection, and these stores are used from several threads.
+
+#include <mutex>
+
+#include "core/confirmations.hpp"
+#include "core/deploys.hpp"
+#include "core/locks.hpp"
+#include "persistence/database.hpp"
+
+namespace opsbot::db {
+
+class SqliteLockStore final : public LockStore {
+public:
+    explicit SqliteLockStore(Database& db) : db_(db) {}
+    Result<Lock> acquire(const Lock& wanted, TimePoint now) override;
+    bool release(const std::string& project, Env env, LockKind kind,
+                 const std::string& owner_id) override;
+    void set_ref(const std::string& project, Env env, const std::string& ref) override;
+    std::optional<Lock> find(const std::string& project, Env env, TimePoint now) const override;
+    std::vector<Lock> all(TimePoint now) const override;
+
+private:
+    Database& db_;
+    mutable std::mutex mutex_;
+};
+
+class SqliteDeployStore final : public DeployStore {
+public:
+    explicit SqliteDeployStore(Database& db) : db_(db) {}
+    std::int64_t create(const DeployRecord& record) override;
+    void save_progress(const DeployRecord& record) override;
+    bool finish(const DeployRecord& record) override;
+    std::optional<DeployRecord> find(std::int64_t id) const override;
+    std::optional<DeployRecord> find_by_build(const std::string& job,
+                                              std::int64_t number) const override;
+    std::optional<DeployRecord> find_by_queue_id(const std::string& job,
+                                                 std::int64_t queue_id) const override;
+    std::vector<DeployRecord> unfinished() const override;
+    std::vector<DeployRecord> recent(const std::string& project, int limit) const override;
+
+private:
+    std::vector<DeployRecord> select(const std::string& where,
+                                     const std::vector<std::string>& params) const;
+    Database& db_;
+    mutable std::mutex mutex_;
+};
+
+class SqliteConfirmationStore final : public ConfirmationStore {
+public:
+    explicit SqliteConfirmationStore(Database& db) : db_(db) {}
+    void create(const Confirmation& confirmation) override;
+    std::optional<Confirmation> find(const std::string& id) const override;
+    bool decide(const std::string& id, ConfirmationState state, const std::string& decided_by,
+                TimePoint when) override;
+
+private:
+    Database& db_;
+    mutable std::mutex mutex_;
+};
+
+}  // namespace opsbot::db

@@ -1,0 +1,78 @@
+#pragma once
+// The real opsbot binary in Slack mode against the fake Slack on loopback,
+// with its HTTP intake reachable. Shared by the Slack and deploy end-to-end
+// tests.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "adapters/http/curl_http_client.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace opsbot::test {
+
+struct SlackBot {
+    FakeSlack slack;
+    TempDir dir;
+    std::map<std::string, std::string> env;
+    std::unique_ptr<BackgroundProcess> process;
+    std::string intake_url;
+
+    explicit SlackBot(const std::string& catalogue_yaml = kCatalogueYaml) {
+        env = {{"SLACK_APP_TOKEN", FakeSlack::kAppToken},
+               {"SLACK_BOT_TOKEN", FakeSlack::kBotToken},
+               {"SLACK_API_URL", slack.api_url()},
+               {"OPSBOT_LISTEN", "127.0.0.1:0"},
+               {"OPSBOT_CONFIG", dir.write("opsbot.yaml", catalogue_yaml)},
+               {"OPSBOT_DB", dir.file("opsbot.db")},
+               {"OPSBOT_LOG_LEVEL", "debug"},
+               {"OPSBOT_SLACK_PING_INTERVAL", "1s"},
+               {"OPSBOT_RECONNECT_BACKOFF", "1s"}};
+    }
+
+    void start(bool wait_connected = true) {
+        process = std::make_unique<BackgroundProcess>(
+            ProcessSpec{OPSBOT_BINARY, {}, env, "", "", 60});
+        if (!wait_connected) return;
+        const std::string line = process->wait_for_log("http: listening on ");
+        intake_url = "http://" + line.substr(line.find("listening on ") + 13);
+        REQUIRE(slack.wait_for_links(1));
+        process->wait_for_log("slack: connected");
+    }
+
+    // SIGTERM and wait; the database stays for a restart.
+    void stop() {
+        if (!process) return;
+        process->signal(SIGTERM);
+        process->wait();
+    }
+
+    HttpResponse get(const std::string& path) { return send({"GET", intake_url + path}); }
+
+    HttpResponse post(const std::string& path, const std::string& body,
+                      HttpHeaders headers = {{"Content-Type", "application/json"}}) {
+        HttpRequest request{"POST", intake_url + path, std::move(headers), body};
+        return send(request);
+    }
+
+    ~SlackBot() { stop(); }
+
+private:
+    static HttpResponse send(HttpRequest request) {
+        CurlHttpClient client;
+        request.timeout = std::chrono::seconds(5);
+        auto response = client.send(request);
+        REQUIRE(response.ok());
+        return response.value();
+    }
+};
+
+}  // namespace opsbot::test
