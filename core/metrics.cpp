@@ -1,6 +1,7 @@
 #include "core/metrics.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
@@ -50,9 +51,10 @@ std::string label_text(MetricLabels labels) {
 std::string number(double value) {
     if (std::isnan(value)) return "NaN";  // printf's "-nan" is not valid in the format
     if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    // The shortest text that reads back as the same double: 0.1, not 0.10000000000000001.
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.17g", value);
-    return buffer;
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    return std::string(buffer, end);
 }
 
 // Adds le="…" to a label set.

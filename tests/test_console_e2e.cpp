@@ -144,3 +144,39 @@ TEST_CASE("console e2e: no token reaches the log or the audit", "[e2e]") {
     CHECK_THAT(dump.out, !Catch::Contains("11aa22bb33cc44dd55ee66ff77"));
     CHECK_THAT(dump.out, Catch::Contains("[redacted]"));
 }
+
+TEST_CASE("console e2e: without JENKINS_URL a deploy prints the exact request", "[e2e][deploy]") {
+    Opsbot bot;
+    bot.env["JENKINS_API_TOKEN"] = "11aa22bb33cc44dd55ee66ff77aa88bb99";
+    const auto result = bot.run({"console"}, "deploy acme stage feature/login\ndeploys\n");
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.out, Catch::Contains("JENKINS_URL is not set, so a dry run"));
+    CHECK_THAT(result.out, Catch::Contains(
+                               "POST $JENKINS_URL/job/clients/job/acme/job/deploy-stage/"
+                               "buildWithParameters"));
+    CHECK_THAT(result.out, Catch::Contains("Authorization: Basic [redacted]"));
+    CHECK_THAT(result.out, Catch::Contains("BRANCH=feature%2Flogin"));
+    CHECK_THAT(result.out, Catch::Contains("No deploys recorded yet."));
+    CHECK_THAT(result.out + result.err, !Catch::Contains("11aa22bb33cc44dd55ee66ff77aa88bb99"));
+}
+
+TEST_CASE("console e2e: a prod deploy waits for `confirm` from another console user",
+          "[e2e][deploy]") {
+    Opsbot bot;
+    bot.env["OPSBOT_CONSOLE_USER"] = "U02BOB0002";
+    const auto asked = bot.run({"console"}, "deploy acme prod\nconfirm\n");
+    CHECK(asked.exit_code == 1);  // `confirm` without an id is a parse error
+    const auto at = asked.out.find("`confirm ");
+    REQUIRE(at != std::string::npos);
+    const std::string id = asked.out.substr(at + 9, 8);
+    CHECK_THAT(asked.out, Catch::Contains("other than @U02BOB0002"));
+
+    const auto self = bot.run({"console"}, "confirm " + id + "\n");
+    CHECK_THAT(self.out, Catch::Contains("needs a second person"));
+    bot.env["OPSBOT_CONSOLE_USER"] = "U09OPS0009,S01OPS0001";
+    const auto other = bot.run({"console"}, "confirm " + id + "\n");
+    CHECK(other.exit_code == 0);
+    CHECK_THAT(other.out, Catch::Contains("Confirmed by @U09OPS0009."));
+    CHECK_THAT(other.out, Catch::Contains("JENKINS_URL is not set, so a dry run"));
+}
