@@ -70,12 +70,12 @@ void App::start_services() {
     deploy_options.poll_interval = settings_.deploy_poll_interval;
     deploy_options.build_timeout =
         std::chrono::duration_cast<std::chrono::minutes>(settings_.deploy_timeout);
-    deploys_ = std::make_unique<JenkinsDeployService>(
-        jenkins_.get(), jenkins_config, *locks_, *deploy_records_, *audit_, notifier_, catalogue_,
-        clock_, deploy_options);
+    deploys_ = std::make_unique<JenkinsDeployService>(jenkins_.get(), jenkins_config, *locks_,
+                                                      *deploy_records_, *audit_, notifier_,
+                                                      catalogue_, clock_, deploy_options);
     commands::register_builtin_commands(registry_);
-    dispatcher_ = std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_,
-                                               intents_.get());
+    dispatcher_ =
+        std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, intents_.get());
     dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
     dispatcher_->set_services({locks_.get(), deploys_.get(), deploy_records_.get(), nullptr});
 }

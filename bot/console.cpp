@@ -56,8 +56,7 @@ int run_console(Dispatcher& dispatcher, const Actor& actor, std::istream& in, st
         const auto result = dispatcher.handle(CommandRequest{text, actor, "console", "", ""});
         out << render_for_terminal(result.reply.text) << "\n" << std::flush;
         // A command parked for a confirmation is not a failure.
-        if (result.outcome != Outcome::succeeded && result.outcome != Outcome::accepted)
-            status = 1;
+        if (result.outcome != Outcome::succeeded && result.outcome != Outcome::accepted) status = 1;
     }
     if (interactive) out << "\n";
     return status;

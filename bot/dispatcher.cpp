@@ -206,18 +206,9 @@ DispatchResult Dispatcher::execute(const CommandRequest& request, const std::str
 CommandContext Dispatcher::context_for(const CommandRequest& request,
                                        const std::string& correlation_id, const Prepared& prepared,
                                        const std::string& approved_by) const {
-    return CommandContext{request.actor,
-                          catalogue_,
-                          permissions_,
-                          audit_,
-                          clock_,
-                          registry_,
-                          correlation_id,
-                          prepared.args.dry_run,
-                          request.channel,
-                          request.thread,
-                          services_,
-                          approved_by};
+    return CommandContext{request.actor,   catalogue_,     permissions_,   audit_,
+                          clock_,          registry_,      correlation_id, prepared.args.dry_run,
+                          request.channel, request.thread, services_,      approved_by};
 }
 
 DispatchResult Dispatcher::run_command(const CommandRequest& request,

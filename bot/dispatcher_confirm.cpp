@@ -1,8 +1,8 @@
 // The confirmation half of the dispatcher: parking a command with the plan it
 // will run, and deciding on it when someone presses a button.
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "bot/dispatcher.hpp"
 #include "core/digest.hpp"
@@ -31,19 +31,18 @@ std::string who_may_confirm(const CommandSpec& spec, const AccessRequest& access
 std::string confirmation_blocks(const std::string& text, const std::string& id,
                                 const std::string& confirm_label) {
     using nlohmann::json;
-    const json buttons = json::array(
-        {{{"type", "button"},
-          {"action_id", kConfirmAction},
-          {"style", "primary"},
-          {"text", {{"type", "plain_text"}, {"text", confirm_label}}},
-          {"value", id}},
-         {{"type", "button"},
-          {"action_id", kCancelAction},
-          {"text", {{"type", "plain_text"}, {"text", "Cancel"}}},
-          {"value", id}}});
-    const json blocks = json::array(
-        {{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}},
-         {{"type", "actions"}, {"block_id", "confirm:" + id}, {"elements", buttons}}});
+    const json buttons = json::array({{{"type", "button"},
+                                       {"action_id", kConfirmAction},
+                                       {"style", "primary"},
+                                       {"text", {{"type", "plain_text"}, {"text", confirm_label}}},
+                                       {"value", id}},
+                                      {{"type", "button"},
+                                       {"action_id", kCancelAction},
+                                       {"text", {{"type", "plain_text"}, {"text", "Cancel"}}},
+                                       {"value", id}}});
+    const json blocks =
+        json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}},
+                     {{"type", "actions"}, {"block_id", "confirm:" + id}, {"elements", buttons}}});
     return blocks.dump();
 }
 
@@ -78,7 +77,8 @@ DispatchResult Dispatcher::ask_confirmation(const CommandRequest& request,
     const auto& args = prepared.args;
     CommandContext context = context_for(request, correlation_id, prepared, "");
     const auto plan = prepared.command->plan(context, args);
-    if (!plan) return refuse(request, correlation_id, Outcome::failed, plan.error(), args.to_json());
+    if (!plan)
+        return refuse(request, correlation_id, Outcome::failed, plan.error(), args.to_json());
 
     Confirmation c;
     c.id = new_correlation_id().substr(0, 8);
@@ -112,9 +112,8 @@ DispatchResult Dispatcher::ask_confirmation(const CommandRequest& request,
                         c.requester_id) +
         " Expires in " +
         format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(confirmation_ttl_)) +
-        ".\nPress *" +
-        plan.value().confirm_label + "* or *Cancel*, or type `confirm " + c.id + "` / `cancel " +
-        c.id + "`.";
+        ".\nPress *" + plan.value().confirm_label + "* or *Cancel*, or type `confirm " + c.id +
+        "` / `cancel " + c.id + "`.";
     Reply reply{text, Visibility::in_channel,
                 confirmation_blocks(text, c.id, plan.value().confirm_label)};
     return DispatchResult{reply, Outcome::accepted, correlation_id};
@@ -163,8 +162,8 @@ DecisionResult Dispatcher::decide_pending(const Confirmation& c,
     const auto now = clock_.now();
     if (c.state != ConfirmationState::pending) {
         const std::string by = c.decided_by.empty() ? "" : " by <@" + c.decided_by + ">";
-        return {answer(Outcome::duplicate, "`" + c.command + "` was already " +
-                                               to_string(c.state) + by + "; nothing more to do."),
+        return {answer(Outcome::duplicate, "`" + c.command + "` was already " + to_string(c.state) +
+                                               by + "; nothing more to do."),
                 false};
     }
     if (now > c.expires) {
@@ -201,8 +200,8 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
     const auto allowed = permissions_.check(decision.actor, access);
     if (!allowed.allowed) {
         audit_decision(c, decision.actor, Outcome::denied, "not allowed to confirm");
-        return {answer(Outcome::denied, "You cannot confirm this: " +
-                                            Permissions::explain_denial(access, allowed)),
+        return {answer(Outcome::denied,
+                       "You cannot confirm this: " + Permissions::explain_denial(access, allowed)),
                 false};
     }
     if (second_person_required(catalogue_, c.project, c.environment) &&
@@ -222,8 +221,8 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
         CommandResult result;
         result.outcome = Outcome::failed;
         result.reply = fresh.reply;
-        result.reply.text = "The plan changed since it was shown; that approval is void.\n" +
-                            fresh.reply.text;
+        result.reply.text =
+            "The plan changed since it was shown; that approval is void.\n" + fresh.reply.text;
         return {result, true};
     }
     if (!confirmations_->decide(c.id, ConfirmationState::approved, decision.actor.user_id, now))

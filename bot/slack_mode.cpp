@@ -145,8 +145,8 @@ int run_slack_mode(App& app, std::ostream& err) {
         return net::OutgoingResponse{
             200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });
-    intake.hook("jenkins", hooks::jenkins_hook(settings.jenkins_webhook_token, app.deploys(),
-                                               app.audit()));
+    intake.hook("jenkins",
+                hooks::jenkins_hook(settings.jenkins_webhook_token, app.deploys(), app.audit()));
     if (const auto started = intake.start(); !started) {
         err << "opsbot: " << started.error().message << "\n";
         return 2;

@@ -25,7 +25,8 @@ public:
     const CommandSpec& spec() const override { return spec_; }
 
     Result<ConfirmationPlan> plan(CommandContext& context, const ParsedArgs& args) const override {
-        auto plan = make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
+        auto plan =
+            make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
         if (!plan) return plan.error();
         const auto& p = plan.value();
         const std::string text = "*Deploy " + p.project + " to " + to_string(p.env) +
@@ -36,28 +37,29 @@ public:
     }
 
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
-        auto made = make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
-        if (!made) return CommandResult::failure(made.error().message + "\n" + made.error().hint,
-                                                 made.error().code);
+        auto made =
+            make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
+        if (!made)
+            return CommandResult::failure(made.error().message + "\n" + made.error().hint,
+                                          made.error().code);
         const DeployPlan& plan = made.value();
         const std::string where = plan.project + " " + to_string(plan.env);
         DeployService* deploys = context.services.deploys;
         if (context.dry_run || !deploys || !deploys->configured()) return dry_run(context, plan);
         if (context.services.locks)
-            if (const auto held = context.services.locks->find(plan.project, plan.env,
-                                                               context.clock.now())) {
+            if (const auto held =
+                    context.services.locks->find(plan.project, plan.env, context.clock.now())) {
                 const auto error = locked_error(*held, context.clock.now(), "deploy");
                 return CommandResult::failure(error.message + "\n" + error.hint, "locked");
             }
-        const auto started = deploys->start({plan, context.actor, context.approved_by,
-                                             context.channel, context.thread,
-                                             context.correlation_id});
+        const auto started =
+            deploys->start({plan, context.actor, context.approved_by, context.channel,
+                            context.thread, context.correlation_id});
         if (!started) {
             const auto& e = started.error();
-            return CommandResult::failure(
-                "Deploy of " + where + " did not start: " + e.message +
-                    (e.hint.empty() ? "" : "\n" + e.hint),
-                e.code + ": " + e.message);
+            return CommandResult::failure("Deploy of " + where + " did not start: " + e.message +
+                                              (e.hint.empty() ? "" : "\n" + e.hint),
+                                          e.code + ": " + e.message);
         }
         CommandResult result = CommandResult::ok(
             "🚀 Deploying *" + where + "* (`" + plan.ref + "`) with " + job_link(context, plan) +
@@ -69,7 +71,8 @@ public:
 
 private:
     static CommandResult dry_run(const CommandContext& context, const DeployPlan& plan) {
-        const std::string why = context.dry_run ? "dry run" : "JENKINS_URL is not set, so a dry run";
+        const std::string why =
+            context.dry_run ? "dry run" : "JENKINS_URL is not set, so a dry run";
         std::string text = "*" + why + "*: deploying " + plan.project + " " + to_string(plan.env) +
                            " (`" + plan.ref + "`) would send:\n```\n";
         text += context.services.deploys ? context.services.deploys->describe_trigger(plan)
@@ -101,7 +104,8 @@ std::string describe_deploy(const DeployRecord& d) {
                        to_string(d.plan.env) + " `" + d.plan.ref + "` — " + to_string(d.state);
     if (!d.result.empty()) line += " (" + d.result + ")";
     line += ", by " + who + ", " + format_iso8601(d.created);
-    if (!d.build_url.empty()) line += " <" + d.build_url + "|build " + std::to_string(d.build_number) + ">";
+    if (!d.build_url.empty())
+        line += " <" + d.build_url + "|build " + std::to_string(d.build_number) + ">";
     return line;
 }
 

@@ -51,7 +51,8 @@ private:
     CommandSpec spec_{
         .name = "lock",
         .summary = "Hold an environment: deploys and purges are refused until it is unlocked",
-        .params = {kWhere[0], kWhere[1],
+        .params = {kWhere[0],
+                   kWhere[1],
                    {.name = "reason", .type = ParamType::word, .help = "why, in quotes"},
                    {.name = "ttl",
                     .type = ParamType::duration,
@@ -76,10 +77,10 @@ public:
         const auto held = context.services.locks->find(project, env, context.clock.now());
         if (!held) return CommandResult::ok(where + " was not locked; nothing to do.");
         if (held->kind != LockKind::manual)
-            return CommandResult::failure(
-                where + " is held by a running " + to_string(held->kind) + " (" + held->ref +
-                    "); it is released when that ends.",
-                "lock_not_manual");
+            return CommandResult::failure(where + " is held by a running " + to_string(held->kind) +
+                                              " (" + held->ref +
+                                              "); it is released when that ends.",
+                                          "lock_not_manual");
         if (context.dry_run) return CommandResult::ok("Dry run: would unlock " + where);
         context.services.locks->release(project, env, LockKind::manual, "");
         std::string text = "🔓 " + where + " is unlocked";

@@ -3,8 +3,7 @@
 namespace opsbot {
 namespace {
 
-constexpr const char* kStateNames[] = {"pending", "approved", "cancelled", "expired",
-                                       "superseded"};
+constexpr const char* kStateNames[] = {"pending", "approved", "cancelled", "expired", "superseded"};
 
 }  // namespace
 

@@ -6,8 +6,8 @@
 namespace opsbot {
 namespace {
 
-constexpr const char* kStateNames[] = {"queued",    "started",   "succeeded", "failed",
-                                       "aborted",   "cancelled", "lost"};
+constexpr const char* kStateNames[] = {"queued",  "started",   "succeeded", "failed",
+                                       "aborted", "cancelled", "lost"};
 
 }  // namespace
 
@@ -42,16 +42,15 @@ std::string DeployPlan::digest() const {
     return sha256_hex(canonical);
 }
 
-Result<DeployPlan> make_deploy_plan(const Catalogue& catalogue, const std::string& project,
-                                    Env env, const std::string& ref) {
+Result<DeployPlan> make_deploy_plan(const Catalogue& catalogue, const std::string& project, Env env,
+                                    const std::string& ref) {
     const Project* p = catalogue.find_project(project);
     if (!p) return Error{"unknown_project", "unknown project '" + project + "'", ""};
     const Environment* e = p->environment(env);
     if (!e || e->jenkins_job.empty())
-        return Error{"no_job",
-                     p->slug + " has no Jenkins job for " + to_string(env),
-                     "add `jenkins_job` under " + std::string(to_string(env)) + " for " +
-                         p->slug + " in " + catalogue.source_file};
+        return Error{"no_job", p->slug + " has no Jenkins job for " + to_string(env),
+                     "add `jenkins_job` under " + std::string(to_string(env)) + " for " + p->slug +
+                         " in " + catalogue.source_file};
     DeployPlan plan{p->slug, env, e->jenkins_job, ref.empty() ? e->branch : ref, e->jenkins_params};
     if (plan.ref.empty()) plan.ref = env == Env::prod ? "master" : "develop";
     // The agency's deploy jobs all take the ref as BRANCH.

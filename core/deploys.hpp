@@ -36,8 +36,8 @@ struct DeployPlan {
 };
 
 // Builds the plan for a project's environment from the catalogue.
-Result<DeployPlan> make_deploy_plan(const Catalogue& catalogue, const std::string& project,
-                                    Env env, const std::string& ref);
+Result<DeployPlan> make_deploy_plan(const Catalogue& catalogue, const std::string& project, Env env,
+                                    const std::string& ref);
 
 struct DeployRecord {
     std::int64_t id = 0;

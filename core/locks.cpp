@@ -30,8 +30,8 @@ std::string describe_lock(const Lock& lock, TimePoint now) {
     if (!lock.ref.empty()) text += " (" + lock.ref + ")";
     if (lock.expires)
         text += "; expires in " +
-                format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
-                    *lock.expires - now));
+                format_duration(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(*lock.expires - now));
     return text;
 }
 
@@ -40,8 +40,7 @@ Error locked_error(const Lock& lock, TimePoint now, const std::string& what) {
     std::string hint = lock.kind == LockKind::deploy
                            ? "wait for that deploy to finish, then try again"
                            : "ask the holder, or `unlock " + where + "` if you may";
-    return Error{"locked", "Cannot " + what + " " + where + ": " + describe_lock(lock, now),
-                 hint};
+    return Error{"locked", "Cannot " + what + " " + where + ": " + describe_lock(lock, now), hint};
 }
 
 }  // namespace opsbot

@@ -18,7 +18,7 @@ struct Family {
 };
 
 struct Series {
-    double value = 0;                  // counter or gauge
+    double value = 0;                   // counter or gauge
     std::vector<std::uint64_t> counts;  // histogram, per bucket (not cumulative)
     std::uint64_t count = 0;
     double sum = 0;
@@ -73,13 +73,15 @@ struct Metrics::Impl {
 
     Family& family(std::string_view name, Kind kind) {
         auto it = families.find(name);
-        if (it == families.end()) it = families.emplace(std::string(name), Family{kind, "", {}}).first;
+        if (it == families.end())
+            it = families.emplace(std::string(name), Family{kind, "", {}}).first;
         return it->second;
     }
 
     Series& at(std::string_view name, const MetricLabels& labels) {
         auto it = series.find(name);
-        if (it == series.end()) it = series.emplace(std::string(name), std::map<std::string, Series>{}).first;
+        if (it == series.end())
+            it = series.emplace(std::string(name), std::map<std::string, Series>{}).first;
         return it->second[label_text(labels)];
     }
 
@@ -100,7 +102,8 @@ struct Metrics::Impl {
                 out += name + "_bucket" + with_le(labels, number(f.buckets[b])) + " " +
                        std::to_string(cumulative) + "\n";
             }
-            out += name + "_bucket" + with_le(labels, "+Inf") + " " + std::to_string(s.count) + "\n";
+            out +=
+                name + "_bucket" + with_le(labels, "+Inf") + " " + std::to_string(s.count) + "\n";
             out += name + "_sum" + labels + " " + number(s.sum) + "\n";
             out += name + "_count" + labels + " " + std::to_string(s.count) + "\n";
         }
@@ -123,7 +126,8 @@ void Metrics::describe_gauge(std::string name, std::string help) {
 void Metrics::describe_histogram(std::string name, std::string help, std::vector<double> buckets) {
     std::sort(buckets.begin(), buckets.end());
     std::lock_guard lock(impl_->mutex);
-    impl_->family(name, Kind::histogram) = Family{Kind::histogram, std::move(help), std::move(buckets)};
+    impl_->family(name, Kind::histogram) =
+        Family{Kind::histogram, std::move(help), std::move(buckets)};
 }
 
 void Metrics::increment(std::string_view name, const MetricLabels& labels, double by) {
@@ -168,9 +172,9 @@ void describe_standard_metrics(Metrics& metrics) {
     using namespace metric;
     metrics.describe_counter(kEnvelopesReceived, "Socket Mode messages received from Slack");
     metrics.describe_counter(kEnvelopesAcked, "Socket Mode envelopes acknowledged");
-    metrics.describe_histogram(kAckLatency, "Seconds from reading an envelope to queueing its ack",
-                               {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                0.1, 0.25, 0.5, 1, 2.5});
+    metrics.describe_histogram(
+        kAckLatency, "Seconds from reading an envelope to queueing its ack",
+        {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
     metrics.describe_counter(kReconnects, "Socket Mode links lost and replaced");
     metrics.describe_gauge(kSlackConnected, "1 while a Socket Mode link is up");
     metrics.describe_counter(kWebApiCalls, "Slack Web API calls by method and HTTP status");

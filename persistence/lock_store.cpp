@@ -39,7 +39,8 @@ std::optional<Lock> select_lock(Database& db, const std::string& project, Env en
 Result<Lock> SqliteLockStore::acquire(const Lock& wanted, TimePoint now) {
     std::lock_guard guard(mutex_);
     Transaction transaction(db_);
-    if (const auto held = select_lock(db_, wanted.project, wanted.env); held && !expired(*held, now))
+    if (const auto held = select_lock(db_, wanted.project, wanted.env);
+        held && !expired(*held, now))
         return locked_error(*held, now, "lock");
     auto upsert = db_.prepare(std::string("INSERT OR REPLACE INTO locks (") + kColumns +
                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -89,8 +90,8 @@ std::optional<Lock> SqliteLockStore::find(const std::string& project, Env env,
 
 std::vector<Lock> SqliteLockStore::all(TimePoint now) const {
     std::lock_guard guard(mutex_);
-    auto select =
-        db_.prepare(std::string("SELECT ") + kColumns + " FROM locks ORDER BY project, environment");
+    auto select = db_.prepare(std::string("SELECT ") + kColumns +
+                              " FROM locks ORDER BY project, environment");
     std::vector<Lock> out;
     while (select.step()) {
         auto lock = read_lock(select);

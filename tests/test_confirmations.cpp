@@ -102,11 +102,12 @@ std::string confirmation_id(const std::string& reply) {
     const std::string marker = "`confirm ";
     const auto at = reply.find(marker);
     REQUIRE(at != std::string::npos);
-    return reply.substr(at + marker.size(), reply.find('`', at + marker.size()) - at - marker.size());
+    return reply.substr(at + marker.size(),
+                        reply.find('`', at + marker.size()) - at - marker.size());
 }
 
-const Actor kBob = person("U02BOB0002");             // prod-deployer on acme
-const Actor kAlice = person("U01ALICE01");           // developer, stage only
+const Actor kBob = person("U02BOB0002");                  // prod-deployer on acme
+const Actor kAlice = person("U01ALICE01");                // developer, stage only
 const Actor kOps = person("U09OPS0009", {"S01OPS0001"});  // prod-deployer everywhere
 
 }  // namespace

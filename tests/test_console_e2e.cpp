@@ -152,8 +152,8 @@ TEST_CASE("console e2e: without JENKINS_URL a deploy prints the exact request", 
     INFO(result.err);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.out, Catch::Contains("JENKINS_URL is not set, so a dry run"));
-    CHECK_THAT(result.out, Catch::Contains(
-                               "POST $JENKINS_URL/job/clients/job/acme/job/deploy-stage/"
+    CHECK_THAT(result.out,
+               Catch::Contains("POST $JENKINS_URL/job/clients/job/acme/job/deploy-stage/"
                                "buildWithParameters"));
     CHECK_THAT(result.out, Catch::Contains("Authorization: Basic [redacted]"));
     CHECK_THAT(result.out, Catch::Contains("BRANCH=feature%2Flogin"));

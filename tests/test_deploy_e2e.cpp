@@ -35,8 +35,8 @@ struct DeployBot {
     test::SlackBot bot{catalogue_with_carol()};
 
     DeployBot() {
-        for (const char* job : {kStageJob, kProdJob, "clients/globex/deploy-stage",
-                                "clients/globex/deploy-prod"})
+        for (const char* job :
+             {kStageJob, kProdJob, "clients/globex/deploy-stage", "clients/globex/deploy-prod"})
             jenkins.add_job(job);
         jenkins.set_timing(100ms, 300ms);
         bot.env["JENKINS_URL"] = jenkins.base_url();
@@ -67,7 +67,8 @@ struct DeployBot {
     std::vector<std::string> messages() const {
         std::vector<std::string> out;
         for (const auto* method : {"chat.postMessage", "chat.update"})
-            for (const auto& body : bot.slack.api_calls(method)) out.push_back(body.value("text", ""));
+            for (const auto& body : bot.slack.api_calls(method))
+                out.push_back(body.value("text", ""));
         return out;
     }
 
@@ -197,20 +198,21 @@ TEST_CASE("deploy e2e: a confirmation pressed too late says it expired", "[deplo
     CHECK(has_row(d.audit_rows(), Outcome::expired, "confirmation " + id));
 }
 
-TEST_CASE("deploy e2e: one deploy at a time, and a manual lock refuses deploys",
-          "[deploy][e2e]") {
+TEST_CASE("deploy e2e: one deploy at a time, and a manual lock refuses deploys", "[deploy][e2e]") {
     DeployBot d;
     d.jenkins.set_timing(0ms, 60s);
     d.bot.start();
     d.slash("/deploy", "acme stage", "U01ALICE01");
     REQUIRE(d.wait_for_message("building <"));
     const auto second = d.slash("/deploy", "acme stage", "U01ALICE01");
-    CHECK_THAT(text_of(second), Catch::Contains("Cannot deploy acme stage: locked by <@U01ALICE01> (deploy)"));
+    CHECK_THAT(text_of(second),
+               Catch::Contains("Cannot deploy acme stage: locked by <@U01ALICE01> (deploy)"));
     CHECK_THAT(text_of(second), Catch::Contains(d.jenkins.builds(kStageJob).at(0).url));
     CHECK(d.jenkins.triggers().size() == 1);
 
     const auto locked = d.slash("/ops", "lock globex stage \"db migration\" 1h", "U03CAROL03");
-    CHECK_THAT(text_of(locked), Catch::Contains("globex stage is locked by <@U03CAROL03> (manual)"));
+    CHECK_THAT(text_of(locked),
+               Catch::Contains("globex stage is locked by <@U03CAROL03> (manual)"));
     const auto refused = d.slash("/deploy", "globex stage", "U01ALICE01");
     CHECK_THAT(text_of(refused),
                Catch::Contains("Cannot deploy globex stage: locked by <@U03CAROL03> (manual)"));
@@ -221,8 +223,7 @@ TEST_CASE("deploy e2e: one deploy at a time, and a manual lock refuses deploys",
                Catch::Contains("Deploying"));
 }
 
-TEST_CASE("deploy e2e: Jenkins down fails the deploy clearly and frees the lock",
-          "[deploy][e2e]") {
+TEST_CASE("deploy e2e: Jenkins down fails the deploy clearly and frees the lock", "[deploy][e2e]") {
     DeployBot d;
     d.jenkins.fail_next(100, 503);
     d.bot.start();
@@ -231,7 +232,8 @@ TEST_CASE("deploy e2e: Jenkins down fails the deploy clearly and frees the lock"
     CHECK_THAT(text_of(failed), Catch::Contains("503"));
     const auto rows = d.audit_rows();
     CHECK(std::any_of(rows.begin(), rows.end(), [](const AuditRecord& r) {
-        return r.outcome == Outcome::failed && r.error.find("jenkins_unavailable") != std::string::npos;
+        return r.outcome == Outcome::failed &&
+               r.error.find("jenkins_unavailable") != std::string::npos;
     }));
     d.jenkins.fail_next(0);
     const auto retried = d.slash("/deploy", "acme stage", "U01ALICE01");
@@ -298,14 +300,16 @@ TEST_CASE("deploy e2e: a failed master build not started by opsbot mentions the 
     d.jenkins.set_next_result("FAILURE");
     // Someone pushed to master and Jenkins built it by itself.
     CurlHttpClient http;
-    const auto triggered = http.send({"POST",
-                                      d.jenkins.base_url() + "job/clients/job/acme/job/deploy-prod/build",
-                                      {{"Authorization", "Basic b3BzYm90OjExZDVlM2Y0YTliOGM3ZDZlNWY0YTNiMmMxZDBlOWY4YTc="}},
-                                      ""});
+    const auto triggered = http.send(
+        {"POST",
+         d.jenkins.base_url() + "job/clients/job/acme/job/deploy-prod/build",
+         {{"Authorization", "Basic b3BzYm90OjExZDVlM2Y0YTliOGM3ZDZlNWY0YTNiMmMxZDBlOWY4YTc="}},
+         ""});
     REQUIRE(triggered.ok());
     REQUIRE(d.jenkins.wait_for_result(kProdJob, 1));
-    const auto posted = d.bot.post("/hooks/jenkins?token=" + std::string(kWebhookToken),
-                                   d.jenkins.notification_json(kProdJob, 1, "COMPLETED", "FAILURE"));
+    const auto posted =
+        d.bot.post("/hooks/jenkins?token=" + std::string(kWebhookToken),
+                   d.jenkins.notification_json(kProdJob, 1, "COMPLETED", "FAILURE"));
     CHECK(posted.status == 200);
     REQUIRE(d.wait_for_message("FAILURE"));
     const auto calls = d.bot.slack.api_calls("chat.postMessage");

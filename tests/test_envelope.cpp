@@ -32,8 +32,8 @@ TEST_CASE("envelope: a redelivered event carries its retry", "[envelope]") {
 }
 
 TEST_CASE("envelope: hello and disconnect have no envelope id", "[envelope]") {
-    const auto hello = parse_envelope(
-        R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-1"}})");
+    const auto hello =
+        parse_envelope(R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-1"}})");
     REQUIRE(hello.ok());
     CHECK(hello.value().type == EnvelopeType::hello);
     CHECK(hello.value().envelope_id.empty());

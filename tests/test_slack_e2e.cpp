@@ -170,8 +170,10 @@ TEST_CASE("slack e2e: /healthz follows the socket", "[slack][e2e]") {
     CHECK(metrics.status == 200);
     CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_reconnects_total 1"));
     CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_envelopes_acked_total"));
-    CHECK_THAT(metrics.body, Catch::Contains("opsbot_slack_ack_latency_seconds_bucket{le=\"0.001\"}"));
-    CHECK_THAT(metrics.body, Catch::Contains("opsbot_webhook_requests_total{route=\"/healthz\",status=\"200\"}"));
+    CHECK_THAT(metrics.body,
+               Catch::Contains("opsbot_slack_ack_latency_seconds_bucket{le=\"0.001\"}"));
+    CHECK_THAT(metrics.body,
+               Catch::Contains("opsbot_webhook_requests_total{route=\"/healthz\",status=\"200\"}"));
 }
 
 TEST_CASE("slack e2e: a refused app token exits non-zero naming SLACK_APP_TOKEN", "[slack][e2e]") {
@@ -229,7 +231,8 @@ TEST_CASE("slack e2e: a button nobody handles is answered, not dropped", "[slack
          {"channel", {{"id", "C0ACME0001"}}},
          {"message", {{"ts", "1700000300.000100"}}},
          {"response_url", bot.slack.server().base_url() + "/response/button"},
-         {"actions", {{{"action_id", "deploy.approve"}, {"value", "x"}, {"action_ts", "1700000301.1"}}}}});
+         {"actions",
+          {{{"action_id", "deploy.approve"}, {"value", "x"}, {"action_ts", "1700000301.1"}}}}});
     CHECK(bot.slack.wait_for_ack(id));
     REQUIRE(bot.slack.wait_for_responses(1));
     CHECK(bot.slack.responses().at(0)["response_type"] == "ephemeral");

@@ -15,12 +15,17 @@ DeployState state_for_result(const std::string& result) {
 
 const char* icon(DeployState state) {
     switch (state) {
-        case DeployState::queued: return "⏳";
-        case DeployState::started: return "🔨";
-        case DeployState::succeeded: return "✅";
+        case DeployState::queued:
+            return "⏳";
+        case DeployState::started:
+            return "🔨";
+        case DeployState::succeeded:
+            return "✅";
         case DeployState::cancelled:
-        case DeployState::aborted: return "⚪";
-        default: return "❌";
+        case DeployState::aborted:
+            return "⚪";
+        default:
+            return "❌";
     }
 }
 
@@ -104,8 +109,14 @@ Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
     if (!jenkins_) return Error{"not_configured", "JENKINS_URL is not set", ""};
     const auto now = clock_.now();
     const DeployPlan& plan = request.plan;
-    Lock lock{plan.project, plan.env,   LockKind::deploy, request.requester.user_id,
-              request.requester.name, "deploying " + plan.ref, now, now + options_.build_timeout,
+    Lock lock{plan.project,
+              plan.env,
+              LockKind::deploy,
+              request.requester.user_id,
+              request.requester.name,
+              "deploying " + plan.ref,
+              now,
+              now + options_.build_timeout,
               ""};
     if (auto taken = locks_.acquire(lock, now); !taken) return taken.error();
 
@@ -149,11 +160,15 @@ void JenkinsDeployService::update_status(DeployRecord& d) {
                        std::to_string(d.id) + " by " +
                        (d.requested_by_name.empty() ? d.requested_by : d.requested_by_name) + ": ";
     switch (d.state) {
-        case DeployState::queued: text += "queued in Jenkins"; break;
-        case DeployState::started: text += "building " + build_link(d); break;
+        case DeployState::queued:
+            text += "queued in Jenkins";
+            break;
+        case DeployState::started:
+            text += "building " + build_link(d);
+            break;
         default:
-            text += std::string(to_string(d.state)) +
-                    (d.result.empty() ? "" : " (" + d.result + ")");
+            text +=
+                std::string(to_string(d.state)) + (d.result.empty() ? "" : " (" + d.result + ")");
             if (d.finished) text += " after " + format_duration(elapsed(d.created, *d.finished));
             if (!d.build_url.empty()) text += " — <" + d.build_url + "console|console>";
             if (!d.error.empty()) text += "\n" + d.error;
@@ -218,8 +233,8 @@ void JenkinsDeployService::run() {
 
 void JenkinsDeployService::poll(DeployRecord d) {
     if (clock_.now() - d.created > options_.build_timeout) {
-        d.error = "no end reported within " + format_duration(options_.build_timeout) +
-                  "; check Jenkins";
+        d.error =
+            "no end reported within " + format_duration(options_.build_timeout) + "; check Jenkins";
         return finish(d, DeployState::lost, "", d.error);
     }
     if (d.queue_url.empty()) return;  // start() is still triggering it
@@ -235,12 +250,14 @@ void JenkinsDeployService::poll_queue(DeployRecord& d) {
     }
     using Phase = jenkins::QueueState::Phase;
     switch (state.value().phase) {
-        case Phase::waiting: return;
+        case Phase::waiting:
+            return;
         case Phase::started:
             return mark_started(d, state.value().build_number, state.value().build_url);
         case Phase::cancelled:
             return finish(d, DeployState::cancelled, "", "cancelled in the Jenkins queue");
-        case Phase::gone: break;
+        case Phase::gone:
+            break;
     }
     const auto found = jenkins_->find_build_by_queue_id(d.plan.job, d.queue_id);
     if (found && found.value()) return mark_started(d, found.value()->number, found.value()->url);
@@ -281,7 +298,7 @@ void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std:
     d.finished = clock_.now();
     if (!store_.finish(d)) return;  // the other path reported it already
     locks_.release(d.plan.project, d.plan.env, LockKind::deploy, "");
-    const Outcome outcome = state == DeployState::succeeded ? Outcome::succeeded
+    const Outcome outcome = state == DeployState::succeeded   ? Outcome::succeeded
                             : state == DeployState::cancelled ? Outcome::cancelled
                                                               : Outcome::failed;
     audit(d, outcome, d.build_url.empty() ? d.queue_url : d.build_url,
@@ -303,7 +320,8 @@ void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std:
 std::string JenkinsDeployService::committer_mention(const std::string& job, std::int64_t number) {
     if (number == 0) return "";
     const auto build = jenkins_->build(job, number);
-    if (!build || build.value().author_email.empty()) return "\nNo committer known for " + job + ".";
+    if (!build || build.value().author_email.empty())
+        return "\nNo committer known for " + job + ".";
     const std::string user = notifier_.user_for_email(build.value().author_email);
     if (user.empty()) return "\nLast commit by " + build.value().author_email + ".";
     return "\n<@" + user + ">, the last commit is yours: please have a look.";
@@ -315,8 +333,8 @@ void JenkinsDeployService::handle(const jenkins::BuildNotification& n) {
     if (!deploy) return relay_foreign_build(n);
     if (is_finished(deploy->state) || deploy->finished) return;
     if (deploy->build_number == 0 && n.number != 0) {
-        const std::string url = n.full_url.empty() ? job_url(n.job) + std::to_string(n.number) + "/"
-                                                   : n.full_url;
+        const std::string url =
+            n.full_url.empty() ? job_url(n.job) + std::to_string(n.number) + "/" : n.full_url;
         if (n.phase == "STARTED") return mark_started(*deploy, n.number, url);
         deploy->build_number = n.number;
         deploy->build_url = url;
@@ -339,12 +357,14 @@ void JenkinsDeployService::relay_foreign_build(const jenkins::BuildNotification&
                                " " + n.status;
             if (!n.branch.empty()) text += " on `" + n.branch + "`";
             if (failed && watched_branch(n.branch)) text += committer_mention(n.job, n.number);
-            if (const auto posted = notifier_.post(project.channel, "", {text, Visibility::in_channel, {}});
+            if (const auto posted =
+                    notifier_.post(project.channel, "", {text, Visibility::in_channel, {}});
                 !posted)
                 spdlog::warn("jenkins: build of {} not relayed: {}", n.job, posted.error().message);
             return;
         }
-    spdlog::info("jenkins: notification for {} #{}, not a catalogued job; ignored", n.job, n.number);
+    spdlog::info("jenkins: notification for {} #{}, not a catalogued job; ignored", n.job,
+                 n.number);
 }
 
 }  // namespace opsbot

@@ -1,7 +1,7 @@
 #include "bot/hooks/jenkins_hook.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/digest.hpp"
 #include "core/text.hpp"

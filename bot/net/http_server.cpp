@@ -5,11 +5,11 @@
 #include <atomic>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/text.hpp"
 
@@ -67,9 +67,8 @@ std::map<std::string, std::string> parse_query(std::string_view query) {
 int status_for(const beast::error_code& ec) {
     if (ec == http::error::body_limit) return 413;
     if (ec == http::error::header_limit) return 431;
-    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset)
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
         return 0;
     return 400;
 }
@@ -84,11 +83,13 @@ std::string IncomingRequest::header(std::string_view name) const {
 }
 
 Result<std::pair<std::string, std::uint16_t>> parse_listen_address(const std::string& text) {
-    const Error bad{"bad_listen", "OPSBOT_LISTEN '" + text + "' is not host:port, e.g. 127.0.0.1:8080", ""};
+    const Error bad{"bad_listen",
+                    "OPSBOT_LISTEN '" + text + "' is not host:port, e.g. 127.0.0.1:8080", ""};
     const auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return bad;
     std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     int port = -1;
     try {
         std::size_t used = 0;
@@ -143,21 +144,26 @@ struct HttpServer::Impl {
             }
             allowed.push_back(route.method);
         }
-        if (allowed.empty()) return error_response(404, "no route for " + request.method + " " + request.path);
+        if (allowed.empty())
+            return error_response(404, "no route for " + request.method + " " + request.path);
         route_name = request.path;
-        auto response = error_response(405, "use " + join(allowed, " or ") + " for " + request.path);
+        auto response =
+            error_response(405, "use " + join(allowed, " or ") + " for " + request.path);
         response.headers.emplace_back("Allow", join(allowed, ", "));
         return response;
     }
 
-    IncomingRequest to_incoming(const http::request<http::string_body>& req, const tcp::socket& socket) const {
+    IncomingRequest to_incoming(const http::request<http::string_body>& req,
+                                const tcp::socket& socket) const {
         IncomingRequest in;
         in.method = std::string(req.method_string());
         in.target = std::string(req.target());
         const auto question = in.target.find('?');
         in.path = in.target.substr(0, question);
-        if (question != std::string::npos) in.query = parse_query(std::string_view(in.target).substr(question + 1));
-        for (const auto& field : req) in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        if (question != std::string::npos)
+            in.query = parse_query(std::string_view(in.target).substr(question + 1));
+        for (const auto& field : req)
+            in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         in.body = req.body();
         beast::error_code ec;
         const auto remote = socket.remote_endpoint(ec);
@@ -190,16 +196,19 @@ struct HttpServer::Impl {
             // starts, the whole request must arrive within read_timeout.
             stream.expires_after(first ? options.read_timeout : options.idle_timeout);
             beast::error_code ec;
-            co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+            co_await http::async_read_header(stream, buffer, parser,
+                                             asio::redirect_error(asio::use_awaitable, ec));
             if (!ec) {
                 stream.expires_after(options.read_timeout);
-                co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+                co_await http::async_read(stream, buffer, parser,
+                                          asio::redirect_error(asio::use_awaitable, ec));
             }
             first = false;
             if (ec) {
                 if (const int status = status_for(ec)) {
-                    metrics.increment(metric::kWebhookRequests, {{"route", "unmatched"}, {"status", std::to_string(status)}});
-                    const char* reason = status == 413 ? "body larger than the limit"
+                    metrics.increment(metric::kWebhookRequests,
+                                      {{"route", "unmatched"}, {"status", std::to_string(status)}});
+                    const char* reason = status == 413   ? "body larger than the limit"
                                          : status == 431 ? "request headers too large"
                                                          : "malformed HTTP request";
                     // Named, not a temporary: GCC 12 mishandles temporaries in co_await.
@@ -211,7 +220,8 @@ struct HttpServer::Impl {
             auto req = parser.release();
             std::string route_name = "unmatched";
             const auto response = dispatch(to_incoming(req, stream.socket()), route_name);
-            metrics.increment(metric::kWebhookRequests, {{"route", route_name}, {"status", std::to_string(response.status)}});
+            metrics.increment(metric::kWebhookRequests,
+                              {{"route", route_name}, {"status", std::to_string(response.status)}});
             co_await write(stream, response, req.version(), req.keep_alive());
             if (!req.keep_alive()) break;
         }
@@ -223,7 +233,8 @@ struct HttpServer::Impl {
     asio::awaitable<void> listen() {
         for (;;) {
             beast::error_code ec;
-            tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket =
+                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             if (ec) continue;
             // Over the cap: answer 503 at once and close, so a flood cannot
@@ -250,7 +261,9 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(HttpServerOptions options, Metrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), metrics)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
 void HttpServer::route(std::string method, std::string path, RequestHandler handler) {
     impl_->routes.push_back({std::move(method), std::move(path), std::move(handler)});
@@ -272,8 +285,10 @@ Status HttpServer::start() {
     if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
         const std::string why = ec == asio::error::address_in_use ? "address in use" : ec.message();
-        return Error{"listen_failed", "cannot listen on " + impl_->options.listen + ": " + why +
-                                          " — set OPSBOT_LISTEN to a free address", ""};
+        return Error{"listen_failed",
+                     "cannot listen on " + impl_->options.listen + ": " + why +
+                         " — set OPSBOT_LISTEN to a free address",
+                     ""};
     }
     spdlog::info("http: listening on {}:{}", host, port());
     asio::co_spawn(impl_->io, impl_->listen(), asio::detached);

@@ -162,8 +162,8 @@ void SlackRouter::route_interactive(const nlohmann::json& payload) {
 void SlackRouter::decide_confirmation(const BlockAction& action) {
     const bool approve = action.action_id == kConfirmAction;
     const Actor actor = actor_for(action.user_id, action.user_name);
-    const auto decided = dispatcher_.decide(
-        {action.value, approve, actor, action.channel, action.message_ts});
+    const auto decided =
+        dispatcher_.decide({action.value, approve, actor, action.channel, action.message_ts});
     const auto& reply = decided.result.reply;
     ResponseUrlMessage message{reply.text, reply.blocks_json, !decided.decided, decided.decided};
     const std::string id = new_correlation_id();
@@ -171,8 +171,8 @@ void SlackRouter::decide_confirmation(const BlockAction& action) {
             if (auto sent = api_.respond(url, message); !sent)
                 delivery_failed("answer to a confirmation button", sent.error(), id);
         }))
-        delivery_failed("answer to a confirmation button", {"queue_full", "outbound queue full", ""},
-                        id);
+        delivery_failed("answer to a confirmation button",
+                        {"queue_full", "outbound queue full", ""}, id);
 }
 
 void SlackRouter::handle_block_action(const BlockAction& action) {

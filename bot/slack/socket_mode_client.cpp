@@ -242,7 +242,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         beast::error_code ec;
         target.endpoints = resolver.resolve(target.url->host, target.url->port, ec);
         if (ec)
-            target.answer = {false, false, "", "cannot resolve " + target.url->host + ": " + ec.message()};
+            target.answer = {false, false, "",
+                             "cannot resolve " + target.url->host + ": " + ec.message()};
     }
 
     struct PendingTarget {

@@ -205,7 +205,8 @@ struct FakeHttpServer::Impl {
         return recorded;
     }
 
-    asio::awaitable<void> upgrade(beast::tcp_stream& stream, const http::request<http::string_body>& req) {
+    asio::awaitable<void> upgrade(beast::tcp_stream& stream,
+                                  const http::request<http::string_body>& req) {
         const std::string target(req.target());
         auto handler = ws_handler(target);
         if (!handler) co_return;

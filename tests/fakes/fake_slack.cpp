@@ -33,7 +33,8 @@ nlohmann::json parse_body(const RecordedRequest& request) {
             const auto end = std::min(request.body.find('&', start), request.body.size());
             const auto pair = request.body.substr(start, end - start);
             const auto eq = pair.find('=');
-            if (eq != std::string::npos) form[form_decode(pair.substr(0, eq))] = form_decode(pair.substr(eq + 1));
+            if (eq != std::string::npos)
+                form[form_decode(pair.substr(0, eq))] = form_decode(pair.substr(eq + 1));
             start = end + 1;
         }
         return form;

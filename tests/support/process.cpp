@@ -150,8 +150,10 @@ std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout
         pump(50);
     }
     pump(0);
-    const std::string state = running() ? "still running" : "exited with " + std::to_string(exit_code_);
-    throw std::runtime_error("no log line with '" + text + "' in time (" + state + "); log so far:\n" + log_);
+    const std::string state =
+        running() ? "still running" : "exited with " + std::to_string(exit_code_);
+    throw std::runtime_error("no log line with '" + text + "' in time (" + state +
+                             "); log so far:\n" + log_);
 }
 
 std::string BackgroundProcess::log() const {

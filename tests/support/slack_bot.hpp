@@ -39,8 +39,8 @@ struct SlackBot {
     }
 
     void start(bool wait_connected = true) {
-        process = std::make_unique<BackgroundProcess>(
-            ProcessSpec{OPSBOT_BINARY, {}, env, "", "", 60});
+        process =
+            std::make_unique<BackgroundProcess>(ProcessSpec{OPSBOT_BINARY, {}, env, "", "", 60});
         if (!wait_connected) return;
         const std::string line = process->wait_for_log("http: listening on ");
         intake_url = "http://" + line.substr(line.find("listening on ") + 13);
