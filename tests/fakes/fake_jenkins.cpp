@@ -185,6 +185,52 @@ std::string plugin_time(long long epoch_ms) {
     return std::string(text) + "." + std::to_string(epoch_ms % 1000) + "+00:00";
 }
 
+json cause_action() {
+    return {
+        {"_class", "hudson.model.CauseAction"},
+        {"causes",
+         json::array({{{"_class", "hudson.model.Cause$UserIdCause"},
+                       {"shortDescription", std::string("Started by user ") + FakeJenkins::kUser},
+                       {"userId", FakeJenkins::kUser},
+                       {"userName", FakeJenkins::kUser}}})}};
+}
+
+json parameters_action(const Params& params) {
+    json parameters = json::array();
+    for (const auto& [key, value] : params)
+        parameters.push_back(
+            {{"_class", "hudson.model.StringParameterValue"}, {"name", key}, {"value", value}});
+    return {{"_class", "hudson.model.ParametersAction"}, {"parameters", parameters}};
+}
+
+// The git plugin's record of what a build checked out.
+json git_build_data(const FakeScm& scm, long number) {
+    const json revision{{"SHA1", scm.commit},
+                        {"branch", json::array({{{"SHA1", scm.commit}, {"name", scm.branch}}})}};
+    return {{"_class", "hudson.plugins.git.util.BuildData"},
+            {"buildsByBranchName",
+             {{scm.branch,
+               {{"buildNumber", number},
+                {"buildResult", nullptr},
+                {"marked", revision},
+                {"revision", revision}}}}},
+            {"lastBuiltRevision", revision},
+            {"remoteUrls", json::array({scm.remote})},
+            {"scmName", ""}};
+}
+
+json git_change(const FakeScm& scm, long long epoch_ms, const std::string& base_url) {
+    return {{"_class", "hudson.plugins.git.GitChangeSet"},
+            {"affectedPaths", json::array({"deploy/config.yml"})},
+            {"commitId", scm.commit},
+            {"timestamp", epoch_ms},
+            {"author", {{"absoluteUrl", base_url + "user/alice"}, {"fullName", scm.author}}},
+            {"authorEmail", scm.author_email},
+            {"comment", "Release the new checkout\n"},
+            {"id", scm.commit},
+            {"msg", "Release the new checkout"}};
+}
+
 }  // namespace
 
 FakeJenkins::FakeJenkins() {
@@ -507,27 +553,20 @@ FakeResponse FakeJenkins::queue_api(long id) const {
     if (left && forget_) return jetty_error(404, "Not Found", path);
     std::string params_text;  // Jenkins' own rendering: "\nKEY=value" per parameter
     for (const auto& [key, value] : it->params) params_text += "\n" + key + "=" + value;
-    json item{
-        {"actions",
-         json::array({{{"_class", "hudson.model.CauseAction"},
-                       {"causes",
-                        json::array({{{"_class", "hudson.model.Cause$UserIdCause"},
-                                      {"shortDescription", std::string("Started by user ") + kUser},
-                                      {"userId", kUser},
-                                      {"userName", kUser}}})}}})},
-        {"blocked", false},
-        {"buildable", !left},
-        {"id", it->id},
-        {"inQueueSince", epoch_ms(it->queued)},
-        {"params", params_text},
-        {"stuck", false},
-        {"task",
-         {{"_class", "hudson.model.FreeStyleProject"},
-          {"name", last_segment(it->job)},
-          {"url", job_url(it->job)},
-          {"color", "blue"}}},
-        {"url", "queue/item/" + std::to_string(it->id) + "/"},
-        {"why", nullptr}};
+    json item{{"actions", json::array({cause_action(), parameters_action(it->params)})},
+              {"blocked", false},
+              {"buildable", !left},
+              {"id", it->id},
+              {"inQueueSince", epoch_ms(it->queued)},
+              {"params", params_text},
+              {"stuck", false},
+              {"task",
+               {{"_class", "hudson.model.FreeStyleProject"},
+                {"name", last_segment(it->job)},
+                {"url", job_url(it->job)},
+                {"color", "blue"}}},
+              {"url", "queue/item/" + std::to_string(it->id) + "/"},
+              {"why", nullptr}};
     if (!left) {
         item["_class"] = "hudson.model.Queue$BuildableItem";
         item["why"] = "Waiting for next available executor";
@@ -604,41 +643,9 @@ FakeResponse FakeJenkins::build_api(const std::string& job, long number) const {
         return jetty_error(404, "Not Found",
                            "/" + job_path(job) + std::to_string(number) + "/api/json");
     const auto state = snapshot(job, *it);
-    json parameters = json::array();
-    for (const auto& [key, value] : it->params)
-        parameters.push_back(
-            {{"_class", "hudson.model.StringParameterValue"}, {"name", key}, {"value", value}});
-    const json revision{
-        {"SHA1", it->scm.commit},
-        {"branch", json::array({{{"SHA1", it->scm.commit}, {"name", it->scm.branch}}})}};
-    const json actions = json::array(
-        {{{"_class", "hudson.model.ParametersAction"}, {"parameters", parameters}},
-         {{"_class", "hudson.model.CauseAction"},
-          {"causes", json::array({{{"_class", "hudson.model.Cause$UserIdCause"},
-                                   {"shortDescription", std::string("Started by user ") + kUser},
-                                   {"userId", kUser},
-                                   {"userName", kUser}}})}},
-         {{"_class", "hudson.plugins.git.util.BuildData"},
-          {"buildsByBranchName",
-           {{it->scm.branch,
-             {{"buildNumber", it->number},
-              {"buildResult", nullptr},
-              {"marked", revision},
-              {"revision", revision}}}}},
-          {"lastBuiltRevision", revision},
-          {"remoteUrls", json::array({it->scm.remote})},
-          {"scmName", ""}},
-         json::object()});
-    const json change{
-        {"_class", "hudson.plugins.git.GitChangeSet"},
-        {"affectedPaths", json::array({"deploy/config.yml"})},
-        {"commitId", it->scm.commit},
-        {"timestamp", epoch_ms(it->started) - 60'000},
-        {"author", {{"absoluteUrl", base_url() + "user/alice"}, {"fullName", it->scm.author}}},
-        {"authorEmail", it->scm.author_email},
-        {"comment", "Release the new checkout\n"},
-        {"id", it->scm.commit},
-        {"msg", "Release the new checkout"}};
+    const json actions = json::array({parameters_action(it->params), cause_action(),
+                                      git_build_data(it->scm, it->number), json::object()});
+    const json change = git_change(it->scm, epoch_ms(it->started) - 60'000, base_url());
     return json_response(
         {{"_class", "hudson.model.FreeStyleBuild"},
          {"actions", actions},
