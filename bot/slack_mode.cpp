@@ -117,12 +117,15 @@ int run_slack_mode(App& app, std::ostream& err) {
     spdlog::info("slack: signed in as bot user {} in {}", auth.value().user_id, auth.value().team);
     reconcile_intents(app, api);
 
-    KeyedExecutor handlers({.name = "handlers", .workers = 4, .capacity = 50'000});
+    // Niced, so that the socket thread acknowledging envelopes wins the CPU
+    // in a storm.
+    KeyedExecutor handlers({.name = "handlers", .workers = 4, .capacity = 50'000, .nice = 5});
     KeyedExecutor outbound({.name = "outbound",
                             .workers = 8,
                             .capacity = 50'000,
                             .paced_per_second = 1.0,
-                            .paced_burst = 3});
+                            .paced_burst = 3,
+                            .nice = 5});
     slack::SlackNotifier notifier(api);
     app.set_notifier(&notifier);
     slack::SlackRouter router(app.dispatcher(), api, app.catalogue(), app.audit(), handlers,

@@ -1,5 +1,8 @@
 #include "core/keyed_executor.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -109,6 +112,8 @@ struct KeyedExecutor::Impl {
     }
 
     void work() {
+        if (options.nice != 0)
+            setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options.nice);
         std::unique_lock lock(mutex);
         while (auto next = take(lock)) {
             lock.unlock();

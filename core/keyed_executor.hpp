@@ -20,6 +20,9 @@ struct KeyedExecutorOptions {
     std::size_t capacity = 10'000;  // queued jobs, all keys together
     double paced_per_second = 1.0;  // sustained rate for paced jobs, per key
     int paced_burst = 3;            // paced jobs a key may send at once
+    // Niceness of the workers (Linux, per thread): above 0 lets a more urgent
+    // thread, the one that acknowledges Slack envelopes, win the CPU.
+    int nice = 0;
 };
 
 class KeyedExecutor {

@@ -176,7 +176,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     Metrics& metrics;
 
     asio::io_context io{1};
-    asio::ssl::context tls{asio::ssl::context::tls_client};
+    // Made on the first wss:// link: loading the CA store costs tens of ms.
+    std::unique_ptr<asio::ssl::context> tls;
     asio::thread_pool blocking{1};  // apps.connections.open, off the socket thread
     asio::steady_timer wake{io};
     std::thread thread;
@@ -190,8 +191,6 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 
     Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
         : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {
-        tls.set_default_verify_paths();
-        tls.set_verify_mode(asio::ssl::verify_peer);
     }
 
     void notify() { wake.cancel(); }
@@ -276,8 +275,14 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 
     std::shared_ptr<Link> make_link(const WsUrl& url) {
         std::shared_ptr<Link> link;
-        if (url.tls)
-            link = std::make_shared<LinkImpl<TlsWs>>(io, tls);
+        if (url.tls) {
+            if (!tls) {
+                tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+                tls->set_default_verify_paths();
+                tls->set_verify_mode(asio::ssl::verify_peer);
+            }
+            link = std::make_shared<LinkImpl<TlsWs>>(io, *tls);
+        }
         else
             link = std::make_shared<LinkImpl<PlainWs>>(io);
         link->id = next_link_id++;
