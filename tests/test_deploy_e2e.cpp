@@ -144,6 +144,10 @@ TEST_CASE("deploy e2e: a stage deploy runs, reports in one status message, and i
     CHECK(has_row(rows, Outcome::succeeded, build_url));
     CHECK_THAT(d.bot.process->log(), !Catch::Contains(FakeJenkins::kToken));
 
+    const auto history = d.slash("/ops", "deploys acme", "U01ALICE01");
+    CHECK_THAT(text_of(history), Catch::Contains("#1 acme stage `develop` — succeeded (SUCCESS)"));
+    CHECK_THAT(text_of(history), Catch::Contains(build_url));
+
     // The lock went with the build: the next deploy starts.
     const auto again = d.slash("/deploy", "acme stage", "U01ALICE01");
     CHECK_THAT(text_of(again), Catch::Contains("Deploying"));
