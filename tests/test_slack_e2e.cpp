@@ -154,7 +154,7 @@ TEST_CASE("slack e2e: a 429 is waited out for exactly Retry-After", "[slack][e2e
     REQUIRE(bot.slack.wait_for_api_calls("chat.postMessage", 2));
     const auto calls = bot.slack.server().requests_to("/api/chat.postMessage");
     CHECK(calls[1].received - calls[0].received >= 1s);
-    CHECK_THAT(bot.process->wait_for_log("429"), Catch::Contains("chat.postMessage"));
+    CHECK_THAT(bot.process->wait_for_log("answered 429"), Catch::Contains("chat.postMessage"));
 }
 
 TEST_CASE("slack e2e: /healthz follows the socket", "[slack][e2e]") {
