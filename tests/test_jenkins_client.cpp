@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "adapters/http/curl_http_client.hpp"
 #include "adapters/jenkins/jenkins_client.hpp"
@@ -238,6 +241,27 @@ TEST_CASE("jenkins: no valid crumb fetches one, retries once, and keeps it", "[j
     CHECK(sent[2].header("Cookie") == sent[1].header("Cookie"));
     CHECK(j.requests_to("/crumbIssuer/api/json") == 1);
     CHECK(j.fake.crumbs_issued() == 1);
+}
+
+TEST_CASE("jenkins: one client triggers from several threads at once", "[jenkins]") {
+    Jenkins j;
+    j.fake.require_crumb(true);
+    j.fake.set_timing(1h, 1h);
+    std::vector<opsbot::Result<QueuedBuild>> results(6, opsbot::Error{"not_run", "", ""});
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < results.size(); ++i)
+        threads.emplace_back([&j, &results, i] {
+            results[i] = j.client.trigger({kProd, {{"REF", "v" + std::to_string(i)}}});
+        });
+    for (auto& thread : threads) thread.join();
+
+    std::set<long> ids;
+    for (const auto& result : results) {
+        REQUIRE(result.ok());
+        ids.insert(result.value().queue_id);
+    }
+    CHECK(ids.size() == results.size());
+    CHECK(j.fake.waiting_items() == results.size());
 }
 
 TEST_CASE("jenkins: a crumb refused again is jenkins_auth after a single retry", "[jenkins]") {

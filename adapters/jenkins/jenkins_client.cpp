@@ -266,7 +266,7 @@ long queue_id_of(const std::string& location) {
     if (at == std::string::npos) return 0;
     long id = 0;
     for (std::size_t i = at + marker.size(); i < location.size() && location[i] != '/'; ++i) {
-        if (location[i] < '0' || location[i] > '9') return 0;
+        if (location[i] < '0' || location[i] > '9' || id > 100'000'000'000'000) return 0;
         id = id * 10 + (location[i] - '0');
     }
     return id;
