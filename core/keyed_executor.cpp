@@ -112,8 +112,7 @@ struct KeyedExecutor::Impl {
     }
 
     void work() {
-        if (options.nice != 0)
-            setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options.nice);
+        if (options.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options.nice);
         std::unique_lock lock(mutex);
         while (auto next = take(lock)) {
             lock.unlock();

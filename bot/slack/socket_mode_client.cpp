@@ -190,8 +190,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     std::mt19937 random{std::random_device{}()};
 
     Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
-        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {
-    }
+        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {}
 
     void notify() { wake.cancel(); }
 
@@ -282,8 +281,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 tls->set_verify_mode(asio::ssl::verify_peer);
             }
             link = std::make_shared<LinkImpl<TlsWs>>(io, *tls);
-        }
-        else
+        } else
             link = std::make_shared<LinkImpl<PlainWs>>(io);
         link->id = next_link_id++;
         return link;
