@@ -145,7 +145,7 @@ std::string replace_all(std::string text, Find&& find) {
 std::optional<Match> slack_token(std::string_view text, std::size_t from) {
     for (auto at = text.find("xox", from); at != npos; at = text.find("xox", at + 1)) {
         if (at + 4 >= text.size() || !Is::lower(text[at + 3]) || text[at + 4] != '-') continue;
-        const std::size_t n = run_length(text, at + 5, 512, Is::slack_token);
+        const std::size_t n = run_length(text, at + 5, npos, Is::slack_token);
         if (n > 0) return Match{at, 5, at + 5 + n};
     }
     return std::nullopt;
@@ -154,7 +154,7 @@ std::optional<Match> slack_token(std::string_view text, std::size_t from) {
 // Slack app-level tokens: xapp-1-A0-abc → xapp-[redacted].
 std::optional<Match> slack_app_token(std::string_view text, std::size_t from) {
     for (auto at = text.find("xapp-", from); at != npos; at = text.find("xapp-", at + 1)) {
-        const std::size_t n = run_length(text, at + 5, 512, Is::slack_token);
+        const std::size_t n = run_length(text, at + 5, npos, Is::slack_token);
         if (n > 0) return Match{at, 5, at + 5 + n};
     }
     return std::nullopt;
@@ -171,7 +171,7 @@ std::optional<Match> scheme_credential(std::string_view text, std::size_t from,
         const std::size_t spaces = run_length(text, at + scheme.size(), 9, Is::space);
         if (spaces == 0 || spaces > 8) continue;
         const std::size_t value = at + scheme.size() + spaces;
-        const std::size_t n = run_length(text, value, 4096, in_value);
+        const std::size_t n = run_length(text, value, npos, in_value);
         if (n >= min_length) return Match{at, scheme.size(), value + n, " "};
     }
     return std::nullopt;
@@ -273,7 +273,7 @@ std::optional<Match> query_secret(std::string_view text, std::size_t from) {
         for (const auto name : kNames) {
             const std::size_t equals = at + 1 + name.size();
             if (!has_icase(text, at + 1, name) || !has_char(text, equals, '=')) continue;
-            const std::size_t n = run_length(text, equals + 1, 4096, Is::query_value);
+            const std::size_t n = run_length(text, equals + 1, npos, Is::query_value);
             if (n > 0) return Match{at, equals + 1 - at, equals + 1 + n};
         }
     }
@@ -289,7 +289,7 @@ std::optional<Match> header_value(std::string_view text, std::size_t at, std::st
         return std::nullopt;
     const auto value = skip_spaces(text, *separator + 1);
     if (!value) return std::nullopt;
-    const std::size_t n = run_length(text, *value, 4096, Is::header_value);
+    const std::size_t n = run_length(text, *value, npos, Is::header_value);
     if (n == 0) return std::nullopt;
     return Match{at, *value - at, *value + n};
 }
@@ -335,8 +335,7 @@ std::optional<Match> aws_key_id(std::string_view text, std::size_t from) {
 }
 
 // Secret-looking JSON fields: "password": "hunter2" → "password": "[redacted]".
-// The value ends at the first '"' (an escaped quote included) and is at most
-// 4096 characters.
+// The value ends at the first unescaped '"', however long it is.
 class JsonSecret {
 public:
     std::optional<Match> operator()(std::string_view text, std::size_t from) {
@@ -359,9 +358,21 @@ private:
         const auto quote = skip_spaces(text, *colon + 1);
         if (!quote || !has_char(text, *quote, '"')) return std::nullopt;
         const std::size_t value = *quote + 1;
-        const std::size_t close = value_end_(text, value);
-        if (close == text.size() || close - value > 4096) return std::nullopt;
+        const std::size_t close = closing_quote(text, value);
+        if (close == text.size()) return std::nullopt;
         return Match{at, value - at, close + 1, "", "\""};
+    }
+
+    // The first '"' not escaped by an odd run of backslashes.
+    std::size_t closing_quote(std::string_view text, std::size_t at) {
+        for (;;) {
+            const std::size_t quote = value_end_(text, at);
+            if (quote == text.size()) return quote;
+            std::size_t slashes = 0;
+            while (quote - slashes > at && text[quote - slashes - 1] == '\\') ++slashes;
+            if (slashes % 2 == 0) return quote;
+            at = quote + 1;
+        }
     }
 
     RunEnd value_end_{Is::not_quote};
