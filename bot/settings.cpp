@@ -1,7 +1,6 @@
 #include "bot/settings.hpp"
 
 #include <cstdlib>
-#include <sstream>
 
 #include "core/redact.hpp"
 #include "core/text.hpp"
@@ -36,8 +35,7 @@ void read_duration(const EnvLookup& lookup, const std::string& name, std::chrono
 
 std::vector<std::string> split_commas(const std::string& text) {
     std::vector<std::string> parts;
-    std::stringstream stream(text);
-    for (std::string part; std::getline(stream, part, ',');)
+    for (const auto& part : split(text, ','))
         if (auto trimmed = trim(part); !trimmed.empty()) parts.push_back(std::move(trimmed));
     return parts;
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/encoding.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::jenkins {
@@ -20,51 +21,6 @@ constexpr const char* kCredentialsHint =
 std::string with_slash(std::string url) {
     if (url.empty() || url.back() != '/') url += '/';
     return url;
-}
-
-bool unreserved(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-}
-
-std::string percent_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        if (unreserved(c)) {
-            out += c;
-            continue;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        out += '%';
-        out += kHex[byte >> 4];
-        out += kHex[byte & 0x0F];
-    }
-    return out;
-}
-
-std::string form_encode(const std::map<std::string, std::string>& params) {
-    std::string out;
-    for (const auto& [key, value] : params) {
-        if (!out.empty()) out += '&';
-        out += percent_encode(key) + "=" + percent_encode(value);
-    }
-    return out;
-}
-
-std::string base64(std::string_view in) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (std::size_t i = 0; i < in.size(); i += 3) {
-        const std::size_t n = std::min<std::size_t>(3, in.size() - i);
-        unsigned bits = 0;
-        for (std::size_t k = 0; k < 3; ++k)
-            bits = (bits << 8) | (k < n ? static_cast<unsigned char>(in[i + k]) : 0U);
-        for (std::size_t k = 0; k < 4; ++k)
-            out += k <= n ? kAlphabet[(bits >> (18 - 6 * k)) & 0x3F] : '=';
-    }
-    return out;
 }
 
 // "https://ci.example.com/jenkins/" → "https://ci.example.com"
@@ -100,8 +56,9 @@ HttpRequest make_request(const JenkinsConfig& config, std::string method, std::s
     request.url = std::move(url);
     request.timeout = config.timeout;
     // Preemptive: Jenkins answers 403, not a 401 challenge, to a request without credentials.
-    request.headers = {{"Authorization", "Basic " + base64(config.user + ":" + config.api_token)},
-                       {"Accept", "application/json"}};
+    request.headers = {
+        {"Authorization", "Basic " + base64_encode(config.user + ":" + config.api_token)},
+        {"Accept", "application/json"}};
     return request;
 }
 

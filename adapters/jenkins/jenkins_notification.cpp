@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/jenkins/jenkins_client.hpp"
+#include "core/encoding.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 
@@ -40,22 +41,6 @@ long number_of(const json& object, const char* key) {
     return 0;
 }
 
-std::string percent_decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            const std::string hex(text.substr(i + 1, 2));
-            if (hex.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
-                out += static_cast<char>(std::stoi(hex, nullptr, 16));
-                i += 2;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
-
 // "job/clients/job/acme/job/deploy-prod/" → "clients/acme/deploy-prod"; the
 // plugin's "name" is the last segment only. "" when url is not a job path.
 std::string full_name_from_url(std::string_view url) {
@@ -66,7 +51,7 @@ std::string full_name_from_url(std::string_view url) {
         const auto end = std::min(url.find('/', start + 4), url.size());
         if (end == start + 4) return {};
         if (!name.empty()) name += '/';
-        name += percent_decode(url.substr(start + 4, end - start - 4));
+        name += percent_decode(url.substr(start + 4, end - start - 4), false);
         start = end + 1;
     }
     return name;

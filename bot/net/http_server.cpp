@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/encoding.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::net {
@@ -27,44 +28,6 @@ using tcp = asio::ip::tcp;
 
 OutgoingResponse error_response(int status, const std::string& reason) {
     return {status, nlohmann::json{{"error", reason}}.dump(), "application/json", {}};
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-                   hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
-std::map<std::string, std::string> parse_query(std::string_view query) {
-    std::map<std::string, std::string> out;
-    while (!query.empty()) {
-        const auto amp = query.find('&');
-        const auto pair = query.substr(0, amp);
-        const auto eq = pair.find('=');
-        if (!pair.empty())
-            out[percent_decode(pair.substr(0, eq))] =
-                eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-    }
-    return out;
 }
 
 // The status a failed read deserves, or 0 when the peer just went away.
@@ -165,7 +128,7 @@ struct HttpServer::Impl {
         const auto question = in.target.find('?');
         in.path = in.target.substr(0, question);
         if (question != std::string::npos)
-            in.query = parse_query(std::string_view(in.target).substr(question + 1));
+            in.query = parse_form(std::string_view(in.target).substr(question + 1));
         for (const auto& field : req)
             in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
         in.body = req.body();

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "core/encoding.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
 
@@ -56,33 +58,12 @@ std::string dump(const nlohmann::json& json) {
     return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string url_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                                c == '~';
-        if (unreserved) {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
-std::string form_encode(const nlohmann::json& body) {
-    std::string out;
-    for (const auto& [key, value] : body.items()) {
-        if (!out.empty()) out += '&';
-        out += url_encode(key) + "=" +
-               url_encode(value.is_string() ? value.get<std::string>() : dump(value));
-    }
-    return out;
+// Slack's read methods take a form; nested values go as JSON text.
+std::string form_body(const nlohmann::json& body) {
+    std::map<std::string, std::string> fields;
+    for (const auto& [key, value] : body.items())
+        fields[key] = value.is_string() ? value.get<std::string>() : dump(value);
+    return form_encode(fields);
 }
 
 // The one place a POST to Slack is put together; the token is left out when
@@ -101,7 +82,7 @@ HttpRequest slack_post(std::string url, std::string content_type, std::string pa
 HttpRequest api_request(const std::string& api_url, const std::string& method,
                         const nlohmann::json& body, const std::string& token) {
     if (form_encoded_only(method))
-        return slack_post(api_url + method, kForm, form_encode(body), token);
+        return slack_post(api_url + method, kForm, form_body(body), token);
     return slack_post(api_url + method, kJson, dump(body), token);
 }
 

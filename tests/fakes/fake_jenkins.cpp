@@ -7,6 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/encoding.hpp"
+#include "core/text.hpp"
+
 namespace opsbot::test {
 namespace {
 
@@ -16,90 +19,14 @@ using Params = std::map<std::string, std::string>;
 constexpr const char* kSessionCookie = "JSESSIONID.5d3e7f1a";
 constexpr const char* kCrumbField = "Jenkins-Crumb";
 
-std::string base64(std::string_view in) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (std::size_t i = 0; i < in.size(); i += 3) {
-        const std::size_t n = std::min<std::size_t>(3, in.size() - i);
-        unsigned bits = 0;
-        for (std::size_t k = 0; k < 3; ++k)
-            bits = (bits << 8) | (k < n ? static_cast<unsigned char>(in[i + k]) : 0U);
-        for (std::size_t k = 0; k < 4; ++k)
-            out += k <= n ? kAlphabet[(bits >> (18 - 6 * k)) & 0x3F] : '=';
-    }
-    return out;
-}
-
-bool is_hex(std::string_view text) {
-    return text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
-}
-
-// In a form '+' is a space; in a path it is itself.
-std::string percent_decode(std::string_view text, bool form = false) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (form && text[i] == '+') {
-            out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size() && is_hex(text.substr(i + 1, 2))) {
-            out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
-std::string percent_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
-void parse_form(std::string_view text, Params& out) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = std::min(text.find('&', start), text.size());
-        const auto pair = text.substr(start, end - start);
-        const auto eq = pair.find('=');
-        if (!pair.empty())
-            out[percent_decode(pair.substr(0, eq), true)] =
-                eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
-        start = end + 1;
-    }
-}
-
 // Jenkins takes parameters from the query string and from a form body alike.
 Params params_of(const RecordedRequest& request) {
     Params params;
     if (const auto q = request.target.find('?'); q != std::string::npos)
-        parse_form(std::string_view(request.target).substr(q + 1), params);
+        params = parse_form(std::string_view(request.target).substr(q + 1));
     if (request.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
-        parse_form(request.body, params);
+        for (auto& [name, value] : parse_form(request.body)) params[name] = std::move(value);
     return params;
-}
-
-std::vector<std::string> split(std::string_view text, char separator) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const auto end = std::min(text.find(separator, start), text.size());
-        if (end > start) parts.emplace_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return parts;
 }
 
 std::string last_segment(const std::string& job) {
@@ -421,7 +348,8 @@ FakeResponse FakeJenkins::gate(const RecordedRequest& request) {
         --failures_left_;
         return proxy_error(failure_status_);
     }
-    const std::string expected = std::string("Basic ") + base64(std::string(kUser) + ":" + kToken);
+    const std::string expected =
+        std::string("Basic ") + base64_encode(std::string(kUser) + ":" + kToken);
     const std::string given = request.header("Authorization");
     // No credentials at all: Jenkins does not challenge, anonymous just lacks the permission.
     if (given.empty() && !refuse_all_) {
@@ -453,7 +381,7 @@ FakeResponse FakeJenkins::route(const RecordedRequest& request) {
     std::string job;
     std::size_t i = 0;
     for (; i + 1 < parts.size() && parts[i] == "job"; i += 2)
-        job += (job.empty() ? "" : "/") + percent_decode(parts[i + 1]);
+        job += (job.empty() ? "" : "/") + percent_decode(parts[i + 1], false);
     if (job.empty()) return jetty_error(404, "Not Found", path);
     std::string rest;
     for (; i < parts.size(); ++i) rest += (rest.empty() ? "" : "/") + parts[i];

@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "core/encoding.hpp"
+
 namespace opsbot::test {
 namespace {
 
@@ -10,35 +12,9 @@ FakeResponse json_response(const nlohmann::json& body, int status = 200) {
 }
 
 // Slack takes JSON for write methods and a form for read methods.
-std::string form_decode(const std::string& text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size()) {
-            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
-
 nlohmann::json parse_body(const RecordedRequest& request) {
-    if (request.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0) {
-        nlohmann::json form = nlohmann::json::object();
-        std::size_t start = 0;
-        while (start <= request.body.size()) {
-            const auto end = std::min(request.body.find('&', start), request.body.size());
-            const auto pair = request.body.substr(start, end - start);
-            const auto eq = pair.find('=');
-            if (eq != std::string::npos)
-                form[form_decode(pair.substr(0, eq))] = form_decode(pair.substr(eq + 1));
-            start = end + 1;
-        }
-        return form;
-    }
+    if (request.header("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
+        return nlohmann::json(parse_form(request.body));
     auto json = nlohmann::json::parse(request.body, nullptr, false);
     return json.is_discarded() ? nlohmann::json::object() : json;
 }
