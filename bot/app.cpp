@@ -29,6 +29,12 @@ IntentJournal& App::intents() {
     return *intents_;
 }
 
+// Made on first use: the console without Jenkins never needs it.
+HttpClient& App::http() {
+    if (!http_) http_ = std::make_unique<CurlHttpClient>();
+    return *http_;
+}
+
 std::unique_ptr<db::Database> open_database(const std::string& path) {
     const auto folder = std::filesystem::path(path).parent_path();
     std::error_code ignored;
@@ -61,11 +67,10 @@ void App::start_services() {
     locks_ = std::make_unique<db::SqliteLockStore>(*locks_database_);
     deploy_records_ = std::make_unique<db::SqliteDeployStore>(*deploys_database_);
     confirmations_ = std::make_unique<db::SqliteConfirmationStore>(*confirmations_database_);
-    http_ = std::make_unique<CurlHttpClient>();
     const jenkins::JenkinsConfig jenkins_config{settings_.jenkins_url, settings_.jenkins_user,
                                                 settings_.jenkins_api_token};
     if (!settings_.jenkins_url.empty())
-        jenkins_ = std::make_unique<jenkins::JenkinsClient>(*http_, jenkins_config);
+        jenkins_ = std::make_unique<jenkins::JenkinsClient>(http(), jenkins_config);
     DeployServiceOptions deploy_options;
     deploy_options.poll_interval = settings_.deploy_poll_interval;
     deploy_options.build_timeout =

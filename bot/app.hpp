@@ -45,6 +45,8 @@ public:
     AuditStore& audit();
     Metrics& metrics() { return metrics_; }
     IntentJournal& intents();
+    // The one HTTP client (connection pool) for Slack and the adapters.
+    HttpClient& http();
     Dispatcher& dispatcher() { return *dispatcher_; }
     JenkinsDeployService& deploys() { return *deploys_; }
     // Where services post messages that outlive a reply: Slack or the console.

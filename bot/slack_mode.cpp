@@ -13,7 +13,6 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-#include "adapters/http/curl_http_client.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
@@ -104,8 +103,7 @@ int run_slack_mode(App& app, std::ostream& err) {
 
     const Settings& settings = app.settings();
     Metrics& metrics = app.metrics();
-    CurlHttpClient http;
-    slack::WebApi api(http,
+    slack::WebApi api(app.http(),
                       {settings.slack_api_url, settings.slack_bot_token, settings.slack_app_token},
                       metrics);
     const auto auth = api.auth_test();

@@ -36,13 +36,13 @@ public:
         const std::string where = lock.project + " " + to_string(lock.env);
         if (context.dry_run)
             return CommandResult::ok("Dry run: would lock " + where + " — " + lock.reason);
-        const auto taken = context.services.locks->acquire(lock, now);
-        if (!taken)
-            return CommandResult::failure(taken.error().message + "\n" + taken.error().hint,
-                                          "locked");
-        CommandResult result = CommandResult::ok(
-            "🔒 " + where + " is " + describe_lock(taken.value(), now) +
-            ".\nDeploys and purges of " + where + " are refused until `unlock " + where + "`.");
+        if (const auto held = context.services.locks->acquire(lock, now)) {
+            const auto error = locked_error(*held, now, "lock");
+            return CommandResult::failure(error.message + "\n" + error.hint, "locked");
+        }
+        CommandResult result = CommandResult::ok("🔒 " + where + " is " + describe_lock(lock, now) +
+                                                 ".\nDeploys and purges of " + where +
+                                                 " are refused until `unlock " + where + "`.");
         result.external_ref = "lock " + where;
         return result;
     }

@@ -33,9 +33,9 @@ struct Lock {
 class LockStore {
 public:
     virtual ~LockStore() = default;
-    // Takes the lock, or answers the lock that is in the way (an expired lock
-    // is not in the way: it is replaced).
-    virtual Result<Lock> acquire(const Lock& wanted, TimePoint now) = 0;
+    // Takes the lock and answers nothing, or answers the lock that is in the
+    // way (an expired lock is not in the way: it is replaced).
+    virtual std::optional<Lock> acquire(const Lock& wanted, TimePoint now) = 0;
     // Releases the environment's lock if it is of this kind and owner (empty
     // owner: any); false when there was none to release.
     virtual bool release(const std::string& project, Env env, LockKind kind,

@@ -36,12 +36,12 @@ std::optional<Lock> select_lock(Database& db, const std::string& project, Env en
 
 }  // namespace
 
-Result<Lock> SqliteLockStore::acquire(const Lock& wanted, TimePoint now) {
+std::optional<Lock> SqliteLockStore::acquire(const Lock& wanted, TimePoint now) {
     std::lock_guard guard(mutex_);
     Transaction transaction(db_);
     if (const auto held = select_lock(db_, wanted.project, wanted.env);
         held && !expired(*held, now))
-        return locked_error(*held, now, "lock");
+        return held;
     auto upsert = db_.prepare(std::string("INSERT OR REPLACE INTO locks (") + kColumns +
                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     upsert.bind(1, wanted.project)
@@ -58,7 +58,7 @@ Result<Lock> SqliteLockStore::acquire(const Lock& wanted, TimePoint now) {
     upsert.bind(9, wanted.ref);
     upsert.run();
     transaction.commit();
-    return wanted;
+    return std::nullopt;
 }
 
 bool SqliteLockStore::release(const std::string& project, Env env, LockKind kind,

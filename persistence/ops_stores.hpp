@@ -15,7 +15,7 @@ namespace opsbot::db {
 class SqliteLockStore final : public LockStore {
 public:
     explicit SqliteLockStore(Database& db) : db_(db) {}
-    Result<Lock> acquire(const Lock& wanted, TimePoint now) override;
+    std::optional<Lock> acquire(const Lock& wanted, TimePoint now) override;
     bool release(const std::string& project, Env env, LockKind kind,
                  const std::string& owner_id) override;
     void set_ref(const std::string& project, Env env, const std::string& ref) override;

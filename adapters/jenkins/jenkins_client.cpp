@@ -276,19 +276,28 @@ std::string JenkinsClient::job_path(const std::string& job) {
     return path;
 }
 
-std::string JenkinsClient::job_url(const std::string& job) const {
-    return config_.base_url + job_path(job);
+std::string job_url(const JenkinsConfig& config, const std::string& job) {
+    return with_slash(config.base_url) + JenkinsClient::job_path(job);
 }
 
-HttpRequest JenkinsClient::trigger_request(const TriggerRequest& request) const {
+HttpRequest trigger_request(const JenkinsConfig& config, const TriggerRequest& request) {
     const bool with_params = !request.params.empty();
     auto http = make_request(
-        config_, "POST", job_url(request.job) + (with_params ? "buildWithParameters" : "build"));
+        config, "POST",
+        job_url(config, request.job) + (with_params ? "buildWithParameters" : "build"));
     if (with_params) {
         http.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
         http.body = form_encode(request.params);
     }
     return http;
+}
+
+std::string JenkinsClient::job_url(const std::string& job) const {
+    return jenkins::job_url(config_, job);
+}
+
+HttpRequest JenkinsClient::trigger_request(const TriggerRequest& request) const {
+    return jenkins::trigger_request(config_, request);
 }
 
 Result<HttpResponse> JenkinsClient::send_trigger(const TriggerRequest& request) {

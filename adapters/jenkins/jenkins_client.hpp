@@ -107,6 +107,11 @@ private:
     std::string session_cookie_;
 };
 
+// The same as the members, from the config alone: what a deploy would send
+// and where a job lives, for dry runs when Jenkins is not configured.
+HttpRequest trigger_request(const JenkinsConfig& config, const TriggerRequest& request);
+std::string job_url(const JenkinsConfig& config, const std::string& job);
+
 // A Jenkins Notification plugin message (POST /hooks/jenkins). Parsed
 // leniently: plugin versions differ, null fields are left out.
 struct BuildNotification {

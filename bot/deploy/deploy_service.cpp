@@ -61,24 +61,21 @@ JenkinsDeployService::~JenkinsDeployService() {
     stop();
 }
 
-std::string JenkinsDeployService::describe_trigger(const DeployPlan& plan) const {
+// Unconfigured, the request shows which variables it would use.
+jenkins::JenkinsConfig JenkinsDeployService::shown_config() const {
     jenkins::JenkinsConfig shown = config_;
     if (shown.base_url.empty()) shown.base_url = "$JENKINS_URL/";
     if (shown.user.empty()) shown.user = "$JENKINS_USER";
     if (shown.api_token.empty()) shown.api_token = "$JENKINS_API_TOKEN";
-    struct NoHttp final : HttpClient {
-        Result<HttpResponse> send(const HttpRequest&) override {
-            return Error{"dry_run", "dry run", ""};
-        }
-    } no_http;
-    const jenkins::JenkinsClient client(no_http, shown);
-    return describe_request(client.trigger_request({plan.job, plan.params}));
+    return shown;
+}
+
+std::string JenkinsDeployService::describe_trigger(const DeployPlan& plan) const {
+    return describe_request(jenkins::trigger_request(shown_config(), {plan.job, plan.params}));
 }
 
 std::string JenkinsDeployService::job_url(const std::string& job) const {
-    std::string base = config_.base_url.empty() ? "$JENKINS_URL/" : config_.base_url;
-    if (base.back() != '/') base += '/';
-    return base + jenkins::JenkinsClient::job_path(job);
+    return jenkins::job_url(shown_config(), job);
 }
 
 std::string JenkinsDeployService::build_link(const DeployRecord& d) const {
@@ -118,7 +115,7 @@ Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
               now,
               now + options_.build_timeout,
               ""};
-    if (auto taken = locks_.acquire(lock, now); !taken) return taken.error();
+    if (const auto held = locks_.acquire(lock, now)) return locked_error(*held, now, "deploy");
 
     DeployRecord d;
     d.correlation_id = request.correlation_id;
@@ -287,11 +284,11 @@ void JenkinsDeployService::poll_build(DeployRecord& d) {
         return;
     }
     if (build.value().building || build.value().result.empty()) return;
-    finish(d, state_for_result(build.value().result), build.value().result, "");
+    finish(d, state_for_result(build.value().result), build.value().result, "", &build.value());
 }
 
 void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std::string& result,
-                                  const std::string& error) {
+                                  const std::string& error, const jenkins::BuildState* build) {
     d.state = state;
     d.result = result;
     d.error = error;
@@ -309,7 +306,7 @@ void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std:
     if (!result.empty()) text += " (" + result + ")";
     if (!d.build_url.empty()) text += ": <" + d.build_url + "console|console output>";
     if (!error.empty()) text += "\n" + error;
-    if (state == DeployState::failed) text += committer_mention(d.plan.job, d.build_number);
+    if (state == DeployState::failed) text += committer_mention(d.plan.job, d.build_number, build);
     if (const auto posted = notifier_.post(d.channel, d.thread, {text, Visibility::in_channel, {}});
         !posted)
         spdlog::warn("deploy #{}: result not posted: {}", d.id, posted.error().message);
@@ -317,13 +314,19 @@ void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std:
                  to_string(state));
 }
 
-std::string JenkinsDeployService::committer_mention(const std::string& job, std::int64_t number) {
+// known: the build as last read, so that it is not fetched again.
+std::string JenkinsDeployService::committer_mention(const std::string& job, std::int64_t number,
+                                                    const jenkins::BuildState* known) {
     if (number == 0) return "";
-    const auto build = jenkins_->build(job, number);
-    if (!build || build.value().author_email.empty())
-        return "\nNo committer known for " + job + ".";
-    const std::string user = notifier_.user_for_email(build.value().author_email);
-    if (user.empty()) return "\nLast commit by " + build.value().author_email + ".";
+    std::string email;
+    if (known) {
+        email = known->author_email;
+    } else if (const auto build = jenkins_->build(job, number)) {
+        email = build.value().author_email;
+    }
+    if (email.empty()) return "\nNo committer known for " + job + ".";
+    const std::string user = notifier_.user_for_email(email);
+    if (user.empty()) return "\nLast commit by " + email + ".";
     return "\n<@" + user + ">, the last commit is yours: please have a look.";
 }
 

@@ -56,14 +56,16 @@ private:
     void poll_build(DeployRecord& deploy);
     void mark_started(DeployRecord& deploy, std::int64_t number, const std::string& url);
     void finish(DeployRecord& deploy, DeployState state, const std::string& result,
-                const std::string& error);
+                const std::string& error, const jenkins::BuildState* build = nullptr);
     void handle(const jenkins::BuildNotification& notification);
     void relay_foreign_build(const jenkins::BuildNotification& notification);
-    std::string committer_mention(const std::string& job, std::int64_t number);
+    std::string committer_mention(const std::string& job, std::int64_t number,
+                                  const jenkins::BuildState* known = nullptr);
     void update_status(DeployRecord& deploy);
     void audit(const DeployRecord& deploy, Outcome outcome, const std::string& ref,
                const std::string& error);
     std::string build_link(const DeployRecord& deploy) const;
+    jenkins::JenkinsConfig shown_config() const;
 
     jenkins::JenkinsClient* jenkins_;
     jenkins::JenkinsConfig config_;

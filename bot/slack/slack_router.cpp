@@ -166,13 +166,7 @@ void SlackRouter::decide_confirmation(const BlockAction& action) {
         dispatcher_.decide({action.value, approve, actor, action.channel, action.message_ts});
     const auto& reply = decided.result.reply;
     ResponseUrlMessage message{reply.text, reply.blocks_json, !decided.decided, decided.decided};
-    const std::string id = new_correlation_id();
-    if (!outbound_.post(action.response_url, [this, url = action.response_url, message, id] {
-            if (auto sent = api_.respond(url, message); !sent)
-                delivery_failed("answer to a confirmation button", sent.error(), id);
-        }))
-        delivery_failed("answer to a confirmation button",
-                        {"queue_full", "outbound queue full", ""}, id);
+    respond(action.response_url, message, "answer to a confirmation button", new_correlation_id());
 }
 
 void SlackRouter::handle_block_action(const BlockAction& action) {
@@ -242,13 +236,18 @@ void SlackRouter::reply_to_slash(const std::string& response_url, const Dispatch
     if (response_url.empty()) return;
     ResponseUrlMessage message{result.reply.text, result.reply.blocks_json,
                                result.reply.visibility == Visibility::ephemeral, false};
-    const std::string id = result.correlation_id;
-    const bool queued = outbound_.post(response_url, [this, response_url, message, id] {
-        if (auto sent = api_.respond(response_url, message); !sent)
-            delivery_failed("reply to a slash command", sent.error(), id);
-    });
-    if (!queued)
-        delivery_failed("reply to a slash command", {"queue_full", "outbound queue full", ""}, id);
+    respond(response_url, message, "reply to a slash command", result.correlation_id);
+}
+
+// Queues a message for a response_url; a failure is logged and audited as `what`.
+void SlackRouter::respond(const std::string& response_url, const ResponseUrlMessage& message,
+                          const std::string& what, const std::string& correlation_id) {
+    const bool queued =
+        outbound_.post(response_url, [this, response_url, message, what, correlation_id] {
+            if (auto sent = api_.respond(response_url, message); !sent)
+                delivery_failed(what, sent.error(), correlation_id);
+        });
+    if (!queued) delivery_failed(what, {"queue_full", "outbound queue full", ""}, correlation_id);
 }
 
 void SlackRouter::reply_in_thread(const std::string& channel, const std::string& thread_ts,

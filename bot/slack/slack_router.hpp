@@ -71,6 +71,8 @@ private:
     Actor actor_for(const std::string& user_id, const std::string& user_name);
     std::vector<std::string> usergroups_of(const std::string& user_id);
     void reply_to_slash(const std::string& response_url, const DispatchResult& result);
+    void respond(const std::string& response_url, const ResponseUrlMessage& message,
+                 const std::string& what, const std::string& correlation_id);
     void reply_in_thread(const std::string& channel, const std::string& thread_ts,
                          const std::string& user, const DispatchResult& result);
     void delivery_failed(const std::string& what, const Error& error,
