@@ -7,10 +7,16 @@
 
 #include "adapters/http/curl_http_client.hpp"
 #include "adapters/jenkins/jenkins_client.hpp"
+#include "adapters/sentry/sentry.hpp"
+#include "bot/alerts/alert_relay.hpp"
 #include "bot/deploy/deploy_service.hpp"
+#include "bot/hooks/jenkins_hook.hpp"
+#include "bot/hooks/sentry_hook.hpp"
 #include "bot/metered_audit.hpp"
+#include "bot/net/http_server.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
+#include "persistence/alert_store.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
 #include "persistence/intent_journal.hpp"
@@ -53,6 +59,8 @@ bool App::open_databases(std::ostream& err) {
         locks_database_ = std::make_unique<db::Database>(path);
         deploys_database_ = std::make_unique<db::Database>(path);
         confirmations_database_ = std::make_unique<db::Database>(path);
+        alert_inbox_database_ = std::make_unique<db::Database>(path);
+        alerts_database_ = std::make_unique<db::Database>(path);
     } catch (const db::DatabaseError& e) {
         err << "opsbot: " << e.what() << "\n";
         return false;
@@ -82,7 +90,44 @@ void App::start_services() {
     dispatcher_ =
         std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, intents_.get());
     dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
-    dispatcher_->set_services({locks_.get(), deploys_.get(), deploy_records_.get(), nullptr});
+    start_alerts();
+    dispatcher_->set_services(
+        {locks_.get(), deploys_.get(), deploy_records_.get(), nullptr, alert_relay_.get()});
+}
+
+void App::start_alerts() {
+    alert_inbox_ = std::make_unique<db::SqliteAlertStore>(*alert_inbox_database_);
+    alerts_ = std::make_unique<db::SqliteAlertStore>(*alerts_database_);
+    if (!settings_.sentry_org.empty() && !settings_.sentry_auth_token.empty())
+        sentry_ = std::make_unique<sentry::SentryClient>(
+            http(), sentry::SentryConfig{settings_.sentry_url, settings_.sentry_auth_token,
+                                         settings_.sentry_org});
+    alerts::AlertRelayOptions options;
+    options.fallback_channel = settings_.alert_channel;
+    options.digest_interval = settings_.alert_digest_interval;
+    alert_relay_ = std::make_unique<alerts::AlertRelay>(*alerts_, notifier_, catalogue_, *audit_,
+                                                        clock_, sentry_.get(), options);
+}
+
+void App::register_hooks(net::HttpServer& intake) {
+    intake.hook("jenkins",
+                hooks::jenkins_hook(settings_.jenkins_webhook_token, *deploys_, *audit_));
+    const hooks::SentryHookOptions sentry_options{
+        settings_.sentry_client_secret, settings_.sentry_legacy_token, settings_.sentry_max_skew};
+    const hooks::SentryHookTargets targets{*alert_inbox_, *audit_, clock_,
+                                           [relay = alert_relay_.get()] { relay->wake(); }};
+    intake.hook("sentry", hooks::sentry_hook(sentry_options, targets));
+    intake.hook("sentry-legacy", hooks::sentry_legacy_hook(sentry_options, targets));
+}
+
+void App::start_background() {
+    deploys_->resume();
+    alert_relay_->start();
+}
+
+void App::stop_background() {
+    alert_relay_->stop();
+    deploys_->stop();
 }
 
 std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {

@@ -24,7 +24,20 @@ class SqliteIntentJournal;
 class SqliteLockStore;
 class SqliteDeployStore;
 class SqliteConfirmationStore;
+class SqliteAlertStore;
 }  // namespace db
+
+namespace net {
+class HttpServer;
+}
+
+namespace alerts {
+class AlertRelay;
+}
+
+namespace sentry {
+class SentryClient;
+}
 
 namespace jenkins {
 class JenkinsClient;
@@ -49,6 +62,13 @@ public:
     HttpClient& http();
     Dispatcher& dispatcher() { return *dispatcher_; }
     JenkinsDeployService& deploys() { return *deploys_; }
+    alerts::AlertRelay& alerts() { return *alert_relay_; }
+    // The webhook routes (Jenkins, Sentry) on an intake that is not started yet.
+    void register_hooks(net::HttpServer& intake);
+    // Background work that posts messages: deploy followers and the alert
+    // relay. Start after set_notifier; stop before it is unset.
+    void start_background();
+    void stop_background();
     // Where services post messages that outlive a reply: Slack or the console.
     void set_notifier(Notifier* notifier) { notifier_.set(notifier); }
 
@@ -71,15 +91,22 @@ private:
     std::unique_ptr<db::SqliteDeployStore> deploy_records_;
     std::unique_ptr<db::Database> confirmations_database_;
     std::unique_ptr<db::SqliteConfirmationStore> confirmations_;
+    std::unique_ptr<db::Database> alert_inbox_database_;  // the intake's writes
+    std::unique_ptr<db::SqliteAlertStore> alert_inbox_;
+    std::unique_ptr<db::Database> alerts_database_;
+    std::unique_ptr<db::SqliteAlertStore> alerts_;
     std::unique_ptr<HttpClient> http_;
     std::unique_ptr<jenkins::JenkinsClient> jenkins_;
     NotifierSlot notifier_;
     std::unique_ptr<JenkinsDeployService> deploys_;
+    std::unique_ptr<sentry::SentryClient> sentry_;
+    std::unique_ptr<alerts::AlertRelay> alert_relay_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
 
     bool open_databases(std::ostream& err);
     void start_services();
+    void start_alerts();
 };
 
 // Opens the database at path (creating its folder), migrates it, and returns

@@ -1,7 +1,5 @@
 #include "bot/cli.hpp"
 
-#include "bot/deploy/deploy_service.hpp"
-
 #include <iostream>
 #include <map>
 
@@ -9,6 +7,7 @@
 
 #include "bot/app.hpp"
 #include "bot/console.hpp"
+#include "bot/net/http_server.hpp"
 #include "bot/slack_mode.hpp"
 #include "core/audit_query.hpp"
 #include "core/config_loader.hpp"
@@ -130,10 +129,23 @@ int console(const Settings& settings, CliStreams streams) {
     const Actor actor = console_actor(settings, app->catalogue());
     ConsoleNotifier notifier(streams.out);
     app->set_notifier(&notifier);
-    app->deploys().resume();
+    // Webhooks reach the console too when OPSBOT_LISTEN is set: alerts and
+    // build news print between the replies.
+    std::unique_ptr<net::HttpServer> intake;
+    if (settings.listen_explicit) {
+        intake = std::make_unique<net::HttpServer>(
+            net::HttpServerOptions{.listen = settings.listen}, app->metrics());
+        app->register_hooks(*intake);
+        if (const auto started = intake->start(); !started) {
+            streams.err << "opsbot: " << started.error().message << "\n";
+            return 2;
+        }
+    }
+    app->start_background();
     const int status =
         run_console(app->dispatcher(), actor, streams.in, streams.out, streams.interactive);
-    app->deploys().stop();
+    if (intake) intake->stop();
+    app->stop_background();
     app->set_notifier(nullptr);
     return status;
 }

@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kSecretVariables[] = {
     "SLACK_APP_TOKEN",       "SLACK_BOT_TOKEN",   "SLACK_SIGNING_SECRET", "JENKINS_API_TOKEN",
     "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN", "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SENTRY_LEGACY_TOKEN",
 };
 
 std::string value_or(const EnvLookup& lookup, const std::string& name, std::string fallback) {
@@ -40,6 +40,22 @@ std::vector<std::string> split_commas(const std::string& text) {
     return parts;
 }
 
+void read_sentry(const EnvLookup& lookup, LoadedSettings& loaded) {
+    Settings& s = loaded.settings;
+    s.sentry_url = value_or(lookup, "SENTRY_URL", s.sentry_url);
+    s.sentry_auth_token = value_or(lookup, "SENTRY_AUTH_TOKEN", "");
+    s.sentry_org = value_or(lookup, "SENTRY_ORG", "");
+    s.sentry_client_secret = value_or(lookup, "SENTRY_CLIENT_SECRET", "");
+    s.sentry_legacy_token = value_or(lookup, "SENTRY_LEGACY_TOKEN", "");
+    s.alert_channel = value_or(lookup, "OPSBOT_ALERT_CHANNEL", "");
+    read_duration(lookup, "OPSBOT_SENTRY_MAX_SKEW", s.sentry_max_skew, loaded.problems);
+    read_duration(lookup, "OPSBOT_ALERT_DIGEST_INTERVAL", s.alert_digest_interval, loaded.problems);
+    if (s.sentry_auth_token.empty() != s.sentry_org.empty())
+        loaded.problems.push_back(
+            "SENTRY_AUTH_TOKEN and SENTRY_ORG go together: the Resolve, Ignore and Mute buttons "
+            "stay off until both are set");
+}
+
 }  // namespace
 
 EnvLookup process_environment() {
@@ -63,6 +79,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     s.slack_api_url = value_or(lookup, "SLACK_API_URL", s.slack_api_url);
     if (s.slack_api_url.back() != '/') s.slack_api_url += '/';
     s.listen = value_or(lookup, "OPSBOT_LISTEN", s.listen);
+    s.listen_explicit = !value_or(lookup, "OPSBOT_LISTEN", "").empty();
     read_duration(lookup, "OPSBOT_SLACK_PING_INTERVAL", s.slack_ping_interval, loaded.problems);
     read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
     read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);
@@ -77,6 +94,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
         loaded.problems.push_back(
             "JENKINS_URL is set but JENKINS_USER or JENKINS_API_TOKEN is not: Jenkins will "
             "refuse opsbot's requests");
+    read_sentry(lookup, loaded);
     const auto problem = parse_log_settings(value_or(lookup, "OPSBOT_LOG_LEVEL", ""),
                                             value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
     if (!problem.empty()) loaded.problems.push_back(problem);

@@ -26,6 +26,7 @@ struct Settings {
     std::string slack_bot_token;                           // SLACK_BOT_TOKEN
     std::string slack_api_url = "https://slack.com/api/";  // SLACK_API_URL
     std::string listen = "127.0.0.1:8080";                 // OPSBOT_LISTEN
+    bool listen_explicit = false;                          // set: the console serves webhooks too
     std::chrono::seconds slack_ping_interval{10};          // OPSBOT_SLACK_PING_INTERVAL
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
     std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL
@@ -35,6 +36,14 @@ struct Settings {
     std::string jenkins_webhook_token;                     // JENKINS_WEBHOOK_TOKEN
     std::chrono::seconds deploy_poll_interval{5};          // OPSBOT_DEPLOY_POLL_INTERVAL
     std::chrono::seconds deploy_timeout{3600};             // OPSBOT_DEPLOY_TIMEOUT
+    std::string sentry_url = "https://sentry.io";          // SENTRY_URL
+    std::string sentry_auth_token;                         // SENTRY_AUTH_TOKEN (event:write)
+    std::string sentry_org;                                // SENTRY_ORG
+    std::string sentry_client_secret;                      // SENTRY_CLIENT_SECRET (webhooks)
+    std::string sentry_legacy_token;                       // SENTRY_LEGACY_TOKEN
+    std::chrono::seconds sentry_max_skew{300};             // OPSBOT_SENTRY_MAX_SKEW
+    std::string alert_channel;                             // OPSBOT_ALERT_CHANNEL
+    std::chrono::seconds alert_digest_interval{60};        // OPSBOT_ALERT_DIGEST_INTERVAL
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
 };

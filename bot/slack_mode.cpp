@@ -1,7 +1,6 @@
 #include "bot/slack_mode.hpp"
 
-#include "bot/deploy/deploy_service.hpp"
-#include "bot/hooks/jenkins_hook.hpp"
+#include "bot/alerts/alert_messages.hpp"
 #include "bot/slack/slack_notifier.hpp"
 
 #include <signal.h>
@@ -128,6 +127,10 @@ int run_slack_mode(App& app, std::ostream& err) {
     app.set_notifier(&notifier);
     slack::SlackRouter router(app.dispatcher(), api, app.catalogue(), app.audit(), handlers,
                               outbound, auth.value().user_id);
+    router.on_command_button(alerts::kActionPrefix, [](const slack::BlockAction& action) {
+        return "alert " + action.action_id.substr(std::string(alerts::kActionPrefix).size()) + " " +
+               action.value;
+    });
     StopFlag stop;
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;
@@ -146,18 +149,17 @@ int run_slack_mode(App& app, std::ostream& err) {
         return net::OutgoingResponse{
             200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });
-    intake.hook("jenkins",
-                hooks::jenkins_hook(settings.jenkins_webhook_token, app.deploys(), app.audit()));
+    app.register_hooks(intake);
     if (const auto started = intake.start(); !started) {
         err << "opsbot: " << started.error().message << "\n";
         return 2;
     }
     client.start();
-    app.deploys().resume();
+    app.start_background();
     wait_for_stop(signals, stop);
 
     client.stop();
-    app.deploys().stop();
+    app.stop_background();
     handlers.drain(std::chrono::seconds(5));
     outbound.drain(std::chrono::seconds(5));
     intake.stop();

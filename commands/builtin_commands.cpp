@@ -12,6 +12,9 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_lock_command());
     registry.add(make_unlock_command());
     registry.add(make_locks_command());
+    registry.add(make_alerts_command());
+    for (const auto change : {AlertChange::resolve, AlertChange::ignore, AlertChange::mute})
+        registry.add(make_alert_change_command(change));
     registry.add(make_confirm_command());
     registry.add(make_cancel_command());
 }

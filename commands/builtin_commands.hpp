@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "core/alerts.hpp"
 #include "core/command.hpp"
 
 namespace opsbot::commands {
@@ -18,6 +19,8 @@ std::unique_ptr<Command> make_unlock_command();
 std::unique_ptr<Command> make_locks_command();
 std::unique_ptr<Command> make_deploy_command();
 std::unique_ptr<Command> make_deploys_command();
+std::unique_ptr<Command> make_alerts_command();
+std::unique_ptr<Command> make_alert_change_command(AlertChange change);
 
 void register_builtin_commands(CommandRegistry& registry);
 

@@ -20,6 +20,7 @@ class LockStore;
 class DeployService;
 class DeployStore;
 class ConfirmationDecider;
+class AlertService;
 
 struct Actor {
     std::string user_id;
@@ -57,6 +58,7 @@ struct Services {
     DeployService* deploys = nullptr;
     DeployStore* deploy_records = nullptr;
     ConfirmationDecider* confirmations = nullptr;
+    AlertService* alerts = nullptr;
 };
 
 struct CommandContext {

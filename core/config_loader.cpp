@@ -15,7 +15,7 @@ namespace opsbot {
 const std::vector<std::string>& known_permissions() {
     static const std::vector<std::string> names{"deploy",  "purge", "backup", "lock",
                                                 "runbook", "audit", "alerts", "newproject",
-                                                "sentry",  "*"};
+                                                "triage",  "*"};
     return names;
 }
 

@@ -126,6 +126,50 @@ CREATE TABLE confirmations (
     decided_at       TEXT NULL
 );
 )sql"},
+    {6, "006_alerts", R"sql(
+-- Every accepted Sentry webhook, written before Sentry gets its 2xx.
+CREATE TABLE alert_inbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedupe_key  TEXT    NOT NULL UNIQUE,   -- Request-ID, or legacy:<event id>
+    received_at TEXT    NOT NULL,          -- ISO 8601 UTC
+    issue_id    TEXT    NOT NULL,
+    occurrence  INTEGER NOT NULL,          -- 1: an event, 0: a status change
+    alert_json  TEXT    NOT NULL,
+    applied     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX alert_inbox_unapplied ON alert_inbox (id) WHERE applied = 0;
+CREATE INDEX alert_inbox_issue ON alert_inbox (issue_id, received_at);
+-- Slack messages showing one issue or a digest of several.
+CREATE TABLE alert_messages (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel    TEXT    NOT NULL,
+    ts         TEXT    NOT NULL DEFAULT '',  -- empty until posted
+    posted_to  TEXT    NOT NULL DEFAULT '',  -- the channel id Slack answered
+    kind       TEXT    NOT NULL,             -- issue, digest
+    created_at TEXT    NOT NULL,
+    pending    INTEGER NOT NULL DEFAULT 1    -- to be posted or updated
+);
+CREATE INDEX alert_messages_pending ON alert_messages (id) WHERE pending = 1;
+CREATE INDEX alert_messages_channel ON alert_messages (channel, kind, created_at);
+-- The state of each Sentry issue opsbot has seen.
+CREATE TABLE alert_issues (
+    issue_id       TEXT    PRIMARY KEY,
+    channel        TEXT    NOT NULL,
+    project        TEXT    NOT NULL DEFAULT '',
+    environment    TEXT    NOT NULL DEFAULT '',
+    latest_json    TEXT    NOT NULL,
+    events         INTEGER NOT NULL DEFAULT 0,
+    status         TEXT    NOT NULL DEFAULT 'unresolved',
+    status_by      TEXT    NOT NULL DEFAULT '',
+    muted_until    TEXT    NULL,
+    assignee       TEXT    NOT NULL DEFAULT '',
+    first_received TEXT    NOT NULL,
+    last_received  TEXT    NOT NULL,
+    message_id     INTEGER NULL REFERENCES alert_messages (id)
+);
+CREATE INDEX alert_issues_project ON alert_issues (project, last_received);
+CREATE INDEX alert_issues_message ON alert_issues (message_id);
+)sql"},
 };
 
 // A gap or a duplicate number would make user_version lie about what ran.

@@ -66,6 +66,26 @@ void SlackRouter::on_action(std::string action_id_prefix, ActionHandler handler)
     action_handlers_[std::move(action_id_prefix)] = std::move(handler);
 }
 
+void SlackRouter::on_command_button(std::string action_id_prefix,
+                                    std::function<std::string(const BlockAction&)> to_text) {
+    on_action(std::move(action_id_prefix),
+              [this, to_text = std::move(to_text)](const BlockAction& action) {
+                  run_command_button(action, to_text(action));
+              });
+}
+
+void SlackRouter::run_command_button(const BlockAction& action, const std::string& text) {
+    CommandRequest request;
+    request.text = text;
+    request.actor = actor_for(action.user_id, action.user_name);
+    request.channel = action.channel;
+    request.thread = action.message_ts;
+    request.idempotency_key = "action:" + action.trigger_id + ":" + action.action_ts;
+    const auto result = dispatcher_.handle(request);
+    const ResponseUrlMessage message{result.reply.text, result.reply.blocks_json, true, false};
+    respond(action.response_url, message, "answer to a button", result.correlation_id);
+}
+
 void SlackRouter::on_envelope(Envelope envelope) {
     if (envelope.retry_attempt > 0)
         spdlog::info("slack: redelivery {} of envelope {} ({})", envelope.retry_attempt,

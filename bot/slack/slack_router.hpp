@@ -59,6 +59,12 @@ public:
     void on_envelope(Envelope envelope);
     // Buttons whose action_id starts with prefix go to handler.
     void on_action(std::string action_id_prefix, ActionHandler handler);
+    // Buttons that run a command as the person who pressed them: to_text
+    // turns the press into the command's text ("alert resolve 123"), so the
+    // permission check, the audit row and the journal are the command's.
+    // The answer goes to the presser alone.
+    void on_command_button(std::string action_id_prefix,
+                           std::function<std::string(const BlockAction&)> to_text);
 
 private:
     void route_slash(const nlohmann::json& payload);
@@ -66,6 +72,7 @@ private:
     void route_interactive(const nlohmann::json& payload);
     void handle_block_action(const BlockAction& action);
     void decide_confirmation(const BlockAction& action);
+    void run_command_button(const BlockAction& action, const std::string& text);
     void schedule(const std::string& conversation, std::function<void()> job);
 
     Actor actor_for(const std::string& user_id, const std::string& user_name);

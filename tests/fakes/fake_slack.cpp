@@ -49,6 +49,46 @@ void FakeSlack::rate_limit_post_message(int times, int retry_after_seconds) {
     rate_limited_posts_ = times;
 }
 
+void FakeSlack::enforce_channel_pace(std::chrono::milliseconds gap) {
+    std::lock_guard lock(mutex_);
+    pace_gap_ = gap;
+}
+
+std::size_t FakeSlack::pace_rejections() const {
+    std::lock_guard lock(mutex_);
+    return pace_rejections_;
+}
+
+std::size_t FakeSlack::retry_after_violations() const {
+    std::lock_guard lock(mutex_);
+    return retry_after_violations_;
+}
+
+FakeResponse FakeSlack::pace(const std::string& channel) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    if (const auto until = retry_until_.find(channel);
+        until != retry_until_.end() && now < until->second)
+        ++retry_after_violations_;
+    const auto limited = [&](int seconds) {
+        retry_until_[channel] = now + std::chrono::seconds(seconds);
+        auto response = json_response({{"ok", false}, {"error", "ratelimited"}}, 429);
+        response.headers.emplace_back("Retry-After", std::to_string(seconds));
+        return response;
+    };
+    if (rate_limited_posts_ > 0) {
+        --rate_limited_posts_;
+        return limited(retry_after_seconds_);
+    }
+    const auto last = last_call_.find(channel);
+    if (pace_gap_.count() > 0 && last != last_call_.end() && now - last->second < pace_gap_) {
+        ++pace_rejections_;
+        return limited(1);
+    }
+    last_call_[channel] = now;
+    return FakeResponse{0, "", "", {}};
+}
+
 std::string FakeSlack::next_id(const std::string& prefix) {
     return prefix + std::to_string(++counter_);
 }
@@ -83,20 +123,20 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
                               {"team", "Test Agency"},
                               {"team_id", "T0TEST0001"}});
     if (method == "chat.postMessage") {
-        {
-            std::lock_guard lock(mutex_);
-            if (rate_limited_posts_ > 0) {
-                --rate_limited_posts_;
-                auto limited = json_response({{"ok", false}, {"error", "ratelimited"}}, 429);
-                limited.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds_));
-                return limited;
-            }
-        }
+        if (const int status = fail_posts_; status)
+            return json_response({{"ok", false}, {"error", "internal_error"}}, status);
+        if (auto limited = pace(body.value("channel", "")); limited.status) return limited;
         return json_response({{"ok", true},
                               {"channel", body.value("channel", "")},
                               {"ts", "1700000000." + next_id("")}});
     }
-    if (method == "chat.update" || method == "chat.postEphemeral")
+    if (method == "chat.update") {
+        if (auto limited = pace(body.value("channel", "")); limited.status) return limited;
+        return json_response({{"ok", true},
+                              {"channel", body.value("channel", "")},
+                              {"ts", body.value("ts", "1700000000.1")}});
+    }
+    if (method == "chat.postEphemeral")
         return json_response({{"ok", true},
                               {"channel", body.value("channel", "")},
                               {"ts", body.value("ts", "1700000000.1")},

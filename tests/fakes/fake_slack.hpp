@@ -55,6 +55,15 @@ public:
     // The next `times` chat.postMessage calls answer 429 with Retry-After.
     void rate_limit_post_message(int times, int retry_after_seconds);
     void send_hello(bool send) { send_hello_ = send; }
+    // chat.postMessage and chat.update closer than `gap` to the previous one
+    // in the same channel answer 429 (Retry-After: 1), like Slack's
+    // one-message-per-second pace. Zero turns it off.
+    void enforce_channel_pace(std::chrono::milliseconds gap);
+    std::size_t pace_rejections() const;
+    // chat.postMessage answers this HTTP status (ok:false) until set to 0.
+    void fail_posts(int status) { fail_posts_ = status; }
+    // Calls to a channel made before the Retry-After we gave it ran out.
+    std::size_t retry_after_violations() const;
 
     // Socket Mode
     std::shared_ptr<WebSocketPeer> link(std::size_t index) const;
@@ -92,6 +101,8 @@ public:
 private:
     FakeResponse api(const std::string& method, const RecordedRequest& request);
     FakeResponse check_token(const RecordedRequest& request, const char* token, bool refuse) const;
+    // A 429 for a paced call, or nothing (status 0) when it may go ahead.
+    FakeResponse pace(const std::string& channel);
     std::string next_id(const std::string& prefix);
 
     FakeHttpServer server_;
@@ -102,9 +113,15 @@ private:
     std::atomic<bool> send_hello_{true};
     std::atomic<int> fail_connections_open_{0};
     std::atomic<int> rate_limited_posts_{0};
+    std::atomic<int> fail_posts_{0};
     int retry_after_seconds_ = 1;
     std::atomic<long> counter_{0};
     std::map<std::string, std::string> users_by_email_;
+    std::chrono::milliseconds pace_gap_{0};
+    std::map<std::string, std::chrono::steady_clock::time_point> last_call_;    // per channel
+    std::map<std::string, std::chrono::steady_clock::time_point> retry_until_;  // per channel
+    std::size_t pace_rejections_ = 0;
+    std::size_t retry_after_violations_ = 0;
 };
 
 }  // namespace opsbot::test

@@ -1,0 +1,75 @@
+#pragma once
+// Sentry: its webhooks (integration platform and the legacy WebHooks plugin)
+// read into plain SentryAlert values, their signatures checked, and the few
+// API calls opsbot makes (resolve, ignore, mute an issue). Knows nothing of
+// Slack or of opsbot's commands.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/alerts.hpp"
+#include "core/http.hpp"
+#include "core/result.hpp"
+
+namespace opsbot::sentry {
+
+// One webhook, reduced to what a relay shows and keys on: core's Alert, so
+// that the relay and the store never see Sentry's JSON.
+using SentryAlert = Alert;
+
+// Parses the body of an integration-platform webhook whose
+// Sentry-Hook-Resource header is `resource`. An Error (code "bad_payload" or
+// "unsupported_resource") says what is missing.
+Result<SentryAlert> parse_webhook(std::string_view resource, std::string_view body);
+
+// The legacy per-project WebHooks plugin payload (project, project_name,
+// culprit, message, url, level, event, id).
+Result<SentryAlert> parse_legacy_webhook(std::string_view body);
+
+// Sentry-Hook-Signature: hex HMAC-SHA256 of the raw body with the client
+// secret; compared in constant time. False for an empty secret or signature.
+bool verify_signature(std::string_view client_secret, std::string_view body,
+                      std::string_view signature);
+// The signature Sentry would send (for tests, fakes and benchmarks).
+std::string sign(std::string_view client_secret, std::string_view body);
+
+struct SentryConfig {
+    std::string base_url = "https://sentry.io";  // SENTRY_URL
+    std::string auth_token;                      // SENTRY_AUTH_TOKEN (event:write)
+    std::string org;                             // SENTRY_ORG (slug)
+    std::chrono::milliseconds timeout{10'000};
+};
+
+enum class IssueChange { resolve, ignore, mute };
+
+struct IssueUpdate {
+    IssueChange change = IssueChange::resolve;
+    std::chrono::minutes mute_for{60};  // for mute: ignoreDuration
+};
+
+// PUT {base}/api/0/organizations/{org}/issues/{id}/ with the status body;
+// what --dry-run shows, and what SentryClient sends.
+HttpRequest update_issue_request(const SentryConfig& config, const std::string& issue_id,
+                                 const IssueUpdate& update);
+
+class SentryClient {
+public:
+    SentryClient(HttpClient& http, SentryConfig config);
+
+    // Errors carry a user-facing message and hint. Codes: sentry_auth
+    // (401/403: SENTRY_AUTH_TOKEN refused or lacking event:write),
+    // sentry_not_found (404: no such issue in SENTRY_ORG), sentry_rate_limited
+    // (429, with Retry-After in the message), sentry_unavailable (5xx or no
+    // answer), sentry_config (SENTRY_ORG or SENTRY_AUTH_TOKEN unset).
+    Status update_issue(const std::string& issue_id, const IssueUpdate& update);
+
+    const SentryConfig& config() const { return config_; }
+
+private:
+    HttpClient& http_;
+    SentryConfig config_;
+};
+
+}  // namespace opsbot::sentry

@@ -1,0 +1,260 @@
+#include "bot/alerts/alert_relay.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "core/command.hpp"
+
+namespace opsbot::alerts {
+namespace {
+
+constexpr int kInboxBatch = 500;
+
+std::string who(const Actor& actor) {
+    return (actor.name.empty() ? actor.user_id : actor.name) +
+           (actor.source == Source::slack ? " (Slack)" : " (opsbot)");
+}
+
+}  // namespace
+
+AlertRelay::AlertRelay(AlertStore& store, Notifier& notifier, const Catalogue& catalogue,
+                       AuditStore& audit, const Clock& clock, sentry::SentryClient* sentry,
+                       AlertRelayOptions options)
+    : store_(store),
+      notifier_(notifier),
+      catalogue_(catalogue),
+      audit_(audit),
+      clock_(clock),
+      sentry_(sentry),
+      options_(std::move(options)) {}
+
+AlertRelay::~AlertRelay() {
+    stop();
+}
+
+void AlertRelay::start() {
+    std::lock_guard lock(mutex_);
+    if (thread_.joinable()) return;
+    stopping_ = false;
+    thread_ = std::thread([this] { run(); });
+}
+
+void AlertRelay::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void AlertRelay::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    wake_.notify_all();
+}
+
+void AlertRelay::run() {
+    while (true) {
+        Steady::time_point next = Steady::time_point::max();
+        try {
+            while (apply_inbox() == kInboxBatch) {
+            }
+            next = deliver();
+            if (Steady::now() >= next_prune_) {
+                next_prune_ = Steady::now() + std::chrono::hours(1);
+                if (const auto pruned = store_.prune(clock_.now() - options_.keep_inbox))
+                    spdlog::info("alerts: pruned {} old inbox rows", pruned);
+            }
+        } catch (const std::exception& e) {
+            // The database is in trouble; what is queued stays queued.
+            spdlog::error("alerts: relay pass failed, retrying in 5 s: {}", e.what());
+            next = Steady::now() + std::chrono::seconds(5);
+        }
+        std::unique_lock lock(mutex_);
+        const auto deadline = std::min(next, Steady::now() + std::chrono::seconds(30));
+        wake_.wait_until(lock, deadline, [this] { return woken_ || stopping_; });
+        if (stopping_) return;
+        woken_ = false;
+    }
+}
+
+std::size_t AlertRelay::apply_inbox() {
+    const auto rows = store_.unapplied(kInboxBatch);
+    if (rows.empty()) return 0;
+    std::map<std::string, AlertIssue> changed;
+    std::vector<std::int64_t> ids;
+    for (const auto& row : rows) {
+        ids.push_back(row.id);
+        if (!row.alert.relayable()) continue;
+        const auto& issue_id = row.alert.issue_id;
+        std::optional<AlertIssue> current;
+        if (const auto it = changed.find(issue_id); it != changed.end())
+            current = it->second;
+        else
+            current = store_.issue(issue_id);
+        const auto route = route_alert(catalogue_, row.alert.project, options_.fallback_channel);
+        changed[issue_id] = apply_alert(current, row, route);
+    }
+    std::vector<AlertIssue> issues;
+    for (auto& [id, issue] : changed) issues.push_back(std::move(issue));
+    store_.apply(issues, ids);
+    return rows.size();
+}
+
+AlertRelay::Steady::time_point AlertRelay::deliver() {
+    std::map<std::string, std::vector<AlertIssue>> unposted;
+    for (auto& issue : store_.unposted()) {
+        if (issue.channel.empty()) continue;  // no catalogue channel and no OPSBOT_ALERT_CHANNEL
+        unposted[issue.channel].push_back(std::move(issue));
+    }
+    std::map<std::string, std::vector<AlertMessage>> pending;
+    for (auto& message : store_.pending_messages())
+        pending[message.channel].push_back(std::move(message));
+    std::set<std::string> channels;
+    for (const auto& [channel, list] : unposted) channels.insert(channel);
+    for (const auto& [channel, list] : pending) channels.insert(channel);
+
+    Steady::time_point next = Steady::time_point::max();
+    for (const auto& channel : channels) {
+        const auto now = Steady::now();
+        auto& allowed = next_call_[channel];
+        if (now < allowed) {
+            next = std::min(next, allowed);
+            continue;
+        }
+        std::optional<AlertMessage> message;
+        if (const auto it = unposted.find(channel); it != unposted.end())
+            message = prepare_new(channel, it->second);
+        if (!message && !pending[channel].empty()) message = pending[channel].front();
+        if (!message) continue;
+        const bool sent = send(*message);
+        const int failures = sent ? 0 : ++failures_[message->id];
+        if (sent) failures_.erase(message->id);
+        // Failing: back off up to a minute; Retry-After was already waited out.
+        allowed = Steady::now() + options_.channel_pace * (1 << std::min(failures, 6));
+        const bool more = unposted.count(channel) || pending[channel].size() > 1 || !sent;
+        if (more) next = std::min(next, allowed);
+    }
+    return next;
+}
+
+// New issues in a channel: alone, a message of its own; several at once, or
+// while a recent digest is open, folded into that digest.
+std::optional<AlertMessage> AlertRelay::prepare_new(const std::string& channel,
+                                                    const std::vector<AlertIssue>& unposted) {
+    std::vector<std::string> ids;
+    for (const auto& issue : unposted) ids.push_back(issue.issue_id);
+    const auto now = clock_.now();
+    if (auto digest = store_.open_digest(channel, now - options_.digest_interval)) {
+        store_.attach(digest->id, ids);
+        return digest;
+    }
+    const auto kind = ids.size() == 1 ? AlertMessageKind::issue : AlertMessageKind::digest;
+    return store_.create_message(channel, kind, now, ids);
+}
+
+Reply AlertRelay::render(const AlertMessage& message) {
+    const RenderOptions render_options{options_.window, options_.fallback_channel};
+    const auto since = clock_.now() - options_.window;
+    std::vector<IssueCounts> counts;
+    for (auto& issue : store_.issues_of(message.id)) {
+        const auto recent = store_.occurrences_since(issue.issue_id, since);
+        counts.push_back({std::move(issue), recent});
+    }
+    if (message.kind == AlertMessageKind::digest || counts.size() != 1)
+        return render_digest(counts, render_options);
+    return render_issue(counts.front(), render_options);
+}
+
+bool AlertRelay::send(const AlertMessage& message) {
+    // Taken first: a change that lands while we send marks it again.
+    store_.take(message.id);
+    const Reply reply = render(message);
+    if (message.ts.empty()) {
+        const auto posted = notifier_.post(message.channel, "", reply);
+        if (!posted) {
+            report_failure(message, posted.error());
+            store_.retry_later(message.id);
+            return false;
+        }
+        // The console cannot update a message: "-" marks it posted all the same.
+        const auto& ref = posted.value();
+        store_.delivered(message.id, ref.channel, ref.ts.empty() ? "-" : ref.ts);
+        return true;
+    }
+    const MessageRef ref{message.posted_to.empty() ? message.channel : message.posted_to,
+                         message.ts == "-" ? "" : message.ts};
+    if (const auto updated = notifier_.update(ref, reply); !updated) {
+        report_failure(message, updated.error());
+        store_.retry_later(message.id);
+        return false;
+    }
+    return true;
+}
+
+// Logged every time, audited once per failing streak: a Slack outage must not
+// flood the audit log, but must show in it.
+void AlertRelay::report_failure(const AlertMessage& message, const Error& error) {
+    spdlog::warn("alerts: could not {} the alert message {} in {}: {} ({}); it stays queued",
+                 message.ts.empty() ? "post" : "update", message.id, message.channel, error.message,
+                 error.code);
+    if (failures_.count(message.id)) return;
+    AuditEntry entry;
+    entry.source = Source::system;
+    entry.actor_name = "alert relay";
+    entry.channel = message.channel;
+    entry.command = message.ts.empty() ? "post alert" : "update alert";
+    entry.outcome = Outcome::failed;
+    entry.external_ref = "alert message " + std::to_string(message.id);
+    entry.error = error.code + ": " + error.message + " (kept queued, retried)";
+    audit_.append(std::move(entry));
+}
+
+std::vector<AlertIssue> AlertRelay::open_alerts(const std::string& project, int limit) {
+    return store_.recent(project, true, limit);
+}
+
+std::optional<AlertIssue> AlertRelay::find(const std::string& issue_id) {
+    return store_.issue(issue_id);
+}
+
+sentry::IssueUpdate AlertRelay::update_for(AlertChange change) const {
+    switch (change) {
+        case AlertChange::ignore:
+            return {sentry::IssueChange::ignore, options_.mute_for};
+        case AlertChange::mute:
+            return {sentry::IssueChange::mute, options_.mute_for};
+        case AlertChange::resolve:
+            break;
+    }
+    return {sentry::IssueChange::resolve, options_.mute_for};
+}
+
+Status AlertRelay::change(const std::string& issue_id, AlertChange change, const Actor& actor) {
+    if (!sentry_)
+        return Error{"sentry_config",
+                     "opsbot cannot change Sentry issues: SENTRY_URL, SENTRY_ORG "
+                     "and SENTRY_AUTH_TOKEN are not all set",
+                     "set them (the token needs the event:write scope) and restart opsbot"};
+    if (const auto sent = sentry_->update_issue(issue_id, update_for(change)); !sent)
+        return sent.error();
+    std::optional<TimePoint> until;
+    if (change == AlertChange::mute) until = clock_.now() + options_.mute_for;
+    const auto status =
+        change == AlertChange::resolve ? AlertStatus::resolved : AlertStatus::ignored;
+    store_.set_status(issue_id, status, who(actor), until);
+    wake();
+    return success();
+}
+
+std::string AlertRelay::describe_change(const std::string& issue_id, AlertChange change) const {
+    const sentry::SentryConfig config = sentry_ ? sentry_->config() : sentry::SentryConfig{};
+    return describe_request(sentry::update_issue_request(config, issue_id, update_for(change)));
+}
+
+}  // namespace opsbot::alerts

@@ -1,0 +1,338 @@
+#include "persistence/alert_store.hpp"
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+namespace opsbot::db {
+namespace {
+
+constexpr const char* kIssueColumns =
+    "issue_id, channel, project, environment, latest_json, events, status, status_by, "
+    "muted_until, assignee, first_received, last_received, message_id";
+
+AlertIssue read_issue(const Statement& row) {
+    AlertIssue issue;
+    issue.issue_id = row.column_text(0);
+    issue.channel = row.column_text(1);
+    issue.project = row.column_text(2);
+    issue.environment = row.column_text(3);
+    issue.latest = alert_from_json(row.column_text(4));
+    issue.events = row.column_int(5);
+    issue.status = parse_alert_status(row.column_text(6));
+    issue.status_by = row.column_text(7);
+    if (!row.column_is_null(8)) issue.muted_until = parse_iso8601(row.column_text(8));
+    issue.assignee = row.column_text(9);
+    issue.first_received = parse_iso8601(row.column_text(10)).value_or(TimePoint{});
+    issue.last_received = parse_iso8601(row.column_text(11)).value_or(TimePoint{});
+    issue.message_id = row.column_is_null(12) ? 0 : row.column_int(12);
+    return issue;
+}
+
+AlertMessage read_message(const Statement& row) {
+    AlertMessage message;
+    message.id = row.column_int(0);
+    message.channel = row.column_text(1);
+    message.ts = row.column_text(2);
+    message.posted_to = row.column_text(3);
+    message.kind =
+        row.column_text(4) == "digest" ? AlertMessageKind::digest : AlertMessageKind::issue;
+    message.created = parse_iso8601(row.column_text(5)).value_or(TimePoint{});
+    return message;
+}
+
+constexpr const char* kMessageColumns = "id, channel, ts, posted_to, kind, created_at";
+
+void bind_optional_time(Statement& statement, int index, const std::optional<TimePoint>& time) {
+    if (time)
+        statement.bind(index, format_iso8601(*time));
+    else
+        statement.bind_null(index);
+}
+
+}  // namespace
+
+std::string alert_to_json(const Alert& a) {
+    nlohmann::json j{{"resource", a.resource},
+                     {"action", a.action},
+                     {"issue_id", a.issue_id},
+                     {"short_id", a.short_id},
+                     {"project", a.project},
+                     {"title", a.title},
+                     {"culprit", a.culprit},
+                     {"level", a.level},
+                     {"environment", a.environment},
+                     {"release", a.release},
+                     {"first_seen", a.first_seen},
+                     {"last_seen", a.last_seen},
+                     {"count", a.count},
+                     {"link", a.link},
+                     {"status", a.status},
+                     {"assignee", a.assignee},
+                     {"actor", a.actor},
+                     {"rule", a.rule},
+                     {"event_id", a.event_id}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Alert alert_from_json(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    Alert a;
+    if (!j.is_object()) return a;
+    const auto text_of = [&j](const char* key) { return j.value(key, std::string{}); };
+    a.resource = text_of("resource");
+    a.action = text_of("action");
+    a.issue_id = text_of("issue_id");
+    a.short_id = text_of("short_id");
+    a.project = text_of("project");
+    a.title = text_of("title");
+    a.culprit = text_of("culprit");
+    a.level = text_of("level");
+    a.environment = text_of("environment");
+    a.release = text_of("release");
+    a.first_seen = text_of("first_seen");
+    a.last_seen = text_of("last_seen");
+    a.count = j.value("count", std::int64_t{0});
+    a.link = text_of("link");
+    a.status = text_of("status");
+    a.assignee = text_of("assignee");
+    a.actor = text_of("actor");
+    a.rule = text_of("rule");
+    a.event_id = text_of("event_id");
+    return a;
+}
+
+SqliteAlertStore::SqliteAlertStore(Database& db)
+    : db_(db),
+      insert_(db,
+              "INSERT OR IGNORE INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, "
+              "alert_json) VALUES (?, ?, ?, ?, ?)") {}
+
+bool SqliteAlertStore::record(const std::string& dedupe_key, TimePoint received,
+                              const Alert& alert) {
+    const std::string json = alert_to_json(alert);
+    std::lock_guard guard(mutex_);
+    insert_.reset();
+    insert_.bind(1, dedupe_key)
+        .bind(2, format_iso8601(received))
+        .bind(3, alert.issue_id)
+        .bind(4, std::int64_t{alert.is_occurrence() ? 1 : 0})
+        .bind(5, json);
+    insert_.run();
+    return sqlite3_changes(db_.handle()) > 0;
+}
+
+std::vector<InboxAlert> SqliteAlertStore::unapplied(int limit) {
+    std::lock_guard guard(mutex_);
+    auto select = db_.prepare(
+        "SELECT id, dedupe_key, received_at, alert_json FROM alert_inbox WHERE applied = 0 "
+        "ORDER BY id LIMIT ?");
+    select.bind(1, std::int64_t{limit});
+    std::vector<InboxAlert> out;
+    while (select.step())
+        out.push_back({select.column_int(0), select.column_text(1),
+                       parse_iso8601(select.column_text(2)).value_or(TimePoint{}),
+                       alert_from_json(select.column_text(3))});
+    return out;
+}
+
+void SqliteAlertStore::apply(const std::vector<AlertIssue>& issues,
+                             const std::vector<std::int64_t>& inbox_ids) {
+    std::lock_guard guard(mutex_);
+    Transaction transaction(db_);
+    auto upsert = db_.prepare(std::string("INSERT OR REPLACE INTO alert_issues (") + kIssueColumns +
+                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto mark = db_.prepare("UPDATE alert_messages SET pending = 1 WHERE id = ?");
+    for (const auto& issue : issues) {
+        upsert.reset();
+        upsert.bind(1, issue.issue_id)
+            .bind(2, issue.channel)
+            .bind(3, issue.project)
+            .bind(4, issue.environment)
+            .bind(5, alert_to_json(issue.latest))
+            .bind(6, issue.events)
+            .bind(7, to_string(issue.status))
+            .bind(8, issue.status_by);
+        bind_optional_time(upsert, 9, issue.muted_until);
+        upsert.bind(10, issue.assignee)
+            .bind(11, format_iso8601(issue.first_received))
+            .bind(12, format_iso8601(issue.last_received));
+        if (issue.message_id > 0)
+            upsert.bind(13, issue.message_id);
+        else
+            upsert.bind_null(13);
+        upsert.run();
+        if (issue.message_id > 0) {
+            mark.reset();
+            mark.bind(1, issue.message_id);
+            mark.run();
+        }
+    }
+    auto applied = db_.prepare("UPDATE alert_inbox SET applied = 1 WHERE id = ?");
+    for (const auto id : inbox_ids) {
+        applied.reset();
+        applied.bind(1, id);
+        applied.run();
+    }
+    transaction.commit();
+}
+
+std::vector<AlertIssue> SqliteAlertStore::select_issues(const std::string& where_and_order,
+                                                        const std::vector<std::string>& params) {
+    auto select = db_.prepare(std::string("SELECT ") + kIssueColumns + " FROM alert_issues " +
+                              where_and_order);
+    for (std::size_t i = 0; i < params.size(); ++i) select.bind(static_cast<int>(i) + 1, params[i]);
+    std::vector<AlertIssue> out;
+    while (select.step()) out.push_back(read_issue(select));
+    return out;
+}
+
+std::optional<AlertIssue> SqliteAlertStore::issue(const std::string& issue_id) {
+    std::lock_guard guard(mutex_);
+    auto found = select_issues("WHERE issue_id = ?", {issue_id});
+    if (found.empty()) return std::nullopt;
+    return found.front();
+}
+
+std::int64_t SqliteAlertStore::occurrences_since(const std::string& issue_id, TimePoint since) {
+    std::lock_guard guard(mutex_);
+    auto count = db_.prepare(
+        "SELECT COALESCE(SUM(occurrence), 0) FROM alert_inbox WHERE issue_id = ? AND "
+        "received_at >= ?");
+    count.bind(1, issue_id).bind(2, format_iso8601(since));
+    return count.step() ? count.column_int(0) : 0;
+}
+
+std::vector<AlertIssue> SqliteAlertStore::unposted() {
+    std::lock_guard guard(mutex_);
+    return select_issues(
+        "WHERE message_id IS NULL AND status = 'unresolved' ORDER BY first_received, issue_id", {});
+}
+
+std::vector<AlertMessage> SqliteAlertStore::pending_messages() {
+    std::lock_guard guard(mutex_);
+    auto select = db_.prepare(std::string("SELECT ") + kMessageColumns +
+                              " FROM alert_messages WHERE pending = 1 OR ts = '' ORDER BY id");
+    std::vector<AlertMessage> out;
+    while (select.step()) out.push_back(read_message(select));
+    return out;
+}
+
+std::vector<AlertIssue> SqliteAlertStore::issues_of(std::int64_t message_id) {
+    std::lock_guard guard(mutex_);
+    return select_issues("WHERE message_id = ? ORDER BY first_received, issue_id",
+                         {std::to_string(message_id)});
+}
+
+std::optional<AlertMessage> SqliteAlertStore::open_digest(const std::string& channel,
+                                                          TimePoint created_after) {
+    std::lock_guard guard(mutex_);
+    auto select = db_.prepare(std::string("SELECT ") + kMessageColumns +
+                              " FROM alert_messages WHERE channel = ? AND kind = 'digest' AND "
+                              "created_at >= ? ORDER BY id DESC LIMIT 1");
+    select.bind(1, channel).bind(2, format_iso8601(created_after));
+    if (!select.step()) return std::nullopt;
+    return read_message(select);
+}
+
+void SqliteAlertStore::set_message_of(std::int64_t message_id,
+                                      const std::vector<std::string>& issue_ids) {
+    auto update = db_.prepare("UPDATE alert_issues SET message_id = ? WHERE issue_id = ?");
+    for (const auto& id : issue_ids) {
+        update.reset();
+        update.bind(1, message_id).bind(2, id);
+        update.run();
+    }
+}
+
+AlertMessage SqliteAlertStore::create_message(const std::string& channel, AlertMessageKind kind,
+                                              TimePoint now,
+                                              const std::vector<std::string>& issue_ids) {
+    std::lock_guard guard(mutex_);
+    Transaction transaction(db_);
+    auto insert = db_.prepare(
+        "INSERT INTO alert_messages (channel, kind, created_at, pending) VALUES (?, ?, ?, 1)");
+    insert.bind(1, channel)
+        .bind(2, kind == AlertMessageKind::digest ? "digest" : "issue")
+        .bind(3, format_iso8601(now));
+    insert.run();
+    AlertMessage message{db_.last_insert_rowid(), channel, "", "", kind, now};
+    set_message_of(message.id, issue_ids);
+    transaction.commit();
+    return message;
+}
+
+void SqliteAlertStore::attach(std::int64_t message_id, const std::vector<std::string>& issue_ids) {
+    std::lock_guard guard(mutex_);
+    Transaction transaction(db_);
+    set_message_of(message_id, issue_ids);
+    set_pending(message_id, true);
+    transaction.commit();
+}
+
+void SqliteAlertStore::set_pending(std::int64_t message_id, bool pending) {
+    auto update = db_.prepare("UPDATE alert_messages SET pending = ? WHERE id = ?");
+    update.bind(1, std::int64_t{pending ? 1 : 0}).bind(2, message_id);
+    update.run();
+}
+
+void SqliteAlertStore::take(std::int64_t message_id) {
+    std::lock_guard guard(mutex_);
+    set_pending(message_id, false);
+}
+
+void SqliteAlertStore::delivered(std::int64_t message_id, const std::string& posted_to,
+                                 const std::string& ts) {
+    std::lock_guard guard(mutex_);
+    auto update =
+        db_.prepare("UPDATE alert_messages SET ts = ?, posted_to = ? WHERE id = ? AND ts = ''");
+    update.bind(1, ts).bind(2, posted_to).bind(3, message_id);
+    update.run();
+}
+
+void SqliteAlertStore::retry_later(std::int64_t message_id) {
+    std::lock_guard guard(mutex_);
+    set_pending(message_id, true);
+}
+
+void SqliteAlertStore::set_status(const std::string& issue_id, AlertStatus status,
+                                  const std::string& by, std::optional<TimePoint> muted_until) {
+    std::lock_guard guard(mutex_);
+    Transaction transaction(db_);
+    auto update = db_.prepare(
+        "UPDATE alert_issues SET status = ?, status_by = ?, muted_until = ? WHERE issue_id = ?");
+    update.bind(1, to_string(status)).bind(2, by);
+    bind_optional_time(update, 3, muted_until);
+    update.bind(4, issue_id);
+    update.run();
+    auto mark = db_.prepare(
+        "UPDATE alert_messages SET pending = 1 WHERE id = (SELECT message_id FROM alert_issues "
+        "WHERE issue_id = ?)");
+    mark.bind(1, issue_id);
+    mark.run();
+    transaction.commit();
+}
+
+std::vector<AlertIssue> SqliteAlertStore::recent(const std::string& project, bool open_only,
+                                                 int limit) {
+    std::lock_guard guard(mutex_);
+    std::string where = "WHERE 1 = 1";
+    std::vector<std::string> params;
+    if (!project.empty()) {
+        where += " AND project = ?";
+        params.push_back(project);
+    }
+    if (open_only) where += " AND status = 'unresolved'";
+    return select_issues(where + " ORDER BY last_received DESC LIMIT " + std::to_string(limit),
+                         params);
+}
+
+std::int64_t SqliteAlertStore::prune(TimePoint before) {
+    std::lock_guard guard(mutex_);
+    auto remove = db_.prepare("DELETE FROM alert_inbox WHERE applied = 1 AND received_at < ?");
+    remove.bind(1, format_iso8601(before));
+    remove.run();
+    return sqlite3_changes(db_.handle());
+}
+
+}  // namespace opsbot::db
