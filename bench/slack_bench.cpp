@@ -12,33 +12,19 @@
 #include <map>
 #include <thread>
 
+#include "bench/bench_util.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace opsbot;
 using namespace std::chrono_literals;
-using SteadyClock = std::chrono::steady_clock;
+using bench::ms;
+using bench::percentile;
+using bench::rss_kib;
+using bench::SteadyClock;
 
 namespace {
-
-double ms(SteadyClock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-}
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1));
-    return values[index];
-}
-
-long rss_kib(int pid, const char* field) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
-    return -1;
-}
 
 struct Load {
     test::FakeSlack& slack;

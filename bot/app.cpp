@@ -97,6 +97,7 @@ void App::start_services() {
 
 void App::start_alerts() {
     alert_inbox_ = std::make_unique<db::SqliteAlertStore>(*alert_inbox_database_);
+    alert_inbox_->defer_checkpoints();
     alerts_ = std::make_unique<db::SqliteAlertStore>(*alerts_database_);
     if (!settings_.sentry_org.empty() && !settings_.sentry_auth_token.empty())
         sentry_ = std::make_unique<sentry::SentryClient>(

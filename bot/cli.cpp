@@ -134,7 +134,7 @@ int console(const Settings& settings, CliStreams streams) {
     std::unique_ptr<net::HttpServer> intake;
     if (settings.listen_explicit) {
         intake = std::make_unique<net::HttpServer>(
-            net::HttpServerOptions{.listen = settings.listen}, app->metrics());
+            net::HttpServerOptions{.listen = settings.listen, .threads = 8}, app->metrics());
         app->register_hooks(*intake);
         if (const auto started = intake->start(); !started) {
             streams.err << "opsbot: " << started.error().message << "\n";

@@ -141,7 +141,7 @@ int run_slack_mode(App& app, std::ostream& err) {
          [&stop](const std::string& reason) { stop.fail(reason); }},
         metrics);
 
-    net::HttpServer intake({.listen = settings.listen}, metrics);
+    net::HttpServer intake({.listen = settings.listen, .threads = 8}, metrics);
     intake.route("GET", "/healthz",
                  [&](const net::IncomingRequest&) { return health(client, app.audit()); });
     intake.route("GET", "/metrics", [&](const net::IncomingRequest&) {

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace opsbot::db {
@@ -108,26 +110,87 @@ SqliteAlertStore::SqliteAlertStore(Database& db)
               "INSERT OR IGNORE INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, "
               "alert_json) VALUES (?, ?, ?, ?, ?)") {}
 
+void SqliteAlertStore::defer_checkpoints() {
+    // The intake's commits should not stop to copy the WAL into the
+    // database: the relay's connection, which commits after every batch it
+    // applies, checkpoints instead, off the request path.
+    db_.exec("PRAGMA wal_autocheckpoint = 0");
+}
+
+struct SqliteAlertStore::PendingRecord {
+    std::string key;
+    std::string received;
+    std::string issue_id;
+    std::int64_t occurrence = 0;
+    std::string json;
+    bool done = false;
+    bool inserted = false;
+    std::string error;  // the commit failed
+};
+
 bool SqliteAlertStore::record(const std::string& dedupe_key, TimePoint received,
                               const Alert& alert) {
-    const std::string json = alert_to_json(alert);
-    std::lock_guard guard(mutex_);
-    insert_.reset();
-    insert_.bind(1, dedupe_key)
-        .bind(2, format_iso8601(received))
-        .bind(3, alert.issue_id)
-        .bind(4, std::int64_t{alert.is_occurrence() ? 1 : 0})
-        .bind(5, json);
-    insert_.run();
-    return sqlite3_changes(db_.handle()) > 0;
+    PendingRecord mine{dedupe_key, format_iso8601(received), alert.issue_id,
+                       alert.is_occurrence() ? 1 : 0, alert_to_json(alert)};
+    std::unique_lock lock(group_mutex_);
+    waiting_.push_back(&mine);
+    // Wait for a committer to take our row, or become the committer.
+    group_done_.wait(lock, [&] { return mine.done || !committing_; });
+    while (!mine.done) {
+        committing_ = true;
+        std::vector<PendingRecord*> group(waiting_.begin(), waiting_.end());
+        waiting_.clear();
+        lock.unlock();
+        commit_group(group);
+        lock.lock();
+        for (auto* record : group) record->done = true;
+        committing_ = false;
+        group_done_.notify_all();
+    }
+    if (!mine.error.empty()) throw DatabaseError(mine.error);
+    return mine.inserted;
+}
+
+void SqliteAlertStore::commit_group(const std::vector<PendingRecord*>& group) {
+    try {
+        std::lock_guard guard(mutex_);
+        Transaction transaction(db_);
+        for (auto* record : group) {
+            insert_.reset();
+            insert_.bind(1, record->key)
+                .bind(2, record->received)
+                .bind(3, record->issue_id)
+                .bind(4, record->occurrence)
+                .bind(5, record->json);
+            insert_.run();
+            record->inserted = sqlite3_changes(db_.handle()) > 0;
+        }
+        transaction.commit();
+    } catch (const std::exception& e) {
+        for (auto* record : group) {
+            record->inserted = false;
+            record->error = e.what();
+        }
+    }
 }
 
 std::vector<InboxAlert> SqliteAlertStore::unapplied(int limit) {
     std::lock_guard guard(mutex_);
+    // Applied rows form a prefix of the ids: start after it (one scan at
+    // start-up), so the intake's inserts need no index on `applied`.
+    if (applied_up_to_ < 0) {
+        auto first =
+            db_.prepare("SELECT COALESCE(MIN(id), 0) - 1 FROM alert_inbox WHERE applied = 0");
+        applied_up_to_ = first.step() ? first.column_int(0) : 0;
+        if (applied_up_to_ < 0) {
+            auto last = db_.prepare("SELECT COALESCE(MAX(id), 0) FROM alert_inbox");
+            applied_up_to_ = last.step() ? last.column_int(0) : 0;
+        }
+    }
     auto select = db_.prepare(
-        "SELECT id, dedupe_key, received_at, alert_json FROM alert_inbox WHERE applied = 0 "
-        "ORDER BY id LIMIT ?");
-    select.bind(1, std::int64_t{limit});
+        "SELECT id, dedupe_key, received_at, alert_json FROM alert_inbox WHERE id > ? AND "
+        "applied = 0 ORDER BY id LIMIT ?");
+    select.bind(1, applied_up_to_).bind(2, std::int64_t{limit});
     std::vector<InboxAlert> out;
     while (select.step())
         out.push_back({select.column_int(0), select.column_text(1),
@@ -168,11 +231,16 @@ void SqliteAlertStore::apply(const std::vector<AlertIssue>& issues,
             mark.run();
         }
     }
-    auto applied = db_.prepare("UPDATE alert_inbox SET applied = 1 WHERE id = ?");
-    for (const auto id : inbox_ids) {
-        applied.reset();
-        applied.bind(1, id);
+    // Rows are read in id order and ids only grow, so everything up to the
+    // newest id read is what was applied.
+    if (!inbox_ids.empty()) {
+        auto applied = db_.prepare("UPDATE alert_inbox SET applied = 1 WHERE id > ? AND id <= ?");
+        const auto newest = *std::max_element(inbox_ids.begin(), inbox_ids.end());
+        applied.bind(1, applied_up_to_).bind(2, newest);
         applied.run();
+        transaction.commit();
+        applied_up_to_ = std::max(applied_up_to_, newest);
+        return;
     }
     transaction.commit();
 }

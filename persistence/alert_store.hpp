@@ -1,9 +1,13 @@
 #pragma once
 // Sentry alerts in SQLite (migration 006): the inbox the intake writes, the
 // issues' states and the Slack messages the relay keeps up to date. Its own
-// connection; the intake's insert is a prepared statement kept open, since it
-// runs for every webhook.
+// connection. record() commits in groups: webhooks that arrive while one
+// commit runs share the next, so a storm costs one transaction per group
+// instead of one per alert, and each caller still returns only once its row
+// is committed.
 
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 
 #include "core/alerts.hpp"
@@ -14,6 +18,9 @@ namespace opsbot::db {
 class SqliteAlertStore final : public AlertStore {
 public:
     explicit SqliteAlertStore(Database& db);
+
+    // For the intake's store: leave checkpoints to another connection.
+    void defer_checkpoints();
 
     bool record(const std::string& dedupe_key, TimePoint received, const Alert& alert) override;
     std::vector<InboxAlert> unapplied(int limit) override;
@@ -46,9 +53,17 @@ private:
     void set_pending(std::int64_t message_id, bool pending);
     void set_message_of(std::int64_t message_id, const std::vector<std::string>& issue_ids);
 
+    struct PendingRecord;
+    void commit_group(const std::vector<PendingRecord*>& group);
+
     Database& db_;
-    std::mutex mutex_;
+    std::mutex mutex_;  // the connection
     Statement insert_;
+    std::mutex group_mutex_;  // the records waiting for a commit
+    std::condition_variable group_done_;
+    std::deque<PendingRecord*> waiting_;
+    bool committing_ = false;
+    std::int64_t applied_up_to_ = -1;  // every inbox id up to it is applied; -1: not read yet
 };
 
 // An Alert as the JSON the store keeps, and back.

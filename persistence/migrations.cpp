@@ -137,7 +137,6 @@ CREATE TABLE alert_inbox (
     alert_json  TEXT    NOT NULL,
     applied     INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX alert_inbox_unapplied ON alert_inbox (id) WHERE applied = 0;
 CREATE INDEX alert_inbox_issue ON alert_inbox (issue_id, received_at);
 -- Slack messages showing one issue or a digest of several.
 CREATE TABLE alert_messages (

@@ -79,6 +79,10 @@ void AlertRelay::run() {
         const auto deadline = std::min(next, Steady::now() + std::chrono::seconds(30));
         wake_.wait_until(lock, deadline, [this] { return woken_ || stopping_; });
         if (stopping_) return;
+        // In a storm every webhook wakes us: gather a moment's worth, so a
+        // pass costs per batch, not per alert.
+        if (woken_) wake_.wait_for(lock, options_.gather, [this] { return stopping_; });
+        if (stopping_) return;
         woken_ = false;
     }
 }

@@ -30,6 +30,7 @@ struct AlertRelayOptions {
     std::chrono::milliseconds channel_pace{1100};  // between Slack calls in one channel
     std::chrono::hours keep_inbox{24 * 14};        // accepted webhooks kept for counting and audit
     std::chrono::minutes mute_for{60};             // the Mute 1h button
+    std::chrono::milliseconds gather{250};  // after a wake-up, before a pass
 };
 
 class AlertRelay final : public AlertService {

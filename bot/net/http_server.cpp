@@ -200,18 +200,21 @@ struct HttpServer::Impl {
     asio::awaitable<void> listen() {
         for (;;) {
             beast::error_code ec;
-            tcp::socket socket =
-                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            // Each connection on a strand of its own: with several threads,
+            // a stream's reads and its timeout never run at once.
+            tcp::socket socket = co_await acceptor.async_accept(
+                asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             if (ec) continue;
             // Over the cap: answer 503 at once and close, so a flood cannot
             // exhaust file descriptors and the client learns why.
+            const auto executor = socket.get_executor();
             if (open_connections >= options.max_connections) {
-                asio::co_spawn(io, refuse(std::move(socket)), asio::detached);
+                asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
                 continue;
             }
             ++open_connections;
-            asio::co_spawn(io, session(std::move(socket)), asio::detached);
+            asio::co_spawn(executor, session(std::move(socket)), asio::detached);
         }
     }
 

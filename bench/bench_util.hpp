@@ -1,0 +1,58 @@
+#pragma once
+// Small helpers the benchmarks share: durations, percentiles, memory.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace opsbot::bench {
+
+using SteadyClock = std::chrono::steady_clock;
+
+inline double ms(SteadyClock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+inline double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1));
+    return values[index];
+}
+
+// A field of /proc/<pid>/status in KiB: "VmRSS:", "VmHWM:".
+inline long rss_kib(int pid, const char* field) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
+    return -1;
+}
+
+// CPU seconds (user + system) the process has used so far.
+inline double cpu_seconds(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) return 0;
+    std::vector<std::string> fields;
+    std::string field;
+    for (const char c : text.substr(close + 2)) {
+        if (c == ' ') {
+            fields.push_back(field);
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    if (fields.size() < 13) return 0;
+    return static_cast<double>(std::stoll(fields[11]) + std::stoll(fields[12])) /
+           static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace opsbot::bench
