@@ -62,7 +62,8 @@ public:
     // (401/403: SENTRY_AUTH_TOKEN refused or lacking event:write),
     // sentry_not_found (404: no such issue in SENTRY_ORG), sentry_rate_limited
     // (429, with Retry-After in the message), sentry_unavailable (5xx or no
-    // answer), sentry_config (SENTRY_ORG or SENTRY_AUTH_TOKEN unset).
+    // answer), sentry_config (SENTRY_ORG or SENTRY_AUTH_TOKEN unset),
+    // bad_response (any other answer, e.g. 400, with Sentry's detail).
     Status update_issue(const std::string& issue_id, const IssueUpdate& update);
 
     const SentryConfig& config() const { return config_; }

@@ -204,19 +204,20 @@ bool AlertRelay::send(const AlertMessage& message) {
 // Logged every time, audited once per failing streak: a Slack outage must not
 // flood the audit log, but must show in it.
 void AlertRelay::report_failure(const AlertMessage& message, const Error& error) {
+    if (!failures_.count(message.id)) {
+        AuditEntry entry;
+        entry.source = Source::system;
+        entry.actor_name = "alert relay";
+        entry.channel = message.channel;
+        entry.command = message.ts.empty() ? "post alert" : "update alert";
+        entry.outcome = Outcome::failed;
+        entry.external_ref = "alert message " + std::to_string(message.id);
+        entry.error = error.code + ": " + error.message + " (kept queued, retried)";
+        audit_.append(std::move(entry));
+    }
     spdlog::warn("alerts: could not {} the alert message {} in {}: {} ({}); it stays queued",
                  message.ts.empty() ? "post" : "update", message.id, message.channel, error.message,
                  error.code);
-    if (failures_.count(message.id)) return;
-    AuditEntry entry;
-    entry.source = Source::system;
-    entry.actor_name = "alert relay";
-    entry.channel = message.channel;
-    entry.command = message.ts.empty() ? "post alert" : "update alert";
-    entry.outcome = Outcome::failed;
-    entry.external_ref = "alert message " + std::to_string(message.id);
-    entry.error = error.code + ": " + error.message + " (kept queued, retried)";
-    audit_.append(std::move(entry));
 }
 
 std::vector<AlertIssue> AlertRelay::open_alerts(const std::string& project, int limit) {
