@@ -78,21 +78,15 @@ int main(int argc, char** argv) {
     test::FakeSlack slack;
     slack.enforce_channel_pace(1000ms);
     test::TempDir dir;
-    test::BackgroundProcess bot(
-        {argv[1],
-         {},
-         {{"SLACK_APP_TOKEN", test::FakeSlack::kAppToken},
-          {"SLACK_BOT_TOKEN", test::FakeSlack::kBotToken},
-          {"SLACK_API_URL", slack.api_url()},
-          {"OPSBOT_LISTEN", "127.0.0.1:0"},
-          {"OPSBOT_CONFIG", std::string(OPSBOT_SOURCE_DIR) + "/config/opsbot.yaml"},
-          {"OPSBOT_DB", dir.file("opsbot.db")},
-          {"OPSBOT_ALERT_CHANNEL", "#ops-alerts"},
-          {"SENTRY_CLIENT_SECRET", kSecret},
-          {"OPSBOT_LOG_LEVEL", "info"}},
-         "",
-         "",
-         600});
+    test::BackgroundProcess bot({argv[1],
+                                 {},
+                                 bench::slack_mode_env(slack, dir,
+                                                       {{"OPSBOT_ALERT_CHANNEL", "#ops-alerts"},
+                                                        {"SENTRY_CLIENT_SECRET", kSecret},
+                                                        {"OPSBOT_LOG_LEVEL", "info"}}),
+                                 "",
+                                 "",
+                                 600});
     const std::string line = bot.wait_for_log("http: listening on ");
     const auto port = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
     slack.wait_for_links(1, 10s);

@@ -7,8 +7,12 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace opsbot::bench {
 
@@ -31,6 +35,22 @@ inline long rss_kib(int pid, const char* field) {
     for (std::string line; std::getline(status, line);)
         if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
     return -1;
+}
+
+// The environment of opsbot in Slack mode against the fake, on the example
+// catalogue, with a fresh database in dir; extra variables added or replaced.
+inline std::map<std::string, std::string> slack_mode_env(
+    const test::FakeSlack& slack, const test::TempDir& dir,
+    const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> env{
+        {"SLACK_APP_TOKEN", test::FakeSlack::kAppToken},
+        {"SLACK_BOT_TOKEN", test::FakeSlack::kBotToken},
+        {"SLACK_API_URL", slack.api_url()},
+        {"OPSBOT_LISTEN", "127.0.0.1:0"},
+        {"OPSBOT_CONFIG", std::string(OPSBOT_SOURCE_DIR) + "/config/opsbot.yaml"},
+        {"OPSBOT_DB", dir.file("opsbot.db")}};
+    for (const auto& [name, value] : extra) env[name] = value;
+    return env;
 }
 
 // CPU seconds (user + system) the process has used so far.

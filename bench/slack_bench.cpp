@@ -142,19 +142,12 @@ int main(int argc, char** argv) {
     // The first envelope goes out the moment the link opens, to time start-up.
     std::string first_id;
     SteadyClock::time_point spawned;
-    test::BackgroundProcess bot(
-        {argv[1],
-         {},
-         {{"SLACK_APP_TOKEN", test::FakeSlack::kAppToken},
-          {"SLACK_BOT_TOKEN", test::FakeSlack::kBotToken},
-          {"SLACK_API_URL", slack.api_url()},
-          {"OPSBOT_LISTEN", "127.0.0.1:0"},
-          {"OPSBOT_CONFIG", std::string(OPSBOT_SOURCE_DIR) + "/config/opsbot.yaml"},
-          {"OPSBOT_DB", dir.file("opsbot.db")},
-          {"OPSBOT_LOG_LEVEL", "warn"}},
-         "",
-         "",
-         600});
+    test::BackgroundProcess bot({argv[1],
+                                 {},
+                                 bench::slack_mode_env(slack, dir, {{"OPSBOT_LOG_LEVEL", "warn"}}),
+                                 "",
+                                 "",
+                                 600});
     spawned = SteadyClock::now();
     slack.wait_for_links(1, 10s);
     first_id = load.send_help();

@@ -19,4 +19,19 @@ std::string describe_request(const HttpRequest& request) {
     return redact(text);
 }
 
+std::string status_text(int status) {
+    switch (status) {
+        case 500:
+            return "500 Internal Server Error";
+        case 502:
+            return "502 Bad Gateway";
+        case 503:
+            return "503 Service Unavailable";
+        case 504:
+            return "504 Gateway Timeout";
+        default:
+            return std::to_string(status);
+    }
+}
+
 }  // namespace opsbot

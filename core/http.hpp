@@ -40,6 +40,9 @@ public:
     virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
 };
 
+// "503 Service Unavailable" for the statuses proxies answer, else "418".
+std::string status_text(int status);
+
 // The request as it would go on the wire, for --dry-run and logs: method,
 // URL, headers and body, with secrets redacted.
 std::string describe_request(const HttpRequest& request);

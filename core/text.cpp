@@ -86,4 +86,12 @@ std::string to_lower(std::string_view text) {
     return out;
 }
 
+std::string shorten(std::string text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
+    return trim(text) + "…";
+}
+
 }  // namespace opsbot

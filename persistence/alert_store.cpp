@@ -23,7 +23,7 @@ AlertIssue read_issue(const Statement& row) {
     issue.events = row.column_int(5);
     issue.status = parse_alert_status(row.column_text(6));
     issue.status_by = row.column_text(7);
-    if (!row.column_is_null(8)) issue.muted_until = parse_iso8601(row.column_text(8));
+    issue.muted_until = column_time(row, 8);
     issue.assignee = row.column_text(9);
     issue.first_received = parse_iso8601(row.column_text(10)).value_or(TimePoint{});
     issue.last_received = parse_iso8601(row.column_text(11)).value_or(TimePoint{});
@@ -44,13 +44,6 @@ AlertMessage read_message(const Statement& row) {
 }
 
 constexpr const char* kMessageColumns = "id, channel, ts, posted_to, kind, created_at";
-
-void bind_optional_time(Statement& statement, int index, const std::optional<TimePoint>& time) {
-    if (time)
-        statement.bind(index, format_iso8601(*time));
-    else
-        statement.bind_null(index);
-}
 
 }  // namespace
 
@@ -216,7 +209,7 @@ void SqliteAlertStore::apply(const std::vector<AlertIssue>& issues,
             .bind(6, issue.events)
             .bind(7, to_string(issue.status))
             .bind(8, issue.status_by);
-        bind_optional_time(upsert, 9, issue.muted_until);
+        bind_time(upsert, 9, issue.muted_until);
         upsert.bind(10, issue.assignee)
             .bind(11, format_iso8601(issue.first_received))
             .bind(12, format_iso8601(issue.last_received));
@@ -370,7 +363,7 @@ void SqliteAlertStore::set_status(const std::string& issue_id, AlertStatus statu
     auto update = db_.prepare(
         "UPDATE alert_issues SET status = ?, status_by = ?, muted_until = ? WHERE issue_id = ?");
     update.bind(1, to_string(status)).bind(2, by);
-    bind_optional_time(update, 3, muted_until);
+    bind_time(update, 3, muted_until);
     update.bind(4, issue_id);
     update.run();
     auto mark = db_.prepare(

@@ -202,4 +202,16 @@ void Transaction::commit() {
     done_ = true;
 }
 
+void bind_time(Statement& statement, int index, const std::optional<TimePoint>& time) {
+    if (time)
+        statement.bind(index, format_iso8601(*time));
+    else
+        statement.bind_null(index);
+}
+
+std::optional<TimePoint> column_time(const Statement& row, int index) {
+    if (row.column_is_null(index)) return std::nullopt;
+    return parse_iso8601(row.column_text(index));
+}
+
 }  // namespace opsbot::db

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/time.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -69,6 +71,10 @@ private:
     Database* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Optional times as ISO 8601 text, NULL when absent.
+void bind_time(Statement& statement, int index, const std::optional<TimePoint>& time);
+std::optional<TimePoint> column_time(const Statement& row, int index);
 
 // Rolls back in the destructor unless committed; the destructor never throws.
 class Transaction {

@@ -12,18 +12,6 @@ constexpr const char* kColumns =
     "requested_by_name, approved_by, queue_url, queue_id, build_number, build_url, state, "
     "result, channel, thread, status_ts, created_at, started_at, finished_at, error";
 
-std::optional<TimePoint> optional_time(const Statement& row, int column) {
-    if (row.column_is_null(column)) return std::nullopt;
-    return parse_iso8601(row.column_text(column));
-}
-
-void bind_time(Statement& statement, int index, const std::optional<TimePoint>& time) {
-    if (time)
-        statement.bind(index, format_iso8601(*time));
-    else
-        statement.bind_null(index);
-}
-
 DeployRecord read_deploy(const Statement& row) {
     DeployRecord r;
     r.id = row.column_int(0);
@@ -49,8 +37,8 @@ DeployRecord read_deploy(const Statement& row) {
     r.thread = row.column_text(17);
     r.status_ts = row.column_text(18);
     r.created = parse_iso8601(row.column_text(19)).value_or(TimePoint{});
-    r.started = optional_time(row, 20);
-    r.finished = optional_time(row, 21);
+    r.started = column_time(row, 20);
+    r.finished = column_time(row, 21);
     r.error = row.column_text(22);
     return r;
 }

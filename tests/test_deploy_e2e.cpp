@@ -23,11 +23,8 @@ constexpr const char* kProdJob = "clients/acme/deploy-prod";
 
 // The test catalogue, plus Carol (a second prod deployer) and locks for deployers.
 std::string catalogue_with_carol() {
-    std::string yaml = test::kCatalogueYaml;
-    const std::string deployer = "permissions: [deploy, purge]\n    environments: [stage, prod]";
-    yaml.replace(yaml.find(deployer), deployer.size(),
-                 "permissions: [deploy, purge, lock]\n    environments: [stage, prod]");
-    return yaml + "  - user: U03CAROL03\n    name: Carol\n    roles: [prod-deployer]\n";
+    return test::catalogue_with_deployer_permissions("deploy, purge, lock") +
+           "  - user: U03CAROL03\n    name: Carol\n    roles: [prod-deployer]\n";
 }
 
 struct DeployBot {

@@ -27,11 +27,7 @@ constexpr const char* kAlertChannel = "#ops-alerts";
 
 // The test catalogue, where prod deployers may also triage alerts.
 std::string catalogue_with_triage() {
-    std::string yaml = test::kCatalogueYaml;
-    const std::string deployer = "permissions: [deploy, purge]\n    environments: [stage, prod]";
-    yaml.replace(yaml.find(deployer), deployer.size(),
-                 "permissions: [deploy, purge, triage]\n    environments: [stage, prod]");
-    return yaml;
+    return test::catalogue_with_deployer_permissions("deploy, purge, triage");
 }
 
 nlohmann::json sample(const std::string& name) {

@@ -35,21 +35,6 @@ std::string where(const HttpRequest& request) {
     return request.method + " " + request.url.substr(0, request.url.find('?'));
 }
 
-std::string reason(int status) {
-    switch (status) {
-        case 500:
-            return "500 Internal Server Error";
-        case 502:
-            return "502 Bad Gateway";
-        case 503:
-            return "503 Service Unavailable";
-        case 504:
-            return "504 Gateway Timeout";
-        default:
-            return std::to_string(status);
-    }
-}
-
 HttpRequest make_request(const JenkinsConfig& config, std::string method, std::string url) {
     HttpRequest request;
     request.method = std::move(method);
@@ -70,8 +55,8 @@ Error exhausted(const Result<HttpResponse>& last, int attempts, const HttpReques
                      "Jenkins did not answer after " + tries + ": " + last.error().message,
                      last.error().hint};
     return Error{"jenkins_unavailable",
-                 "Jenkins is unavailable: it answered " + reason(last.value().status) + " to " +
-                     tries + " (" + where(request) + ")",
+                 "Jenkins is unavailable: it answered " + status_text(last.value().status) +
+                     " to " + tries + " (" + where(request) + ")",
                  "Jenkins may be restarting or overloaded; check " + with_slash(config.base_url) +
                      " in a browser and try again in a few minutes"};
 }

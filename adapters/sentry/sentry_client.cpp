@@ -29,30 +29,6 @@ std::string without_trailing_slashes(std::string url) {
     return url;
 }
 
-std::string reason(int status) {
-    switch (status) {
-        case 500:
-            return "500 Internal Server Error";
-        case 502:
-            return "502 Bad Gateway";
-        case 503:
-            return "503 Service Unavailable";
-        case 504:
-            return "504 Gateway Timeout";
-        default:
-            return std::to_string(status);
-    }
-}
-
-// Cuts at a UTF-8 character boundary, so a long detail never ends in half a character.
-std::string shorten(std::string text, std::size_t limit) {
-    if (text.size() <= limit) return text;
-    std::size_t cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    text.resize(cut);
-    return trim(text) + "…";
-}
-
 // Sentry (Django REST framework) answers errors as {"detail": "..."}, and
 // validation errors as {"field": ["..."]}. One line either way, without the
 // token should Sentry ever echo it back.
@@ -113,7 +89,7 @@ Error unavailable(const Result<HttpResponse>& last, int attempts, const HttpRequ
                          "): " + last.error().message,
                      hint};
     return Error{"sentry_unavailable",
-                 "Sentry is unavailable: it answered " + reason(last.value().status) + " to " +
+                 "Sentry is unavailable: it answered " + status_text(last.value().status) + " to " +
                      where(request) + " (" + tries(attempts) + ")" +
                      sentry_says(last.value(), config),
                  hint};

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
+
 namespace opsbot::alerts {
 namespace {
 
@@ -31,14 +33,6 @@ std::string escape(std::string text) {
             out += c;
     }
     return out;
-}
-
-// Cut at a character boundary, so that a long title stays valid UTF-8.
-std::string shorten(std::string text, std::size_t limit) {
-    if (text.size() <= limit) return text;
-    std::size_t cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    return text.substr(0, cut) + "…";
 }
 
 std::string title_of(const AlertIssue& issue) {

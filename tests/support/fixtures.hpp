@@ -56,6 +56,15 @@ members:
     roles: [prod-deployer]
 )";
 
+// The test catalogue with the prod-deployer role granting these permissions.
+inline std::string catalogue_with_deployer_permissions(const std::string& permissions) {
+    std::string yaml = kCatalogueYaml;
+    const std::string deployer = "permissions: [deploy, purge]\n    environments: [stage, prod]";
+    yaml.replace(yaml.find(deployer), deployer.size(),
+                 "permissions: [" + permissions + "]\n    environments: [stage, prod]");
+    return yaml;
+}
+
 inline Catalogue test_catalogue() {
     auto loaded = parse_catalogue(kCatalogueYaml, "test.yaml");
     if (!loaded.ok()) throw std::runtime_error(format_problems(loaded.problems));
