@@ -395,4 +395,40 @@ TEST_CASE("sentry e2e: `alerts` lists the open alerts, most recent first", "[sen
     REQUIRE(newer != std::string::npos);
     REQUIRE(older != std::string::npos);
     CHECK(newer < older);
+
+    // The same alerts from the console, on the same database; a dry run shows
+    // the Sentry request without its token.
+    a.bot.stop();
+    auto env = a.bot.env;
+    env.erase("SLACK_APP_TOKEN");
+    env.erase("SLACK_BOT_TOKEN");
+    env.erase("OPSBOT_LISTEN");
+    const auto console = test::run_process(
+        {OPSBOT_BINARY, {"console"}, env, "alerts\nalert resolve 11 --dry-run\n", "", 60});
+    INFO(console.err);
+    CHECK(console.exit_code == 0);
+    CHECK_THAT(console.out, Catch::Contains("Newer problem"));
+    CHECK_THAT(console.out, Catch::Contains("PUT " + a.sentry.base_url() +
+                                            "/api/0/organizations/test-org/issues/11/"));
+    CHECK_THAT(console.out, Catch::Contains("{\"status\":\"resolved\"}"));
+    CHECK(console.out.find(FakeSentry::kToken) == std::string::npos);
+    CHECK(a.sentry.updates().empty());
+}
+
+TEST_CASE("sentry e2e: a 429 from Slack is waited out and a resolved webhook updates the message",
+          "[sentry][e2e]") {
+    AlertBot a;
+    a.bot.slack.rate_limit_post_message(1, 1);
+    a.bot.start();
+    CHECK(a.send("issue", issue_created("1170820242")).status == 202);
+    REQUIRE(a.wait_for_text("blooopy"));
+    CHECK(a.bot.slack.retry_after_violations() == 0);
+
+    auto resolved = sample("issue_resolved.json");
+    resolved["data"]["issue"]["project"]["slug"] = "acme";
+    CHECK(a.send("issue", resolved).status == 202);
+    REQUIRE(a.wait_for_text("resolved by Alice (Sentry)"));
+    const auto update = a.bot.slack.api_calls("chat.update").back();
+    CHECK(update.at("blocks").dump().find("opsbot_alert_resolve") == std::string::npos);
+    CHECK(a.bot.slack.retry_after_violations() == 0);
 }
