@@ -56,6 +56,7 @@ std::vector<std::string> make_requests(int count) {
         payload["data"]["issue"]["id"] = std::to_string(100000 + issue);
         payload["data"]["issue"]["title"] = "Bench error " + std::to_string(issue);
         payload["data"]["issue"]["project"]["slug"] = projects[issue % 4];
+        payload["data"]["issue"]["count"] = std::to_string(i / kIssues + 1);
         const std::string body = payload.dump();
         const HttpRequest request{"POST", "",
                                   test::FakeSentry::webhook_headers(

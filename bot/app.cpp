@@ -106,6 +106,11 @@ void App::start_alerts() {
     alerts::AlertRelayOptions options;
     options.fallback_channel = settings_.alert_channel;
     options.digest_interval = settings_.alert_digest_interval;
+    if (!settings_.sentry_client_secret.empty() && settings_.alert_channel.empty())
+        spdlog::warn(
+            "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
+            "the catalogue are recorded but shown nowhere; set it to a channel such as "
+            "#ops-alerts");
     alert_relay_ = std::make_unique<alerts::AlertRelay>(*alerts_, notifier_, catalogue_, *audit_,
                                                         clock_, sentry_.get(), options);
 }
@@ -121,9 +126,11 @@ void App::register_hooks(net::HttpServer& intake) {
     intake.hook("sentry-legacy", hooks::sentry_legacy_hook(sentry_options, targets));
 }
 
-void App::start_background() {
+// The console relays alerts only when it serves webhooks itself: opened on
+// the production database, it must not take Slack's queued alerts away.
+void App::start_background(bool relay_alerts) {
     deploys_->resume();
-    alert_relay_->start();
+    if (relay_alerts) alert_relay_->start();
 }
 
 void App::stop_background() {

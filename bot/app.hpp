@@ -67,7 +67,7 @@ public:
     void register_hooks(net::HttpServer& intake);
     // Background work that posts messages: deploy followers and the alert
     // relay. Start after set_notifier; stop before it is unset.
-    void start_background();
+    void start_background(bool relay_alerts = true);
     void stop_background();
     // Where services post messages that outlive a reply: Slack or the console.
     void set_notifier(Notifier* notifier) { notifier_.set(notifier); }

@@ -141,7 +141,7 @@ int console(const Settings& settings, CliStreams streams) {
             return 2;
         }
     }
-    app->start_background();
+    app->start_background(settings.listen_explicit);
     const int status =
         run_console(app->dispatcher(), actor, streams.in, streams.out, streams.interactive);
     if (intake) intake->stop();

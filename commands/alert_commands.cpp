@@ -4,6 +4,7 @@
 #include "commands/builtin_commands.hpp"
 #include "core/alerts.hpp"
 #include "core/permissions.hpp"
+#include "core/text.hpp"
 
 namespace opsbot::commands {
 namespace {
@@ -18,12 +19,14 @@ std::string alert_line(const AlertIssue& issue, TimePoint now) {
     const auto& a = issue.latest;
     const auto age =
         std::chrono::duration_cast<std::chrono::milliseconds>(now - issue.last_received);
+    const std::string title = escape_mrkdwn(shorten(a.title, 200));
     std::string line = "• `" + issue.issue_id + "` ";
-    line += a.link.empty() ? "*" + a.title + "*" : "*<" + a.link + "|" + a.title + ">*";
-    line += " — " + (issue.project.empty() ? "Sentry project " + a.project : issue.project);
+    line += a.link.empty() ? "*" + title + "*" : "*<" + escape_mrkdwn(a.link) + "|" + title + ">*";
+    line += " — " +
+            (issue.project.empty() ? "Sentry project " + escape_mrkdwn(a.project) : issue.project);
     line += " · " + std::to_string(issue.events) + (issue.events == 1 ? " event" : " events");
     line += " · last " + format_duration(age) + " ago";
-    if (!issue.assignee.empty()) line += " · assigned to " + issue.assignee;
+    if (!issue.assignee.empty()) line += " · assigned to " + escape_mrkdwn(issue.assignee);
     return line;
 }
 

@@ -55,20 +55,25 @@ std::string sentry_actor(const Alert& alert) {
     return alert.actor.empty() ? "Sentry" : alert.actor + " (Sentry)";
 }
 
+// Sentry echoes the changes opsbot made ("resolved by Alice (Slack)"): a
+// webhook that confirms the status it already has keeps who did it and the mute.
+void set_status(AlertIssue& issue, AlertStatus status, const Alert& alert) {
+    if (issue.status == status) return;
+    issue.status = status;
+    issue.status_by = sentry_actor(alert);
+    issue.muted_until.reset();
+}
+
 void apply_status_change(AlertIssue& issue, const Alert& alert) {
-    if (alert.action == "resolved") {
-        issue.status = AlertStatus::resolved;
-        issue.status_by = sentry_actor(alert);
-    } else if (alert.action == "ignored" || alert.action == "archived") {
-        issue.status = AlertStatus::ignored;
-        issue.status_by = sentry_actor(alert);
-    } else if (alert.action == "unresolved") {
-        issue.status = AlertStatus::unresolved;
-        issue.status_by = sentry_actor(alert);
-        issue.muted_until.reset();
-    } else if (alert.action == "assigned") {
+    if (alert.action == "resolved")
+        set_status(issue, AlertStatus::resolved, alert);
+    else if (alert.action == "ignored" || alert.action == "archived")
+        set_status(issue, AlertStatus::ignored, alert);
+    else if (alert.action == "unresolved") {
+        if (issue.status == AlertStatus::resolved) issue.message_id = 0;  // regressed: news
+        set_status(issue, AlertStatus::unresolved, alert);
+    } else if (alert.action == "assigned")
         issue.assignee = alert.assignee;
-    }
 }
 
 // Fields a status webhook leaves empty keep what the alert said before.
@@ -120,14 +125,13 @@ AlertIssue apply_alert(const std::optional<AlertIssue>& current, const InboxAler
             issue.status = AlertStatus::unresolved;
             issue.status_by.clear();
             issue.muted_until.reset();
+            issue.message_id = 0;  // a regression is news: a new message, not an old edit
         }
     } else {
         apply_status_change(issue, alert);
     }
-    if (alert.resource == "metric_alert" && alert.action == "resolved") {
-        issue.status = AlertStatus::resolved;
-        issue.status_by = "Sentry";
-    }
+    if (alert.resource == "metric_alert" && alert.action == "resolved")
+        set_status(issue, AlertStatus::resolved, alert);
     return issue;
 }
 

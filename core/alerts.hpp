@@ -52,7 +52,7 @@ struct Alert {
 // An accepted webhook, as recorded in the inbox.
 struct InboxAlert {
     std::int64_t id = 0;
-    std::string dedupe_key;  // Sentry's Request-ID, or "legacy:<event id>"
+    std::string dedupe_key;  // "body:<SHA-256 of the body>", or "legacy:<event id>"
     TimePoint received;
     Alert alert;
 };
@@ -125,6 +125,8 @@ public:
     virtual void delivered(std::int64_t message_id, const std::string& posted_to,
                            const std::string& ts) = 0;
     virtual void retry_later(std::int64_t message_id) = 0;
+    // The posted message is gone (deleted, too old to edit): post it anew.
+    virtual void repost(std::int64_t message_id) = 0;
 
     // A change made from opsbot (a button, a command); marks the message.
     virtual void set_status(const std::string& issue_id, AlertStatus status, const std::string& by,

@@ -94,4 +94,20 @@ std::string shorten(std::string text, std::size_t limit) {
     return trim(text) + "…";
 }
 
+std::string escape_mrkdwn(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else
+            out += c;
+    }
+    return out;
+}
+
 }  // namespace opsbot

@@ -23,5 +23,8 @@ std::string to_lower(std::string_view text);
 // At most limit bytes, cut at a UTF-8 character boundary and ended with "…"
 // when something was cut.
 std::string shorten(std::string text, std::size_t limit);
+// &, < and > as Slack's mrkdwn wants them in text from outside: no mention or
+// link can be smuggled in.
+std::string escape_mrkdwn(std::string_view text);
 
 }  // namespace opsbot

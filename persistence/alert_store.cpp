@@ -131,10 +131,10 @@ bool SqliteAlertStore::record(const std::string& dedupe_key, TimePoint received,
     group_done_.wait(lock, [&] { return mine.done || !committing_; });
     while (!mine.done) {
         committing_ = true;
-        std::vector<PendingRecord*> group(waiting_.begin(), waiting_.end());
-        waiting_.clear();
+        std::vector<PendingRecord*> group;
+        group.swap(waiting_);
         lock.unlock();
-        commit_group(group);
+        commit_group(group);  // never throws: failures are set on the records
         lock.lock();
         for (auto* record : group) record->done = true;
         committing_ = false;
@@ -267,7 +267,9 @@ std::int64_t SqliteAlertStore::occurrences_since(const std::string& issue_id, Ti
 std::vector<AlertIssue> SqliteAlertStore::unposted() {
     std::lock_guard guard(mutex_);
     return select_issues(
-        "WHERE message_id IS NULL AND status = 'unresolved' ORDER BY first_received, issue_id", {});
+        "WHERE message_id IS NULL AND status = 'unresolved' AND events > 0 "
+        "ORDER BY first_received, issue_id",
+        {});
 }
 
 std::vector<AlertMessage> SqliteAlertStore::pending_messages() {
@@ -345,9 +347,16 @@ void SqliteAlertStore::take(std::int64_t message_id) {
 void SqliteAlertStore::delivered(std::int64_t message_id, const std::string& posted_to,
                                  const std::string& ts) {
     std::lock_guard guard(mutex_);
-    auto update =
-        db_.prepare("UPDATE alert_messages SET ts = ?, posted_to = ? WHERE id = ? AND ts = ''");
+    auto update = db_.prepare("UPDATE alert_messages SET ts = ?, posted_to = ? WHERE id = ?");
     update.bind(1, ts).bind(2, posted_to).bind(3, message_id);
+    update.run();
+}
+
+void SqliteAlertStore::repost(std::int64_t message_id) {
+    std::lock_guard guard(mutex_);
+    auto update =
+        db_.prepare("UPDATE alert_messages SET ts = '', posted_to = '', pending = 1 WHERE id = ?");
+    update.bind(1, message_id);
     update.run();
 }
 
@@ -389,11 +398,19 @@ std::vector<AlertIssue> SqliteAlertStore::recent(const std::string& project, boo
 }
 
 std::int64_t SqliteAlertStore::prune(TimePoint before) {
-    std::lock_guard guard(mutex_);
-    auto remove = db_.prepare("DELETE FROM alert_inbox WHERE applied = 1 AND received_at < ?");
-    remove.bind(1, format_iso8601(before));
-    remove.run();
-    return sqlite3_changes(db_.handle());
+    // In batches, so the intake's commits never wait long for the write lock.
+    std::int64_t removed = 0;
+    for (;;) {
+        std::lock_guard guard(mutex_);
+        auto remove = db_.prepare(
+            "DELETE FROM alert_inbox WHERE id IN (SELECT id FROM alert_inbox WHERE applied = 1 "
+            "AND received_at < ? LIMIT 2000)");
+        remove.bind(1, format_iso8601(before));
+        remove.run();
+        const auto n = sqlite3_changes(db_.handle());
+        removed += n;
+        if (n < 2000) return removed;
+    }
 }
 
 }  // namespace opsbot::db

@@ -7,7 +7,6 @@
 // is committed.
 
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 
 #include "core/alerts.hpp"
@@ -41,6 +40,7 @@ public:
     void delivered(std::int64_t message_id, const std::string& posted_to,
                    const std::string& ts) override;
     void retry_later(std::int64_t message_id) override;
+    void repost(std::int64_t message_id) override;
 
     void set_status(const std::string& issue_id, AlertStatus status, const std::string& by,
                     std::optional<TimePoint> muted_until) override;
@@ -61,7 +61,7 @@ private:
     Statement insert_;
     std::mutex group_mutex_;  // the records waiting for a commit
     std::condition_variable group_done_;
-    std::deque<PendingRecord*> waiting_;
+    std::vector<PendingRecord*> waiting_;
     bool committing_ = false;
     std::int64_t applied_up_to_ = -1;  // every inbox id up to it is applied; -1: not read yet
 };

@@ -130,7 +130,7 @@ CREATE TABLE confirmations (
 -- Every accepted Sentry webhook, written before Sentry gets its 2xx.
 CREATE TABLE alert_inbox (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    dedupe_key  TEXT    NOT NULL UNIQUE,   -- Request-ID, or legacy:<event id>
+    dedupe_key  TEXT    NOT NULL UNIQUE,   -- body:<sha256>, or legacy:<event id>
     received_at TEXT    NOT NULL,          -- ISO 8601 UTC
     issue_id    TEXT    NOT NULL,
     occurrence  INTEGER NOT NULL,          -- 1: an event, 0: a status change

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "bot/alerts/alert_messages.hpp"
 #include "persistence/alert_store.hpp"
 #include "persistence/migrations.hpp"
 #include "tests/support/fixtures.hpp"
@@ -186,4 +187,65 @@ TEST_CASE("alert store: messages are pending until delivered, and again after a 
     const auto digest = store.create_message("#acme", AlertMessageKind::digest, kT0, {});
     CHECK(store.open_digest("#acme", kT0 - 1min)->id == digest.id);
     CHECK(store.open_digest("#acme", kT0 + 1min) == std::nullopt);
+}
+
+TEST_CASE("alerts: Sentry echoing opsbot's own change keeps who made it", "[alerts]") {
+    auto issue = step(std::nullopt, incoming("created", kT0));
+    issue.status = AlertStatus::ignored;
+    issue.status_by = "Bob (Slack)";
+    issue.muted_until = kT0 + 1h;
+    issue = step(issue, incoming("ignored", kT0 + 1s));
+    CHECK(issue.status_by == "Bob (Slack)");
+    CHECK(issue.muted_until == kT0 + 1h);
+}
+
+TEST_CASE("alerts: a regression gets a new message", "[alerts]") {
+    auto issue = step(std::nullopt, incoming("created", kT0));
+    issue.message_id = 7;
+    issue = step(issue, incoming("resolved", kT0 + 1s));
+    CHECK(issue.message_id == 7);  // the resolution edits the message
+    const auto reopened = step(issue, incoming("triggered", kT0 + 2s, "event_alert"));
+    CHECK(reopened.message_id == 0);
+    CHECK(step(issue, incoming("unresolved", kT0 + 2s)).message_id == 0);
+}
+
+TEST_CASE("alert messages: text from Sentry cannot mention or link; metric alerts have no buttons",
+          "[alerts]") {
+    auto issue = step(std::nullopt, incoming("created", kT0));
+    issue.latest.title = "<!channel> pay <https://evil.example|here>";
+    issue.latest.environment = "<!here>";
+    const auto reply = alerts::render_issue({issue, 3}, {});
+    CHECK(reply.text.find("<!channel>") == std::string::npos);
+    CHECK(reply.text.find("<!here>") == std::string::npos);
+    CHECK(reply.blocks_json.find("<!channel>") == std::string::npos);
+    CHECK_THAT(reply.text, Catch::Contains("&lt;!channel&gt;"));
+    CHECK_THAT(reply.blocks_json, Catch::Contains(alerts::kResolveAction));
+
+    issue.issue_id = "metric-4";
+    CHECK(alerts::render_issue({issue, 3}, {}).blocks_json.find(alerts::kResolveAction) ==
+          std::string::npos);
+    const auto digest = alerts::render_digest({{issue, 3}}, {});
+    CHECK(digest.text.find("<!channel>") == std::string::npos);
+}
+
+TEST_CASE("alert store: status-only issues wait for an occurrence; gone messages are reposted",
+          "[alerts][persistence]") {
+    test::TempDir dir;
+    db::Database database(dir.file("opsbot.db"));
+    db::migrate(database);
+    db::SqliteAlertStore store(database);
+    auto assigned = incoming("assigned", kT0);
+    assigned.alert.assignee = "Bob";
+    store.apply({step(std::nullopt, assigned)}, {});
+    CHECK(store.unposted().empty());  // "0 events" is not an alert
+
+    store.apply({step(std::nullopt, incoming("created", kT0))}, {});
+    const auto message = store.create_message("#acme", AlertMessageKind::issue, kT0, {"42"});
+    store.take(message.id);
+    store.delivered(message.id, "C0ACME0001", "1700000000.000100");
+    CHECK(store.pending_messages().empty());
+    store.repost(message.id);
+    const auto pending = store.pending_messages();
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].ts.empty());
 }

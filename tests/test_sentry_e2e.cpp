@@ -196,13 +196,17 @@ TEST_CASE("sentry e2e: a replayed Request-ID or a stale timestamp is not relayed
     const auto again = a.send("issue", payload, "req-same");
     CHECK(again.status == 200);
     CHECK_THAT(again.body, Catch::Contains("duplicate"));
+    // Sentry signs the body only: the same body under a new Request-ID is a replay too.
+    CHECK(a.send("issue", payload, "req-fresh").status == 200);
     CHECK(a.send("issue", payload, "req-old", now_seconds() - 3600).status == 401);
     REQUIRE(a.wait_for_text("blooopy"));
     std::this_thread::sleep_for(2500ms);
     const auto messages = a.messages();
     REQUIRE(messages.size() == 1);
     CHECK_THAT(messages[0].value("text", ""), Catch::Contains("× 1 in the last 5 min"));
-    CHECK(a.audit_rows(Outcome::duplicate).size() == 1);
+    const auto duplicates = a.audit_rows(Outcome::duplicate);
+    REQUIRE(duplicates.size() == 2);
+    CHECK(duplicates.back().external_ref == "Request-ID req-same");  // newest first
     const auto rejected = a.audit_rows(Outcome::rejected);
     REQUIRE(rejected.size() == 1);
     CHECK_THAT(rejected[0].error, Catch::Contains("outside the accepted window"));
@@ -270,7 +274,9 @@ TEST_CASE(
             CurlHttpClient client;
             for (int i = next++; i < kEvents; i = next++) {
                 const auto& id = issues[static_cast<std::size_t>(i) % issues.size()];
-                const std::string body = issue_created(id, "acme", "Storm issue " + id).dump();
+                auto payload = issue_created(id, "acme", "Storm issue " + id);
+                payload["data"]["issue"]["count"] = std::to_string(i + 1);  // as Sentry counts
+                const std::string body = payload.dump();
                 HttpRequest request{
                     "POST", a.bot.intake_url + "/hooks/sentry",
                     FakeSentry::webhook_headers("issue", body, kSecret,
@@ -321,8 +327,11 @@ TEST_CASE("sentry e2e: alerts accepted while Slack fails are delivered after a r
     AlertBot a;
     a.bot.slack.fail_posts(500);
     a.bot.start();
-    CHECK(a.send("issue", issue_created("4242", "acme", "Crash before relay")).status == 202);
-    CHECK(a.send("issue", issue_created("4242", "acme", "Crash before relay")).status == 202);
+    auto first = issue_created("4242", "acme", "Crash before relay");
+    auto second = first;
+    second["data"]["issue"]["count"] = "2";
+    CHECK(a.send("issue", first).status == 202);
+    CHECK(a.send("issue", second).status == 202);
     // The refusal is logged once the audit row is written: then crash.
     a.bot.process->wait_for_log("could not post the alert message");
     a.bot.process->signal(SIGKILL);

@@ -19,26 +19,25 @@ std::string level_icon(const AlertIssue& issue) {
     return "🔴";
 }
 
-// Slack link text may not contain its own delimiters.
-std::string escape(std::string text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '&')
-            out += "&amp;";
-        else if (c == '<')
-            out += "&lt;";
-        else if (c == '>')
-            out += "&gt;";
-        else
-            out += c;
-    }
-    return out;
+// Everything Sentry sent, made inert: anyone holding a project's public DSN
+// can put "<!channel>" or a fake link in an event.
+AlertIssue escaped(AlertIssue issue) {
+    auto& a = issue.latest;
+    for (std::string* field :
+         {&a.title, &a.culprit, &a.level, &a.environment, &a.release, &a.first_seen, &a.last_seen,
+          &a.link, &a.short_id, &a.project, &a.rule, &issue.assignee, &issue.status_by})
+        *field = escape_mrkdwn(*field);
+    return issue;
+}
+
+// A metric alert is an incident, not an issue: Sentry's issue API cannot change it.
+bool has_buttons(const AlertIssue& issue) {
+    return issue.status == AlertStatus::unresolved && issue.issue_id.rfind("metric-", 0) != 0;
 }
 
 std::string title_of(const AlertIssue& issue) {
     const auto& a = issue.latest;
-    std::string title =
-        escape(shorten(a.title.empty() ? "Sentry issue " + issue.issue_id : a.title, 200));
+    std::string title = shorten(a.title.empty() ? "Sentry issue " + issue.issue_id : a.title, 200);
     return a.link.empty() ? "*" + title + "*" : "*<" + a.link + "|" + title + ">*";
 }
 
@@ -120,12 +119,12 @@ std::string describe_status(const AlertIssue& issue) {
     return text;
 }
 
-Reply render_issue(const IssueCounts& counts, const RenderOptions& options) {
+Reply render_issue(const IssueCounts& raw, const RenderOptions& options) {
+    const IssueCounts counts{escaped(raw.issue), raw.recent};
     const auto& issue = counts.issue;
     const auto& a = issue.latest;
     const std::string headline = level_icon(issue) + " " + title_of(issue);
-    const std::string culprit =
-        a.culprit.empty() ? "" : "`" + escape(shorten(a.culprit, 300)) + "`";
+    const std::string culprit = a.culprit.empty() ? "" : "`" + shorten(a.culprit, 300) + "`";
     const std::string summary =
         where_of(issue) + " · " + recent_of(counts, options) + " · " + describe_status(issue);
     const std::string facts = facts_of(counts);
@@ -136,9 +135,9 @@ Reply render_issue(const IssueCounts& counts, const RenderOptions& options) {
     json blocks = json::array();
     blocks.push_back(mrkdwn_section(headline + (culprit.empty() ? "" : "\n" + culprit)));
     blocks.push_back(context(summary));
-    blocks.push_back(context(facts + (a.rule.empty() ? "" : " · rule " + escape(a.rule))));
+    blocks.push_back(context(facts + (a.rule.empty() ? "" : " · rule " + a.rule)));
     if (!note.empty()) blocks.push_back(context(note));
-    if (issue.status == AlertStatus::unresolved) {
+    if (has_buttons(issue)) {
         blocks.push_back(
             {{"type", "actions"},
              {"elements", json::array({button(kResolveAction, "Resolve", issue.issue_id, "primary"),
@@ -158,7 +157,7 @@ Reply render_digest(const std::vector<IssueCounts>& issues, const RenderOptions&
     std::string lines;
     json blocks = json::array({mrkdwn_section(headline)});
     for (std::size_t i = 0; i < issues.size() && i < kShown; ++i) {
-        const auto& counts = issues[i];
+        const IssueCounts counts{escaped(issues[i].issue), issues[i].recent};
         const std::string line =
             "• " + level_icon(counts.issue) + " " + title_of(counts.issue) + " — " +
             where_of(counts.issue) + " · " + recent_of(counts, options) + " · " +

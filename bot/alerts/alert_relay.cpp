@@ -88,6 +88,8 @@ void AlertRelay::run() {
 }
 
 std::size_t AlertRelay::apply_inbox() {
+    // Read, change, write back: a button's status change must not land in between.
+    std::lock_guard state(state_mutex_);
     const auto rows = store_.unapplied(kInboxBatch);
     if (rows.empty()) return 0;
     std::map<std::string, AlertIssue> changed;
@@ -134,15 +136,28 @@ AlertRelay::Steady::time_point AlertRelay::deliver() {
         std::optional<AlertMessage> message;
         if (const auto it = unposted.find(channel); it != unposted.end())
             message = prepare_new(channel, it->second);
-        if (!message && !pending[channel].empty()) message = pending[channel].front();
+        // A message that keeps failing waits on its own, not in front of the others.
+        for (const auto& candidate : pending[channel]) {
+            if (message) break;
+            const auto retry = retry_at_.find(candidate.id);
+            if (retry == retry_at_.end() || retry->second <= now)
+                message = candidate;
+            else
+                next = std::min(next, retry->second);
+        }
         if (!message) continue;
-        const bool sent = send(*message);
-        const int failures = sent ? 0 : ++failures_[message->id];
-        if (sent) failures_.erase(message->id);
-        // Failing: back off up to a minute; Retry-After was already waited out.
-        allowed = Steady::now() + options_.channel_pace * (1 << std::min(failures, 6));
-        const bool more = unposted.count(channel) || pending[channel].size() > 1 || !sent;
-        if (more) next = std::min(next, allowed);
+        if (send(*message)) {
+            failures_.erase(message->id);
+            retry_at_.erase(message->id);
+        } else {
+            // Back off up to a minute; Retry-After was already waited out.
+            const int failures = ++failures_[message->id];
+            retry_at_[message->id] =
+                Steady::now() + options_.channel_pace * (1 << std::min(failures, 6));
+            next = std::min(next, retry_at_[message->id]);
+        }
+        allowed = Steady::now() + options_.channel_pace;
+        next = std::min(next, allowed);
     }
     return next;
 }
@@ -179,7 +194,8 @@ bool AlertRelay::send(const AlertMessage& message) {
     // Taken first: a change that lands while we send marks it again.
     store_.take(message.id);
     const Reply reply = render(message);
-    if (message.ts.empty()) {
+    // "-": shown where messages cannot be updated (the console): show it again.
+    if (message.ts.empty() || message.ts == "-") {
         const auto posted = notifier_.post(message.channel, "", reply);
         if (!posted) {
             report_failure(message, posted.error());
@@ -192,10 +208,16 @@ bool AlertRelay::send(const AlertMessage& message) {
         return true;
     }
     const MessageRef ref{message.posted_to.empty() ? message.channel : message.posted_to,
-                         message.ts == "-" ? "" : message.ts};
+                         message.ts};
     if (const auto updated = notifier_.update(ref, reply); !updated) {
         report_failure(message, updated.error());
-        store_.retry_later(message.id);
+        // Deleted in Slack, or too old to edit: post it again rather than retry forever.
+        const auto& code = updated.error().code;
+        if (code == "message_not_found" || code == "cant_update_message" ||
+            code == "edit_window_closed")
+            store_.repost(message.id);
+        else
+            store_.retry_later(message.id);
         return false;
     }
     return true;
@@ -252,7 +274,10 @@ Status AlertRelay::change(const std::string& issue_id, AlertChange change, const
     if (change == AlertChange::mute) until = clock_.now() + options_.mute_for;
     const auto status =
         change == AlertChange::resolve ? AlertStatus::resolved : AlertStatus::ignored;
-    store_.set_status(issue_id, status, who(actor), until);
+    {
+        std::lock_guard state(state_mutex_);
+        store_.set_status(issue_id, status, who(actor), until);
+    }
     wake();
     return success();
 }

@@ -30,7 +30,7 @@ struct AlertRelayOptions {
     std::chrono::milliseconds channel_pace{1100};  // between Slack calls in one channel
     std::chrono::hours keep_inbox{24 * 14};        // accepted webhooks kept for counting and audit
     std::chrono::minutes mute_for{60};             // the Mute 1h button
-    std::chrono::milliseconds gather{250};  // after a wake-up, before a pass
+    std::chrono::milliseconds gather{250};         // after a wake-up, before a pass
 };
 
 class AlertRelay final : public AlertService {
@@ -81,6 +81,8 @@ private:
     std::thread thread_;
     std::map<std::string, Steady::time_point> next_call_;  // per channel
     std::map<std::int64_t, int> failures_;                 // per message, while failing
+    std::map<std::int64_t, Steady::time_point> retry_at_;  // per failing message
+    std::mutex state_mutex_;  // issue states: the relay's batches and status changes
     Steady::time_point next_prune_{};
 };
 

@@ -58,7 +58,8 @@ net::OutgoingResponse accept(const SentryHookTargets& targets, const net::Incomi
     }
     if (!targets.inbox.record(key, targets.clock.now(), alert)) {
         AuditEntry entry = hook_entry(request, Outcome::duplicate);
-        entry.external_ref = key;
+        const auto request_id = request.header("Request-ID");
+        entry.external_ref = request_id.empty() ? key : "Request-ID " + request_id;
         entry.error = "already received; not relayed again";
         targets.audit.append(std::move(entry));
         spdlog::info("sentry: duplicate delivery {} ignored", key);
@@ -110,8 +111,10 @@ net::RequestHandler sentry_hook(const SentryHookOptions& options, SentryHookTarg
             }
             return reject(targets.audit, request, 400, alert.error().message);
         }
-        std::string key = request.header("Request-ID");
-        if (key.empty()) key = "body:" + sha256_hex(request.body);
+        // Sentry signs the body only: a captured delivery replayed with a
+        // fresh Request-ID and timestamp still has the same body, and a
+        // retry of the same Request-ID too.
+        const std::string key = "body:" + sha256_hex(request.body);
         try {
             return accept(targets, request, key, alert.value());
         } catch (const std::exception& e) {

@@ -2,7 +2,9 @@
 // POST /hooks/sentry: Sentry's integration-platform webhooks, signed with the
 // integration's client secret; POST /hooks/sentry-legacy?token=: the legacy
 // per-project WebHooks plugin. Each accepted alert is in the inbox (SQLite)
-// before Sentry gets its 2xx; the relay takes it from there.
+// before Sentry gets its 2xx; the relay takes it from there. A body seen
+// before (a retry, or a replay under a new Request-ID) is answered 200 and
+// audited as a duplicate, not relayed again.
 
 #include <chrono>
 #include <functional>
