@@ -14,6 +14,8 @@
 #include "bot/hooks/sentry_hook.hpp"
 #include "bot/metered_audit.hpp"
 #include "bot/net/http_server.hpp"
+#include "bot/ops/backup_watch.hpp"
+#include "bot/ops/site_services.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
 #include "persistence/alert_store.hpp"
@@ -22,6 +24,7 @@
 #include "persistence/intent_journal.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
+#include "persistence/state_store.hpp"
 
 namespace opsbot {
 
@@ -61,6 +64,7 @@ bool App::open_databases(std::ostream& err) {
         confirmations_database_ = std::make_unique<db::Database>(path);
         alert_inbox_database_ = std::make_unique<db::Database>(path);
         alerts_database_ = std::make_unique<db::Database>(path);
+        state_database_ = std::make_unique<db::Database>(path);
     } catch (const db::DatabaseError& e) {
         err << "opsbot: " << e.what() << "\n";
         return false;
@@ -91,8 +95,9 @@ void App::start_services() {
         std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, intents_.get());
     dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
     start_alerts();
-    dispatcher_->set_services(
-        {locks_.get(), deploys_.get(), deploy_records_.get(), nullptr, alert_relay_.get()});
+    start_site_services();
+    dispatcher_->set_services({locks_.get(), deploys_.get(), deploy_records_.get(), nullptr,
+                               alert_relay_.get(), purges_.get(), backups_.get()});
 }
 
 void App::start_alerts() {
@@ -115,6 +120,41 @@ void App::start_alerts() {
                                                         clock_, sentry_.get(), options);
 }
 
+void App::start_site_services() {
+    state_ = std::make_unique<db::SqliteStateStore>(*state_database_, clock_);
+    const cloudflare::CloudflareConfig cloudflare_config{settings_.cloudflare_api_url,
+                                                         settings_.cloudflare_api_token};
+    if (!settings_.cloudflare_api_token.empty())
+        cloudflare_ = std::make_unique<cloudflare::CloudflareClient>(http(), cloudflare_config);
+    purges_ =
+        std::make_unique<CloudflarePurgeService>(cloudflare_.get(), cloudflare_config, *state_);
+    aws::S3Config s3_config;
+    s3_config.bucket = settings_.backup_bucket;
+    s3_config.region = settings_.aws_region;
+    s3_config.endpoint = settings_.s3_endpoint;
+    s3_config.credentials = {settings_.aws_access_key_id, settings_.aws_secret_access_key,
+                             settings_.aws_session_token};
+    if (!s3_config.bucket.empty() && !settings_.aws_access_key_id.empty() &&
+        !settings_.aws_secret_access_key.empty())
+        s3_ = std::make_unique<aws::S3Client>(http(), s3_config, clock_);
+    backups_ = std::make_unique<S3BackupService>(
+        s3_.get(), s3_config, BackupSettings{settings_.backup_prefix, settings_.backup_link_ttl},
+        catalogue_, *state_, clock_);
+    BackupWatchOptions watch;
+    watch.channel = settings_.alert_channel;
+    watch.rules.max_age = std::chrono::duration_cast<std::chrono::hours>(settings_.backup_max_age);
+    if (!settings_.backup_check_at.empty()) {
+        watch.at = parse_time_of_day(settings_.backup_check_at);
+        if (!watch.at)
+            spdlog::warn(
+                "OPSBOT_BACKUP_CHECK_AT '{}' is not a UTC time like 03:30; the daily "
+                "backup check is off",
+                settings_.backup_check_at);
+    }
+    backup_watch_ = std::make_unique<BackupWatch>(*backups_, catalogue_, notifier_, *state_,
+                                                  *audit_, clock_, watch);
+}
+
 void App::register_hooks(net::HttpServer& intake) {
     intake.hook("jenkins",
                 hooks::jenkins_hook(settings_.jenkins_webhook_token, *deploys_, *audit_));
@@ -130,10 +170,13 @@ void App::register_hooks(net::HttpServer& intake) {
 // the production database, it must not take Slack's queued alerts away.
 void App::start_background(bool relay_alerts) {
     deploys_->resume();
-    if (relay_alerts) alert_relay_->start();
+    if (!relay_alerts) return;
+    alert_relay_->start();
+    backup_watch_->start();
 }
 
 void App::stop_background() {
+    backup_watch_->stop();
     alert_relay_->stop();
     deploys_->stop();
 }

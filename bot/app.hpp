@@ -25,7 +25,16 @@ class SqliteLockStore;
 class SqliteDeployStore;
 class SqliteConfirmationStore;
 class SqliteAlertStore;
+class SqliteStateStore;
 }  // namespace db
+
+namespace aws {
+class S3Client;
+}
+
+namespace cloudflare {
+class CloudflareClient;
+}
 
 namespace net {
 class HttpServer;
@@ -45,6 +54,9 @@ class JenkinsClient;
 
 class HttpClient;
 class JenkinsDeployService;
+class CloudflarePurgeService;
+class S3BackupService;
+class BackupWatch;
 
 class App {
 public:
@@ -101,12 +113,20 @@ private:
     std::unique_ptr<JenkinsDeployService> deploys_;
     std::unique_ptr<sentry::SentryClient> sentry_;
     std::unique_ptr<alerts::AlertRelay> alert_relay_;
+    std::unique_ptr<db::Database> state_database_;
+    std::unique_ptr<db::SqliteStateStore> state_;
+    std::unique_ptr<cloudflare::CloudflareClient> cloudflare_;
+    std::unique_ptr<CloudflarePurgeService> purges_;
+    std::unique_ptr<aws::S3Client> s3_;
+    std::unique_ptr<S3BackupService> backups_;
+    std::unique_ptr<BackupWatch> backup_watch_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
 
     bool open_databases(std::ostream& err);
     void start_services();
     void start_alerts();
+    void start_site_services();
 };
 
 // Opens the database at path (creating its folder), migrates it, and returns

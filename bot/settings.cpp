@@ -56,6 +56,27 @@ void read_sentry(const EnvLookup& lookup, LoadedSettings& loaded) {
             "stay off until both are set");
 }
 
+void read_sites(const EnvLookup& lookup, LoadedSettings& loaded) {
+    Settings& s = loaded.settings;
+    s.cloudflare_api_url = value_or(lookup, "CLOUDFLARE_API_URL", s.cloudflare_api_url);
+    if (s.cloudflare_api_url.back() != '/') s.cloudflare_api_url += '/';
+    s.cloudflare_api_token = value_or(lookup, "CLOUDFLARE_API_TOKEN", "");
+    s.backup_bucket = value_or(lookup, "BACKUP_BUCKET", "");
+    s.backup_prefix = value_or(lookup, "BACKUP_PREFIX", s.backup_prefix);
+    read_duration(lookup, "BACKUP_LINK_TTL", s.backup_link_ttl, loaded.problems);
+    if (s.backup_link_ttl > std::chrono::hours(24 * 7)) {
+        loaded.problems.push_back("BACKUP_LINK_TTL is longer than S3 allows (7 days); using 7d");
+        s.backup_link_ttl = std::chrono::hours(24 * 7);
+    }
+    read_duration(lookup, "BACKUP_MAX_AGE", s.backup_max_age, loaded.problems);
+    s.backup_check_at = value_or(lookup, "OPSBOT_BACKUP_CHECK_AT", "");
+    s.aws_access_key_id = value_or(lookup, "AWS_ACCESS_KEY_ID", "");
+    s.aws_secret_access_key = value_or(lookup, "AWS_SECRET_ACCESS_KEY", "");
+    s.aws_session_token = value_or(lookup, "AWS_SESSION_TOKEN", "");
+    s.aws_region = value_or(lookup, "AWS_REGION", s.aws_region);
+    s.s3_endpoint = value_or(lookup, "S3_ENDPOINT", "");
+}
+
 }  // namespace
 
 EnvLookup process_environment() {
@@ -95,6 +116,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
             "JENKINS_URL is set but JENKINS_USER or JENKINS_API_TOKEN is not: Jenkins will "
             "refuse opsbot's requests");
     read_sentry(lookup, loaded);
+    read_sites(lookup, loaded);
     const auto problem = parse_log_settings(value_or(lookup, "OPSBOT_LOG_LEVEL", ""),
                                             value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
     if (!problem.empty()) loaded.problems.push_back(problem);

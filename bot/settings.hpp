@@ -44,6 +44,18 @@ struct Settings {
     std::chrono::seconds sentry_max_skew{300};             // OPSBOT_SENTRY_MAX_SKEW
     std::string alert_channel;                             // OPSBOT_ALERT_CHANNEL
     std::chrono::seconds alert_digest_interval{60};        // OPSBOT_ALERT_DIGEST_INTERVAL
+    std::string cloudflare_api_url = "https://api.cloudflare.com/client/v4/";  // CLOUDFLARE_API_URL
+    std::string cloudflare_api_token;                // CLOUDFLARE_API_TOKEN
+    std::string backup_bucket;                       // BACKUP_BUCKET
+    std::string backup_prefix = "backups/";          // BACKUP_PREFIX
+    std::chrono::seconds backup_link_ttl{3600};      // BACKUP_LINK_TTL (at most 7 days)
+    std::chrono::seconds backup_max_age{26 * 3600};  // BACKUP_MAX_AGE
+    std::string backup_check_at;                     // OPSBOT_BACKUP_CHECK_AT, "HH:MM" UTC
+    std::string aws_access_key_id;                   // AWS_ACCESS_KEY_ID
+    std::string aws_secret_access_key;               // AWS_SECRET_ACCESS_KEY
+    std::string aws_session_token;                   // AWS_SESSION_TOKEN
+    std::string aws_region = "us-east-1";            // AWS_REGION
+    std::string s3_endpoint;                         // S3_ENDPOINT (path-style)
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
 };

@@ -12,6 +12,11 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_lock_command());
     registry.add(make_unlock_command());
     registry.add(make_locks_command());
+    registry.add(make_purge_command());
+    registry.add(make_backup_command());
+    registry.add(make_backups_command());
+    registry.add(make_backups_check_command());
+    registry.add(make_backups_drilled_command());
     registry.add(make_alerts_command());
     for (const auto change : {AlertChange::resolve, AlertChange::ignore, AlertChange::mute})
         registry.add(make_alert_change_command(change));

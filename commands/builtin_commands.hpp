@@ -20,6 +20,11 @@ std::unique_ptr<Command> make_locks_command();
 std::unique_ptr<Command> make_deploy_command();
 std::unique_ptr<Command> make_deploys_command();
 std::unique_ptr<Command> make_alerts_command();
+std::unique_ptr<Command> make_purge_command();
+std::unique_ptr<Command> make_backup_command();
+std::unique_ptr<Command> make_backups_command();
+std::unique_ptr<Command> make_backups_check_command();
+std::unique_ptr<Command> make_backups_drilled_command();
 std::unique_ptr<Command> make_alert_change_command(AlertChange change);
 
 void register_builtin_commands(CommandRegistry& registry);

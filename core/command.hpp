@@ -21,6 +21,8 @@ class DeployService;
 class DeployStore;
 class ConfirmationDecider;
 class AlertService;
+class PurgeService;
+class BackupService;
 
 struct Actor {
     std::string user_id;
@@ -59,6 +61,8 @@ struct Services {
     DeployStore* deploy_records = nullptr;
     ConfirmationDecider* confirmations = nullptr;
     AlertService* alerts = nullptr;
+    PurgeService* purges = nullptr;
+    BackupService* backups = nullptr;
 };
 
 struct CommandContext {

@@ -207,6 +207,16 @@ Result<std::vector<std::string>> tokenize(std::string_view text) {
     return tokens;
 }
 
+namespace {
+
+bool could_be(ParamType type, const std::string& token) {
+    if (type == ParamType::environment) return parse_env(to_lower(token)).has_value();
+    if (type == ParamType::date) return is_valid_date(token);
+    return true;
+}
+
+}  // namespace
+
 Result<ParsedArgs> parse_args(const CommandSpec& spec, const std::vector<std::string>& tokens,
                               const Catalogue& catalogue) {
     ParsedArgs args;
@@ -233,7 +243,11 @@ Result<ParsedArgs> parse_args(const CommandSpec& spec, const std::vector<std::st
             if (param.type == ParamType::list) args.lists[param.name] = std::move(rest);
             continue;
         }
-        if (next >= positional.size()) {
+        // An optional environment or date that is not there lets the word
+        // go to the next parameter: "purge acme https://…", "backup acme 2026-11-24".
+        const bool absent = next >= positional.size() ||
+                            (param.optional && !could_be(param.type, positional[next]));
+        if (absent) {
             if (!param.optional)
                 return usage_error(spec, "missing_argument",
                                    "missing " + placeholder(param) + " (" + param.help + ")");
