@@ -309,15 +309,25 @@ std::optional<Match> signature_header(std::string_view text, std::size_t from) {
     return std::nullopt;
 }
 
-// Webhook body digests: sha256=<16 to 256 hex digits> → sha256=[redacted].
-std::optional<Match> sha256_digest(std::string_view text, std::size_t from) {
-    constexpr std::string_view kPrefix = "sha256=";
-    for (auto at = text.find(kPrefix, from); at != npos; at = text.find(kPrefix, at + 1)) {
-        const std::size_t digits = at + kPrefix.size();
+// <prefix><16 to 256 hex digits> → <prefix>[redacted].
+std::optional<Match> hex_after(std::string_view text, std::size_t from, std::string_view prefix) {
+    for (auto at = text.find(prefix, from); at != npos; at = text.find(prefix, at + 1)) {
+        const std::size_t digits = at + prefix.size();
         const std::size_t n = run_length(text, digits, 256, Is::hex);
-        if (n >= 16) return Match{at, kPrefix.size(), digits + n};
+        if (n >= 16) return Match{at, prefix.size(), digits + n};
     }
     return std::nullopt;
+}
+
+// Webhook body digests: sha256=<hex> → sha256=[redacted].
+std::optional<Match> sha256_digest(std::string_view text, std::size_t from) {
+    return hex_after(text, from, "sha256=");
+}
+
+// SigV4 signatures, in an Authorization header or a query: a signed request
+// could be replayed for 15 minutes. Signature=<hex> → Signature=[redacted].
+std::optional<Match> sigv4_signature(std::string_view text, std::size_t from) {
+    return hex_after(text, from, "Signature=");
 }
 
 // AWS access key ids, a whole word: AKIAIOSFODNN7EXAMPLE → AKIA[redacted].
@@ -440,6 +450,7 @@ std::string redact(std::string_view input) {
     text = replace_all(std::move(text), query_secret);
     text = replace_all(std::move(text), signature_header);
     text = replace_all(std::move(text), sha256_digest);
+    text = replace_all(std::move(text), sigv4_signature);
     text = replace_all(std::move(text), aws_key_id);
     text = replace_all(std::move(text), JsonSecret{});
     return text;

@@ -178,3 +178,14 @@ TEST_CASE("redact: pathological megabytes take linear time", "[redact]") {
     const auto many = repeat("Bearer abc ");
     CHECK(redact(many).find("abc") == std::string::npos);
 }
+
+TEST_CASE("redact: a SigV4 Authorization header keeps its scope, not its signature", "[redact]") {
+    const std::string header =
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+        "aws4_request, SignedHeaders=host;range;x-amz-date, "
+        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+    const std::string out = redact(header);
+    CHECK(out.find("f0e8bdb87c964420") == std::string::npos);
+    CHECK_THAT(out, Catch::Contains("SignedHeaders=host;range;x-amz-date"));
+    CHECK_THAT(out, Catch::Contains("Signature=[redacted]"));
+}

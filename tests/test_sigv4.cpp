@@ -36,11 +36,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kEmptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr const char* kEmptyHash =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 // ---- the S3 examples -----------------------------------------------------
 
-const Credentials kS3Example{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+const Credentials kS3Example{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                             ""};
 constexpr const char* kS3Region = "us-east-1";
 
 TimePoint s3_example_time() {
@@ -82,9 +84,8 @@ std::string suite_sts(const std::string& canonical_hash) {
            canonical_hash;
 }
 
-std::string suite_creq(const std::string& method, const std::string& path,
-                       const std::string& query, const std::string& extra_headers,
-                       const std::string& signed_headers) {
+std::string suite_creq(const std::string& method, const std::string& path, const std::string& query,
+                       const std::string& extra_headers, const std::string& signed_headers) {
     return method + "\n" + path + "\n" + query + "\nhost:example.amazonaws.com\n" + extra_headers +
            "x-amz-date:20150830T123600Z\n\n" + signed_headers + "\n" + kEmptyHash;
 }
@@ -162,7 +163,9 @@ std::vector<SuiteCase> suite_cases() {
                     "host;my-header1;x-amz-date"),
          suite_sts("31ce73cd3f3d9f66977ad3dd957dc47af14df92fcd8509f59b349e9137c58b86"),
          "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"},
-        {"get-header-value-trim", "GET", "https://example.amazonaws.com/",
+        {"get-header-value-trim",
+         "GET",
+         "https://example.amazonaws.com/",
          plus({{"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}}),
          {"host", "my-header1", "my-header2", "x-amz-date"},
          suite_creq("GET", "/", "", "my-header1:value1\nmy-header2:\"a b c\"\n",
@@ -187,7 +190,9 @@ std::vector<SuiteCase> suite_cases() {
          suite_creq("POST", "/", "", "my-header1:VALUE1\n", "host;my-header1;x-amz-date"),
          suite_sts("d51ced243e649e3de6ef63afbbdcbca03131a21a7103a1583706a64618606a93"),
          "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
-        {"post-sts-header-before", "POST", "https://example.amazonaws.com/",
+        {"post-sts-header-before",
+         "POST",
+         "https://example.amazonaws.com/",
          {{"Host", "example.amazonaws.com"},
           {"X-Amz-Date", "20150830T123600Z"},
           {"X-Amz-Security-Token", kStsToken}},
@@ -214,7 +219,8 @@ std::string header_of(const HttpRequest& request, const std::string& name) {
 TEST_CASE("sigv4: uri_encode keeps unreserved bytes and encodes the rest in upper-case hex",
           "[sigv4]") {
     CHECK(uri_encode("A-Z a-z_0.9~", true) == "A-Z%20a-z_0.9~");
-    CHECK(uri_encode("backups/acme/2026-11-24.tar.lrz", false) == "backups/acme/2026-11-24.tar.lrz");
+    CHECK(uri_encode("backups/acme/2026-11-24.tar.lrz", false) ==
+          "backups/acme/2026-11-24.tar.lrz");
     CHECK(uri_encode("backups/acme/2026-11-24.tar.lrz", true) ==
           "backups%2Facme%2F2026-11-24.tar.lrz");
     CHECK(uri_encode("a+b", false) == "a%2Bb");
@@ -231,9 +237,8 @@ TEST_CASE("sigv4: S3 example GET Object with a Range header", "[sigv4]") {
     request.headers = {{"Range", "bytes=0-9"},
                        {"x-amz-content-sha256", kEmptyHash},
                        {"x-amz-date", "20130524T000000Z"}};
-    const auto canonical =
-        canonical_request(request, {"host", "range", "x-amz-content-sha256", "x-amz-date"},
-                          kEmptyHash);
+    const auto canonical = canonical_request(
+        request, {"host", "range", "x-amz-content-sha256", "x-amz-date"}, kEmptyHash);
     CHECK(canonical ==
           "GET\n"
           "/test.txt\n"
@@ -338,9 +343,9 @@ TEST_CASE("sigv4: S3 example Get Bucket (List Objects), query sorted whatever it
               "\n"
               "host;x-amz-content-sha256;x-amz-date\n"
               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        CHECK(string_to_sign(canonical, s3_example_time(), kS3Region, "s3") ==
-              s3_string_to_sign(
-                  "df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7"));
+        CHECK(
+            string_to_sign(canonical, s3_example_time(), kS3Region, "s3") ==
+            s3_string_to_sign("df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7"));
     }
 }
 
@@ -411,7 +416,8 @@ TEST_CASE("sigv4: canonical query sorts by encoded name then value and keeps emp
 TEST_CASE("sigv4: the host signed is the one curl sends, default ports dropped", "[sigv4]") {
     HttpRequest request;
     for (const auto& [url, host] : std::vector<std::pair<std::string, std::string>>{
-             {"https://Bucket.S3.eu-central-1.amazonaws.com:443/k", "bucket.s3.eu-central-1.amazonaws.com"},
+             {"https://Bucket.S3.eu-central-1.amazonaws.com:443/k",
+              "bucket.s3.eu-central-1.amazonaws.com"},
              {"http://127.0.0.1:80/b/k", "127.0.0.1"},
              {"http://127.0.0.1:9000/b/k", "127.0.0.1:9000"},
              {"https://minio.example.com:9000?x=1", "minio.example.com:9000"}}) {
@@ -446,22 +452,21 @@ TEST_CASE("sigv4: sign_request signs every x-amz header and replaces an earlier 
         "x-amz-security-token, Signature="));
 
     // The signature is the documented algorithm over this request's canonical form.
-    const auto canonical = canonical_request(
-        request,
-        {"host", "x-amz-content-sha256", "x-amz-date", "x-amz-request-payer", "x-amz-security-token"},
-        kEmptyHash);
-    const auto to_sign =
-        string_to_sign(canonical, s3_example_time() + 1h, "eu-central-1", "s3");
-    CHECK(authorization.ends_with(
-        "Signature=" + signature(temporary.secret_access_key, s3_example_time() + 1h,
-                                 "eu-central-1", "s3", to_sign)));
+    const auto canonical = canonical_request(request,
+                                             {"host", "x-amz-content-sha256", "x-amz-date",
+                                              "x-amz-request-payer", "x-amz-security-token"},
+                                             kEmptyHash);
+    const auto to_sign = string_to_sign(canonical, s3_example_time() + 1h, "eu-central-1", "s3");
+    CHECK(authorization.ends_with("Signature=" + signature(temporary.secret_access_key,
+                                                           s3_example_time() + 1h, "eu-central-1",
+                                                           "s3", to_sign)));
 }
 
 TEST_CASE("sigv4: presigned URLs carry the session token and last at most 7 days", "[sigv4]") {
     const Credentials temporary{"ASIAEXAMPLEEXAMPLE01", "secret", "token+/="};
     const std::string url =
-        presign_url("GET", "https://b.s3.eu-central-1.amazonaws.com/backups/a b.tar.lrz",
-                    temporary, "eu-central-1", "s3", s3_example_time(), 30 * 24h);
+        presign_url("GET", "https://b.s3.eu-central-1.amazonaws.com/backups/a b.tar.lrz", temporary,
+                    "eu-central-1", "s3", s3_example_time(), 30 * 24h);
     CHECK(url.starts_with("https://b.s3.eu-central-1.amazonaws.com/backups/a%20b.tar.lrz?"));
     CHECK(url.find("&X-Amz-Expires=604800&") != std::string::npos);
     CHECK(url.find("&X-Amz-Security-Token=token%2B%2F%3D&") != std::string::npos);

@@ -67,8 +67,8 @@ std::string xml_decode(std::string_view text) {
             const bool is_hex = name[1] == 'x' || name[1] == 'X';
             const std::string_view digits = name.substr(is_hex ? 2 : 1);
             unsigned long code = 0;
-            const auto [end, ec] =
-                std::from_chars(digits.data(), digits.data() + digits.size(), code, is_hex ? 16 : 10);
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(),
+                                                   code, is_hex ? 16 : 10);
             if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty() &&
                 code > 0 && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF)) {
                 append_utf8(out, code);
@@ -217,17 +217,16 @@ Status config_error(const S3Config& config) {
     std::string names;
     for (std::size_t i = 0; i < missing.size(); ++i)
         names += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
-    return Error{"s3_config",
-                 "S3 is not configured: " + names + (missing.size() == 1 ? " is" : " are") +
-                     " not set",
-                 "set BACKUP_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, "
-                 "then restart opsbot"};
+    return Error{
+        "s3_config",
+        "S3 is not configured: " + names + (missing.size() == 1 ? " is" : " are") + " not set",
+        "set BACKUP_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION, "
+        "then restart opsbot"};
 }
 
 Error unavailable(const Result<HttpResponse>& last, int attempts, const S3Config& config,
                   const std::string& prefix) {
-    const std::string tries =
-        std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+    const std::string tries = std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
     const std::string where = config.endpoint.empty() ? "S3 (" + config.region + ")"
                                                       : without_trailing_slashes(config.endpoint);
     const std::string hint = "S3 may be down or throttling; check " + where +
@@ -261,8 +260,7 @@ Error answer_error(const HttpResponse& response, const S3Config& config,
                          "copy the secret access key that belongs to AWS_ACCESS_KEY_ID into "
                          "AWS_SECRET_ACCESS_KEY, then restart opsbot"};
         if (error.code == "InvalidAccessKeyId")
-            return Error{"s3_auth",
-                         "S3 does not know AWS_ACCESS_KEY_ID" + what + says,
+            return Error{"s3_auth", "S3 does not know AWS_ACCESS_KEY_ID" + what + says,
                          "check AWS_ACCESS_KEY_ID: the key may be deleted or inactive in IAM, "
                          "or belong to another S3 service than S3_ENDPOINT"};
         if (error.code == "ExpiredToken" || error.code == "InvalidToken" ||
@@ -281,18 +279,18 @@ Error answer_error(const HttpResponse& response, const S3Config& config,
                          " to the IAM user or role of AWS_ACCESS_KEY_ID"};
     }
     if (response.status == 404 && (error.code == "NoSuchBucket" || error.code.empty()))
-        return Error{"s3_no_bucket",
-                     "S3 has no bucket " + bucket + " (BACKUP_BUCKET)" +
-                         (config.endpoint.empty() ? " in " + config.region : "") + what + says,
-                     "check BACKUP_BUCKET" +
-                         std::string(config.endpoint.empty() ? " and AWS_REGION"
-                                                             : " and S3_ENDPOINT")};
+        return Error{
+            "s3_no_bucket",
+            "S3 has no bucket " + bucket + " (BACKUP_BUCKET)" +
+                (config.endpoint.empty() ? " in " + config.region : "") + what + says,
+            "check BACKUP_BUCKET" +
+                std::string(config.endpoint.empty() ? " and AWS_REGION" : " and S3_ENDPOINT")};
     if (response.status == 301 || error.code == "AuthorizationHeaderMalformed" ||
         error.code == "PermanentRedirect")
-        return Error{"bad_response",
-                     "S3 says bucket " + bucket + " is not in region " + config.region + what +
-                         says,
-                     "set AWS_REGION to the bucket's region, then restart opsbot"};
+        return Error{
+            "bad_response",
+            "S3 says bucket " + bucket + " is not in region " + config.region + what + says,
+            "set AWS_REGION to the bucket's region, then restart opsbot"};
     return Error{"bad_response",
                  "S3 answered " + status_and_code(response.status, error) + " to listing " +
                      location(config, prefix) + says,

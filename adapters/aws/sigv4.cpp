@@ -37,7 +37,8 @@ UrlParts split_url(std::string_view url) {
     const std::string scheme =
         scheme_end == std::string_view::npos ? "" : to_lower(url.substr(0, scheme_end));
     const std::size_t authority_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-    const std::size_t authority_end = std::min(url.find_first_of("/?", authority_start), url.size());
+    const std::size_t authority_end =
+        std::min(url.find_first_of("/?", authority_start), url.size());
     parts.origin = std::string(url.substr(0, authority_end));
     std::string authority = to_lower(url.substr(authority_start, authority_end - authority_start));
     if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
@@ -194,7 +195,8 @@ std::string string_to_sign(const std::string& canonical_request, TimePoint now,
 std::string signature(const std::string& secret_access_key, TimePoint now,
                       const std::string& region, const std::string& service,
                       const std::string& string_to_sign) {
-    const std::string date_key = hmac_sha256("AWS4" + secret_access_key, amz_date(now).substr(0, 8));
+    const std::string date_key =
+        hmac_sha256("AWS4" + secret_access_key, amz_date(now).substr(0, 8));
     const std::string region_key = hmac_sha256(date_key, region);
     const std::string service_key = hmac_sha256(region_key, service);
     const std::string signing_key = hmac_sha256(service_key, kTerminator);
@@ -221,11 +223,11 @@ void sign_request(HttpRequest& request, const Credentials& credentials, const st
     const std::string canonical = canonical_request(request, names, payload_hash);
     const std::string to_sign = string_to_sign(canonical, now, region, service);
     request.headers.emplace_back(
-        "Authorization", std::string(kAlgorithm) + " Credential=" + credentials.access_key_id +
-                             "/" + credential_scope(now, region, service) +
-                             ", SignedHeaders=" + join(names, ";") + ", Signature=" +
-                             signature(credentials.secret_access_key, now, region, service,
-                                       to_sign));
+        "Authorization",
+        std::string(kAlgorithm) + " Credential=" + credentials.access_key_id + "/" +
+            credential_scope(now, region, service) + ", SignedHeaders=" + join(names, ";") +
+            ", Signature=" +
+            signature(credentials.secret_access_key, now, region, service, to_sign));
 }
 
 std::string presign_url(const std::string& method, const std::string& url,

@@ -12,7 +12,7 @@ CloudflarePurgeService::CloudflarePurgeService(cloudflare::CloudflareClient* cli
 Result<std::string> CloudflarePurgeService::zone_for(const PurgeRequest& request) {
     if (!request.zone_id.empty()) return request.zone_id;
     const std::string key = "cloudflare_zone:" + request.domain;
-    if (auto cached = state_.get(key)) return *cached;
+    if (auto cached = state_.get(key); cached && !cached->empty()) return *cached;
     auto found = client_->find_zone(request.domain);
     if (found) state_.set(key, found.value());
     return found;
@@ -26,7 +26,12 @@ Result<PurgeDone> CloudflarePurgeService::purge(const PurgeRequest& request) {
     if (!zone) return zone.error();
     const auto ids = request.urls.empty() ? client_->purge_everything(zone.value())
                                           : client_->purge_files(zone.value(), request.urls);
-    if (!ids) return ids.error();
+    if (!ids) {
+        // A zone re-added in Cloudflare has a new id: look it up again next time.
+        if (ids.error().code == "cloudflare_zone_not_found" && request.zone_id.empty())
+            state_.set("cloudflare_zone:" + request.domain, "");
+        return ids.error();
+    }
     const std::size_t calls = request.urls.empty()
                                   ? 1
                                   : (request.urls.size() + cloudflare::kMaxUrlsPerPurge - 1) /
@@ -39,7 +44,7 @@ std::string CloudflarePurgeService::describe(const PurgeRequest& request) const 
     std::string out;
     if (zone.empty()) {
         out += describe_request(cloudflare::zone_lookup_request(config_, request.domain)) + "\n";
-        zone = "<zone id of " + request.domain + ">";
+        zone = "ZONE_ID_OF_" + request.domain;
     }
     if (request.urls.empty())
         return out + describe_request(cloudflare::purge_everything_request(config_, zone));

@@ -62,7 +62,8 @@ FakeResponse s3_error(int status, const std::string& code, const std::string& me
 FakeResponse failure(int status) {
     if (status == 503) return s3_error(503, "SlowDown", "Please reduce your request rate.");
     if (status == 500)
-        return s3_error(500, "InternalError", "We encountered an internal error. Please try again.");
+        return s3_error(500, "InternalError",
+                        "We encountered an internal error. Please try again.");
     return s3_error(status, "ServiceUnavailable", "Service is unable to handle request.");
 }
 
@@ -81,8 +82,8 @@ std::optional<SystemTime> parse_amz_date(std::string_view text) {
     utc.tm_hour = number(9, 2);
     utc.tm_min = number(11, 2);
     utc.tm_sec = number(13, 2);
-    if (utc.tm_year < 0 || utc.tm_mon < 0 || utc.tm_mday < 1 || utc.tm_hour < 0 ||
-        utc.tm_min < 0 || utc.tm_sec < 0)
+    if (utc.tm_year < 0 || utc.tm_mon < 0 || utc.tm_mday < 1 || utc.tm_hour < 0 || utc.tm_min < 0 ||
+        utc.tm_sec < 0)
         return std::nullopt;
     return std::chrono::system_clock::from_time_t(timegm(&utc));
 }
@@ -116,8 +117,9 @@ Pairs query_pairs(std::string_view query) {
     Pairs pairs;
     for (const auto& piece : split(query, '&')) {
         const auto eq = piece.find('=');
-        pairs.emplace_back(percent_decode(piece.substr(0, eq), false),
-                           eq == std::string::npos ? "" : percent_decode(piece.substr(eq + 1), false));
+        pairs.emplace_back(
+            percent_decode(piece.substr(0, eq), false),
+            eq == std::string::npos ? "" : percent_decode(piece.substr(eq + 1), false));
     }
     return pairs;
 }
@@ -138,8 +140,8 @@ std::string query_of(const std::string& target) {
 HttpRequest as_signed(const RecordedRequest& request, const std::string& query) {
     HttpRequest rebuilt;
     rebuilt.method = request.method;
-    rebuilt.url = "http://" + request.header("Host") + request.path() +
-                  (query.empty() ? "" : "?" + query);
+    rebuilt.url =
+        "http://" + request.header("Host") + request.path() + (query.empty() ? "" : "?" + query);
     rebuilt.headers = request.headers;
     rebuilt.body = request.body;
     return rebuilt;
@@ -294,8 +296,8 @@ FakeResponse FakeS3::header_auth(const RecordedRequest& request) const {
                          {"ServerTime", listing_date(now())},
                          {"MaxAllowedSkewMilliseconds", "900000"}});
 
-    const std::string canonical = aws::canonical_request(
-        as_signed(request, query_of(request.target)), names, payload_hash);
+    const std::string canonical =
+        aws::canonical_request(as_signed(request, query_of(request.target)), names, payload_hash);
     const std::string to_sign = aws::string_to_sign(canonical, *signed_at, kRegion, "s3");
     const std::string expected = aws::signature(kSecret, *signed_at, kRegion, "s3", to_sign);
     if (!constant_time_equals(expected, provided))
@@ -322,8 +324,8 @@ FakeResponse FakeS3::query_auth(const RecordedRequest& request) const {
                         "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
     const auto signed_at = parse_amz_date(*date);
     long long seconds = -1;
-    const auto [end, ec] = std::from_chars(expires->data(), expires->data() + expires->size(),
-                                           seconds);
+    const auto [end, ec] =
+        std::from_chars(expires->data(), expires->data() + expires->size(), seconds);
     if (!signed_at || ec != std::errc() || end != expires->data() + expires->size() || seconds < 0)
         return s3_error(400, "AuthorizationQueryParametersError",
                         "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\" "
@@ -368,10 +370,12 @@ FakeResponse FakeS3::list(const RecordedRequest& request) {
     const std::string prefix = param(pairs, "prefix").value_or("");
     std::size_t max_keys = 1000;
     if (const auto given = param(pairs, "max-keys")) {
-        const auto [end, ec] = std::from_chars(given->data(), given->data() + given->size(), max_keys);
+        const auto [end, ec] =
+            std::from_chars(given->data(), given->data() + given->size(), max_keys);
         if (ec != std::errc() || end != given->data() + given->size())
-            return s3_error(400, "InvalidArgument", "Provided max-keys not an integer or within "
-                                                    "integer range",
+            return s3_error(400, "InvalidArgument",
+                            "Provided max-keys not an integer or within "
+                            "integer range",
                             {{"ArgumentName", "max-keys"}, {"ArgumentValue", *given}});
     }
     const std::size_t limit = std::min(max_keys, page_size_);
@@ -405,12 +409,14 @@ FakeResponse FakeS3::list(const RecordedRequest& request) {
         next = "1" + base64_encode(hmac_sha256(kSecret, last_key + std::to_string(tokens_.size())));
         tokens_[next] = last_key;
     }
-    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                       "<Name>" +
-                       std::string(kBucket) + "</Name><Prefix>" + xml_escape(prefix) + "</Prefix>";
+    std::string body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Name>" +
+        std::string(kBucket) + "</Name><Prefix>" + xml_escape(prefix) + "</Prefix>";
     if (token) body += "<ContinuationToken>" + xml_escape(*token) + "</ContinuationToken>";
-    if (truncated) body += "<NextContinuationToken>" + xml_escape(next) + "</NextContinuationToken>";
+    if (truncated)
+        body += "<NextContinuationToken>" + xml_escape(next) + "</NextContinuationToken>";
     body += "<KeyCount>" + std::to_string(count) + "</KeyCount><MaxKeys>" +
             std::to_string(max_keys) + "</MaxKeys><IsTruncated>" + (truncated ? "true" : "false") +
             "</IsTruncated>" + contents + "</ListBucketResult>";
