@@ -39,21 +39,44 @@ CommandResult list_failed(const Error& e) {
         "Could not list the backups: " + e.message + (e.hint.empty() ? "" : "\n" + e.hint), e.code);
 }
 
+// The environment's backups, or what to answer instead: a dry run, no
+// configuration, a failed listing.
+struct Listing {
+    std::string project;
+    Env env = Env::prod;
+    std::vector<BackupObject> objects;
+    std::optional<CommandResult> instead;
+};
+
+Listing list_backups(CommandContext& context, const ParsedArgs& args) {
+    Listing listing{args.project(), args.env().value_or(Env::prod), {}, std::nullopt};
+    auto* backups = context.services.backups;
+    if (!backups) {
+        listing.instead = not_wired();
+    } else if (auto shown = dry(context, *backups, listing.project, listing.env)) {
+        listing.instead = std::move(shown);
+    } else if (auto listed = backups->list(listing.project, listing.env); !listed) {
+        listing.instead = list_failed(listed.error());
+    } else {
+        listing.objects = std::move(listed).value();
+    }
+    return listing;
+}
+
 class BackupCommand final : public Command {
 public:
     const CommandSpec& spec() const override { return spec_; }
 
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        auto listing = list_backups(context, args);
+        if (listing.instead) return *listing.instead;
         auto* backups = context.services.backups;
-        if (!backups) return not_wired();
-        const std::string project = args.project();
-        const Env env = args.env().value_or(Env::prod);
-        if (auto shown = dry(context, *backups, project, env)) return *shown;
-        const auto listed = backups->list(project, env);
-        if (!listed) return list_failed(listed.error());
+        const std::string& project = listing.project;
+        const Env env = listing.env;
+        const auto& objects = listing.objects;
         const std::string date = args.get("date");
         const BackupObject* chosen = nullptr;
-        for (const auto& object : listed.value())
+        for (const auto& object : objects)
             if (date.empty() || object.date == date) {
                 chosen = &object;
                 break;
@@ -62,7 +85,7 @@ public:
             return CommandResult::failure(
                 (date.empty() ? "No backup" : "No backup dated " + date) + " in " +
                     backups->location(project, env) +
-                    (listed.value().empty() ? "." : "; `backups " + project + "` lists them."),
+                    (objects.empty() ? "." : "; `backups " + project + "` lists them."),
                 "no_backup");
         const auto link = backups->link(*chosen);
         const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(link.valid_for);
@@ -105,14 +128,12 @@ public:
     const CommandSpec& spec() const override { return spec_; }
 
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        auto listing = list_backups(context, args);
+        if (listing.instead) return *listing.instead;
         auto* backups = context.services.backups;
-        if (!backups) return not_wired();
-        const std::string project = args.project();
-        const Env env = args.env().value_or(Env::prod);
-        if (auto shown = dry(context, *backups, project, env)) return *shown;
-        const auto listed = backups->list(project, env);
-        if (!listed) return list_failed(listed.error());
-        const auto& objects = listed.value();
+        const std::string& project = listing.project;
+        const Env env = listing.env;
+        const auto& objects = listing.objects;
         std::string text = "*Backups of " + project + " " + to_string(env) + "* (" +
                            backups->location(project, env) + "), newest first:\n";
         if (objects.empty()) text += "none.\n";

@@ -142,24 +142,17 @@ void remove_header(HttpHeaders& headers, std::string_view name) {
 
 }  // namespace
 
+// RFC 3986 percent-encoding is SigV4's, byte for byte; keys keep their slashes.
 std::string uri_encode(std::string_view text, bool encode_slash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (encode_slash) return percent_encode(text);
     std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                                c == '~';
-        if (unreserved || (c == '/' && !encode_slash)) {
-            out += c;
-            continue;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        out += '%';
-        out += kHex[byte >> 4];
-        out += kHex[byte & 0x0F];
+    for (std::size_t start = 0;;) {
+        const auto slash = text.find('/', start);
+        out += percent_encode(text.substr(start, slash - start));
+        if (slash == std::string_view::npos) return out;
+        out += '/';
+        start = slash + 1;
     }
-    return out;
 }
 
 std::string canonical_request(const HttpRequest& request,
