@@ -137,12 +137,14 @@ void App::start_site_services() {
     if (!s3_config.bucket.empty() && !settings_.aws_access_key_id.empty() &&
         !settings_.aws_secret_access_key.empty())
         s3_ = std::make_unique<aws::S3Client>(http(), s3_config, clock_);
+    FreshnessRules rules;
+    rules.max_age = std::chrono::duration_cast<std::chrono::hours>(settings_.backup_max_age);
     backups_ = std::make_unique<S3BackupService>(
-        s3_.get(), s3_config, BackupSettings{settings_.backup_prefix, settings_.backup_link_ttl},
-        catalogue_, *state_, clock_);
+        s3_.get(), s3_config,
+        BackupSettings{settings_.backup_prefix, settings_.backup_link_ttl, rules}, catalogue_,
+        *state_, clock_);
     BackupWatchOptions watch;
     watch.channel = settings_.alert_channel;
-    watch.rules.max_age = std::chrono::duration_cast<std::chrono::hours>(settings_.backup_max_age);
     if (!settings_.backup_check_at.empty()) {
         watch.at = parse_time_of_day(settings_.backup_check_at);
         if (!watch.at)

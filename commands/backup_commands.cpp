@@ -174,7 +174,7 @@ public:
                 "BACKUP_BUCKET or AWS credentials are not set: opsbot cannot look at backups.",
                 "backups_not_configured");
         const auto summary = summarise_freshness(collect_freshness(context.catalogue, *backups),
-                                                 context.clock.now(), FreshnessRules{});
+                                                 context.clock.now(), backups->freshness_rules());
         return CommandResult::ok(summary.text);
     }
 

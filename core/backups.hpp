@@ -28,6 +28,11 @@ struct BackupLink {
     std::chrono::seconds valid_for{3600};
 };
 
+struct FreshnessRules {
+    std::chrono::hours max_age{26};  // BACKUP_MAX_AGE
+    double small_ratio = 0.5;        // newest under half the previous one is suspicious
+};
+
 class BackupService {
 public:
     virtual ~BackupService() = default;
@@ -43,6 +48,8 @@ public:
     // Restore drills: recorded by `backups drilled`, shown in the summary.
     virtual void record_drill(const std::string& project, const std::string& date) = 0;
     virtual std::optional<std::string> last_drill(const std::string& project) = 0;
+    // BACKUP_MAX_AGE and the size rule the freshness check applies.
+    virtual FreshnessRules freshness_rules() const = 0;
 };
 
 // The newest object per name date (then modification time) comes first.
@@ -56,11 +63,6 @@ struct FreshnessRow {
     std::optional<BackupObject> previous;
     std::optional<std::string> last_drill;
     std::string error;  // listing failed
-};
-
-struct FreshnessRules {
-    std::chrono::hours max_age{26};  // BACKUP_MAX_AGE
-    double small_ratio = 0.5;        // newest under half the previous one is suspicious
 };
 
 // The summary posted daily and on `backups check`; `problems` counts the

@@ -193,9 +193,12 @@ TEST_CASE("sites e2e: the freshness summary names a stale and a missing project,
     const auto checked = s.slash("/ops", "backups check", "U01ALICE01");
     CHECK_THAT(checked.value("text", ""), Catch::Contains("last restore drill: 2026-11-21"));
     s.bot.stop();
+    s.bot.env["BACKUP_MAX_AGE"] = "200h";  // now acme's 100-hour-old backup is fresh enough
     s.bot.start();
     std::this_thread::sleep_for(1500ms);
     CHECK(s.bot.slack.api_calls("chat.postMessage").size() == 1);
+    CHECK_THAT(s.slash("/ops", "backups check", "U01ALICE01").value("text", ""),
+               Catch::Contains("✅ *acme*"));
 }
 
 TEST_CASE("sites e2e: without credentials the console prints the requests it would send",

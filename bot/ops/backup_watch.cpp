@@ -75,8 +75,8 @@ void BackupWatch::tick() {
 }
 
 void BackupWatch::run_check(const std::string& today) {
-    const auto summary =
-        summarise_freshness(collect_freshness(catalogue_, backups_), clock_.now(), options_.rules);
+    const auto summary = summarise_freshness(collect_freshness(catalogue_, backups_), clock_.now(),
+                                             backups_.freshness_rules());
     state_.set("backup_check_last", today);
     AuditEntry entry;
     entry.source = Source::system;

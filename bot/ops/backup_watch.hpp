@@ -18,7 +18,6 @@ namespace opsbot {
 struct BackupWatchOptions {
     std::optional<std::chrono::minutes> at;  // minutes after midnight UTC; none: off
     std::string channel;                     // OPSBOT_ALERT_CHANNEL
-    FreshnessRules rules;
 };
 
 class BackupWatch {

@@ -36,6 +36,7 @@ private:
 struct BackupSettings {
     std::string prefix = "backups/";      // BACKUP_PREFIX
     std::chrono::seconds link_ttl{3600};  // BACKUP_LINK_TTL, at most 7 days
+    FreshnessRules rules;                 // BACKUP_MAX_AGE
 };
 
 class S3BackupService final : public BackupService {
@@ -50,6 +51,7 @@ public:
     bool configured() const override { return client_ != nullptr; }
     void record_drill(const std::string& project, const std::string& date) override;
     std::optional<std::string> last_drill(const std::string& project) override;
+    FreshnessRules freshness_rules() const override { return settings_.rules; }
 
 private:
     // The catalogue's backup_prefix for the environment, else <prefix><project>/
