@@ -28,20 +28,11 @@ constexpr const char* kZone = "023e105f4ecef8ad9ca31a8372d0c353";
 constexpr const char* kDomain = "example.com";
 constexpr const char* kPurgePath = "/client/v4/zones/023e105f4ecef8ad9ca31a8372d0c353/purge_cache";
 
-CloudflareConfig config_for(const FakeCloudflare& fake) {
-    CloudflareConfig config;
-    config.api_url = fake.api_url();
-    config.api_token = FakeCloudflare::kToken;
-    config.max_rate_limit_retries = 3;
-    config.timeout = 5s;
-    return config;
-}
-
 // A client over real HTTP to a fake Cloudflare on 127.0.0.1.
 struct Cloudflare {
     FakeCloudflare fake;
     CurlHttpClient http;
-    CloudflareClient client{http, config_for(fake)};
+    CloudflareClient client{http, fake.client_config()};
 
     Cloudflare() {
         fake.add_zone(kZone, kDomain);
@@ -233,7 +224,7 @@ TEST_CASE("cloudflare: a 429 is waited out for Retry-After, then retried", "[clo
 
 TEST_CASE("cloudflare: still 429 after the retries is cloudflare_rate_limited", "[cloudflare]") {
     Cloudflare cf;
-    auto config = config_for(cf.fake);
+    auto config = cf.fake.client_config();
     config.max_rate_limit_retries = 1;
     CloudflareClient client(cf.http, config);
     cf.fake.rate_limit_next(100, 1);
@@ -251,7 +242,7 @@ TEST_CASE("cloudflare: still 429 after the retries is cloudflare_rate_limited", 
 TEST_CASE("cloudflare: a refused token is cloudflare_auth and never shows the token",
           "[cloudflare]") {
     Cloudflare cf;
-    auto config = config_for(cf.fake);
+    auto config = cf.fake.client_config();
 
     SECTION("a wrong token: 403, 10000 Authentication error") {
         config.api_token = "cf-wrong-token-9999";
@@ -335,7 +326,7 @@ TEST_CASE("cloudflare: HTML or a foreign JSON answer is bad_response", "[cloudfl
 
 TEST_CASE("cloudflare: without CLOUDFLARE_API_TOKEN nothing is sent", "[cloudflare]") {
     Cloudflare cf;
-    auto config = config_for(cf.fake);
+    auto config = cf.fake.client_config();
     config.api_token = "  ";
     CloudflareClient client(cf.http, config);
 

@@ -27,20 +27,11 @@ namespace {
 constexpr const char* kIssue = "4509123456";
 constexpr const char* kIssuePath = "/api/0/organizations/test-org/issues/4509123456/";
 
-SentryConfig config_for(const FakeSentry& fake) {
-    SentryConfig config;
-    config.base_url = fake.base_url();
-    config.auth_token = FakeSentry::kToken;
-    config.org = FakeSentry::kOrg;
-    config.timeout = 5s;
-    return config;
-}
-
 // A client over real HTTP to a fake Sentry on 127.0.0.1.
 struct Sentry {
     FakeSentry fake;
     CurlHttpClient http;
-    SentryClient client{http, config_for(fake)};
+    SentryClient client{http, fake.client_config()};
 
     Sentry() { fake.add_issue(kIssue, "backend"); }
 };
@@ -164,7 +155,7 @@ TEST_CASE("sentry client: update_issue_request builds the URL, headers and body"
 TEST_CASE("sentry client: a base URL with a trailing slash reaches the same path",
           "[sentry][client]") {
     Sentry s;
-    auto config = config_for(s.fake);
+    auto config = s.fake.client_config();
     config.base_url += "/";
     SentryClient client(s.http, config);
 
@@ -179,7 +170,7 @@ TEST_CASE("sentry client: a refused token is sentry_auth and never shows the tok
           "[sentry][client]") {
     Sentry s;
     const std::string wrong = "sntrys_wrong_token_9999";
-    auto config = config_for(s.fake);
+    auto config = s.fake.client_config();
     config.auth_token = wrong;
     SentryClient client(s.http, config);
 
@@ -224,7 +215,7 @@ TEST_CASE("sentry client: an unknown issue is sentry_not_found naming it and the
     CHECK(s.fake.updates().size() == 1);
 
     SECTION("so is a known issue in another organization") {
-        auto config = config_for(s.fake);
+        auto config = s.fake.client_config();
         config.org = "other-org";
         SentryClient client(s.http, config);
         const auto other = client.update_issue(kIssue, {IssueChange::resolve});
@@ -311,7 +302,7 @@ TEST_CASE("sentry client: no answer at all is sentry_unavailable", "[sentry][cli
 TEST_CASE("sentry client: without SENTRY_ORG or SENTRY_AUTH_TOKEN nothing is sent",
           "[sentry][client]") {
     Sentry s;
-    auto config = config_for(s.fake);
+    auto config = s.fake.client_config();
 
     SECTION("no org") {
         config.org.clear();

@@ -1,4 +1,5 @@
 #include "adapters/cloudflare/cloudflare.hpp"
+#include "adapters/cloudflare/cloudflare_envelope.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -12,6 +13,9 @@
 #include "core/text.hpp"
 
 namespace opsbot::cloudflare {
+
+using namespace detail;
+
 namespace {
 
 using nlohmann::json;
@@ -48,15 +52,22 @@ std::string with_slash(std::string url) {
     return url;
 }
 
-std::string where(const HttpRequest& request) {
+}  // namespace
+
+std::string detail::where(const HttpRequest& request) {
     return request.method + " " + request.url;
 }
+
+namespace {
 
 std::string tries(int attempts) {
     return std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
 }
 
-HttpRequest make_request(const CloudflareConfig& config, std::string method, std::string path) {
+}  // namespace
+
+HttpRequest detail::make_request(const CloudflareConfig& config, std::string method,
+                                 std::string path) {
     HttpRequest request;
     request.method = std::move(method);
     request.url = with_slash(config.api_url) + path;
@@ -64,6 +75,8 @@ HttpRequest make_request(const CloudflareConfig& config, std::string method, std
     request.headers = {{"Authorization", "Bearer " + trim(config.api_token)}};
     return request;
 }
+
+namespace {
 
 HttpRequest purge_request(const CloudflareConfig& config, const std::string& zone_id,
                           const json& body) {
@@ -143,7 +156,9 @@ std::chrono::seconds retry_after(const HttpResponse& response) {
     return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
 }
 
-Status config_error(const CloudflareConfig& config) {
+}  // namespace
+
+Status detail::config_error(const CloudflareConfig& config) {
     if (trim(config.api_token).empty())
         return Error{"cloudflare_config",
                      "Cloudflare is not configured: CLOUDFLARE_API_TOKEN is not set", kTokenHint};
@@ -155,11 +170,7 @@ Status config_error(const CloudflareConfig& config) {
     return success();
 }
 
-// What a call is, for the messages: "the purge" reads "Cloudflare refused the purge: …".
-struct Call {
-    std::string what;  // "the purge", "the zone lookup for example.com"
-    std::string hint;  // for Cloudflare's own refusals (success:false)
-};
+namespace {
 
 Error auth_error(int status, const std::vector<CloudflareError>& errors,
                  const CloudflareConfig& config, const Call& call) {
@@ -245,11 +256,13 @@ Result<json> read_envelope(const HttpResponse& response, const HttpRequest& requ
     return result == body.end() ? json(nullptr) : *result;
 }
 
+}  // namespace
+
 // One call: a 429 waited out (Retry-After, capped) and retried up to
 // max_rate_limit_retries times; nothing else is retried, since Cloudflare
 // rarely fails and a person reads the error.
-Result<json> send(HttpClient& http, const CloudflareConfig& config, const HttpRequest& request,
-                  const Call& call) {
+Result<json> detail::send(HttpClient& http, const CloudflareConfig& config,
+                          const HttpRequest& request, const Call& call) {
     const int retries = std::max(config.max_rate_limit_retries, 0);
     for (int attempt = 1;; ++attempt) {
         const auto response = http.send(request);
@@ -266,6 +279,8 @@ Result<json> send(HttpClient& http, const CloudflareConfig& config, const HttpRe
         std::this_thread::sleep_for(wait);
     }
 }
+
+namespace {
 
 Result<std::string> purge_id(const json& result, const HttpRequest& request) {
     if (result.is_object())
@@ -284,13 +299,17 @@ std::string zone_name(const std::string& domain) {
     return name;
 }
 
-std::optional<Error> zone_id_missing(const std::string& zone_id) {
+}  // namespace
+
+std::optional<Error> detail::zone_id_missing(const std::string& zone_id) {
     // An empty id would make the URL zones//purge_cache; never sent.
     if (!trim(zone_id).empty()) return std::nullopt;
     return Error{"cloudflare_zone_not_found", "no Cloudflare zone id was given",
                  "set cloudflare_zone: in the catalogue to the zone's 32-character Zone ID, or "
                  "leave it out to look the zone up by domain"};
 }
+
+namespace {
 
 constexpr const char* kPurgeHint =
     "purge URLs must be full URLs (https://…) on this zone's hostnames; Cloudflare's message "

@@ -1,4 +1,5 @@
 #include "adapters/jenkins/jenkins_client.hpp"
+#include "adapters/jenkins/jenkins_http.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -9,6 +10,9 @@
 #include "core/text.hpp"
 
 namespace opsbot::jenkins {
+
+using namespace detail;
+
 namespace {
 
 using nlohmann::json;
@@ -18,10 +22,14 @@ constexpr const char* kCredentialsHint =
     "check JENKINS_USER and JENKINS_API_TOKEN: create a token under <JENKINS_URL>/me/configure "
     "(API Token) and restart opsbot";
 
-std::string with_slash(std::string url) {
+}  // namespace
+
+std::string detail::with_slash(std::string url) {
     if (url.empty() || url.back() != '/') url += '/';
     return url;
 }
+
+namespace {
 
 // "https://ci.example.com/jenkins/" → "https://ci.example.com"
 std::string origin(std::string_view url) {
@@ -31,11 +39,13 @@ std::string origin(std::string_view url) {
 }
 
 // Errors name the URL without its query: trees and parameters are noise there.
-std::string where(const HttpRequest& request) {
+}  // namespace
+
+std::string detail::where(const HttpRequest& request) {
     return request.method + " " + request.url.substr(0, request.url.find('?'));
 }
 
-HttpRequest make_request(const JenkinsConfig& config, std::string method, std::string url) {
+HttpRequest detail::make_request(const JenkinsConfig& config, std::string method, std::string url) {
     HttpRequest request;
     request.method = std::move(method);
     request.url = std::move(url);
@@ -46,6 +56,8 @@ HttpRequest make_request(const JenkinsConfig& config, std::string method, std::s
         {"Accept", "application/json"}};
     return request;
 }
+
+namespace {
 
 Error exhausted(const Result<HttpResponse>& last, int attempts, const HttpRequest& request,
                 const JenkinsConfig& config) {
@@ -64,8 +76,10 @@ Error exhausted(const Result<HttpResponse>& last, int attempts, const HttpReques
 // 5xx and no answer at all are worth retrying: Jenkins restarts, proxies
 // hiccup. Repeating a trigger is safe because Jenkins merges an identical
 // queued build into the waiting one (303).
-Result<HttpResponse> send_with_retries(HttpClient& http, const JenkinsConfig& config,
-                                       const HttpRequest& request) {
+}  // namespace
+
+Result<HttpResponse> detail::send_with_retries(HttpClient& http, const JenkinsConfig& config,
+                                               const HttpRequest& request) {
     const int attempts = std::max(config.max_attempts, 1);
     auto delay = config.backoff_initial;
     for (int attempt = 1;; ++attempt) {
@@ -76,6 +90,8 @@ Result<HttpResponse> send_with_retries(HttpClient& http, const JenkinsConfig& co
         delay *= 2;
     }
 }
+
+namespace {
 
 Error auth_error(const JenkinsConfig& config, int status, const std::string& what) {
     if (status == 401)
@@ -90,20 +106,24 @@ Error auth_error(const JenkinsConfig& config, int status, const std::string& wha
                  "JENKINS_API_TOKEN"};
 }
 
-Error unexpected(const HttpResponse& response, const HttpRequest& request) {
+}  // namespace
+
+Error detail::unexpected(const HttpResponse& response, const HttpRequest& request) {
     return Error{"bad_response",
                  "Jenkins answered " + std::to_string(response.status) + " to " + where(request),
                  "check JENKINS_URL and the Jenkins logs"};
 }
 
 // The statuses every call maps the same way; 404 and the happy path are the caller's.
-std::optional<Error> common_error(const HttpResponse& response, const HttpRequest& request,
-                                  const JenkinsConfig& config, const std::string& what) {
+std::optional<Error> detail::common_error(const HttpResponse& response, const HttpRequest& request,
+                                          const JenkinsConfig& config, const std::string& what) {
     if (response.status == 401 || response.status == 403)
         return auth_error(config, response.status, what);
     if (response.status < 200 || response.status >= 300) return unexpected(response, request);
     return std::nullopt;
 }
+
+namespace {
 
 Result<json> parse_json(const HttpResponse& response, const HttpRequest& request) {
     auto parsed = json::parse(response.body, nullptr, false);
@@ -286,7 +306,10 @@ HttpRequest JenkinsClient::trigger_request(const TriggerRequest& request) const 
 }
 
 Result<HttpResponse> JenkinsClient::send_trigger(const TriggerRequest& request) {
-    auto http = trigger_request(request);
+    return send_with_crumb(trigger_request(request));
+}
+
+Result<HttpResponse> JenkinsClient::send_with_crumb(HttpRequest http) {
     {
         std::lock_guard lock(*crumb_mutex_);
         if (!crumb_header_.empty()) http.headers.emplace_back(crumb_header_, crumb_value_);
@@ -315,17 +338,23 @@ Status JenkinsClient::fetch_crumb() {
     return success();
 }
 
-Result<QueuedBuild> JenkinsClient::trigger(const TriggerRequest& request) {
-    auto response = send_trigger(request);
+Result<HttpResponse> JenkinsClient::post_with_crumb(const HttpRequest& request,
+                                                    const std::string& what) {
+    auto response = send_with_crumb(request);
     // No crumb yet, or the cached one belongs to an expired session: fetch one, retry once.
     if (crumb_refused(response)) {
         if (const auto fetched = fetch_crumb(); !fetched.ok()) return fetched.error();
-        response = send_trigger(request);
+        response = send_with_crumb(request);
         if (crumb_refused(response))
-            return Error{"jenkins_auth", "Jenkins refused a fresh CSRF crumb for " + request.job,
+            return Error{"jenkins_auth", "Jenkins refused a fresh CSRF crumb for " + what,
                          "a proxy may drop the session cookie; check it, or enable proxy "
                          "compatibility under Manage Jenkins → Security → CSRF Protection"};
     }
+    return response;
+}
+
+Result<QueuedBuild> JenkinsClient::trigger(const TriggerRequest& request) {
+    auto response = post_with_crumb(trigger_request(request), request.job);
     if (!response.ok()) return response.error();
     const auto& answer = response.value();
     const auto sent = trigger_request(request);

@@ -1,6 +1,6 @@
 #pragma once
 // Jenkins over its REST API: trigger a job, follow its queue item to a build,
-// read the build. Knows nothing of Slack or of opsbot's commands.
+// read the build; create a job from a config.xml. Knows nothing of Slack or of opsbot's commands.
 
 #include <chrono>
 #include <map>
@@ -82,6 +82,19 @@ public:
     // GET …/job/…/<number>/api/json.
     Result<BuildState> build(const std::string& job, long number);
 
+    // POST <folder>/createItem?name=<leaf> with the config.xml (Content-Type
+    // application/xml), crumb as for trigger. "clients/acme/deploy-prod"
+    // creates deploy-prod in the folder clients/acme, which must exist.
+    // Codes besides the common ones: jenkins_job_exists (400 "A job already
+    // exists with the name …"), jenkins_folder_missing (404: names the
+    // folder), jenkins_bad_config (another 400, with Jenkins' X-Error),
+    // jenkins_bad_job_name (blank name, nothing sent).
+    Status create_job(const std::string& job, const std::string& config_xml);
+    // GET …/job/…/api/json: 200 true, 404 false, otherwise the error.
+    Result<bool> job_exists(const std::string& job);
+    // The create_job request as it would be sent, for --dry-run.
+    HttpRequest create_job_request(const std::string& job, const std::string& config_xml) const;
+
     // The trigger request exactly as it would be sent, for --dry-run
     // (describe_request redacts the Authorization header).
     HttpRequest trigger_request(const TriggerRequest& request) const;
@@ -95,6 +108,11 @@ public:
 private:
     // The trigger POST with the cached crumb and cookie, if any.
     Result<HttpResponse> send_trigger(const TriggerRequest& request);
+    // Any POST with the cached crumb and cookie, if any.
+    Result<HttpResponse> send_with_crumb(HttpRequest request);
+    // send_with_crumb; on "No valid crumb" fetch a crumb and retry once.
+    // `what` names the target in the error when the fresh crumb is refused too.
+    Result<HttpResponse> post_with_crumb(const HttpRequest& request, const std::string& what);
     // GET crumbIssuer/api/json and cache crumb and session cookie.
     Status fetch_crumb();
 
@@ -111,6 +129,8 @@ private:
 // and where a job lives, for dry runs when Jenkins is not configured.
 HttpRequest trigger_request(const JenkinsConfig& config, const TriggerRequest& request);
 std::string job_url(const JenkinsConfig& config, const std::string& job);
+HttpRequest create_job_request(const JenkinsConfig& config, const std::string& job,
+                               const std::string& config_xml);
 
 // A Jenkins Notification plugin message (POST /hooks/jenkins). Parsed
 // leniently: plugin versions differ, null fields are left out.

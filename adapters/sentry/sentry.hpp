@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,19 @@ struct IssueUpdate {
 HttpRequest update_issue_request(const SentryConfig& config, const std::string& issue_id,
                                  const IssueUpdate& update);
 
+// A Sentry project as opsbot keeps it: the slug it is addressed by, its
+// display name and its numeric id (as text, as Sentry sends it).
+struct SentryProject {
+    std::string slug, name, id;
+};
+
+// The requests SentryClient sends for projects; what --dry-run shows.
+HttpRequest find_project_request(const SentryConfig& config, const std::string& slug);
+HttpRequest create_project_request(const SentryConfig& config, const std::string& team,
+                                   const std::string& slug, const std::string& name,
+                                   const std::string& platform = "other");
+HttpRequest project_keys_request(const SentryConfig& config, const std::string& slug);
+
 class SentryClient {
 public:
     SentryClient(HttpClient& http, SentryConfig config);
@@ -65,6 +79,25 @@ public:
     // answer), sentry_config (SENTRY_ORG or SENTRY_AUTH_TOKEN unset),
     // bad_response (any other answer, e.g. 400, with Sentry's detail).
     Status update_issue(const std::string& issue_id, const IssueUpdate& update);
+
+    // Projects (groundwork for /newproject). The token needs project:read for
+    // the lookups and project:write (or team:admin) to create. Besides the
+    // codes above: sentry_exists (409: the slug is taken in SENTRY_ORG),
+    // sentry_no_dsn (the project has no active client key), sentry_bad_slug
+    // (an empty slug, or an empty team for create_project).
+
+    // GET /api/0/projects/{org}/{slug}/: the project, or nullopt on 404.
+    Result<std::optional<SentryProject>> find_project(const std::string& slug);
+    // POST /api/0/teams/{org}/{team}/projects/ with {"name","slug","platform"}.
+    // Sent once (no retry), so that a create that went through is never sent
+    // twice; a caller that wants idempotence treats sentry_exists as "look it
+    // up with find_project".
+    Result<SentryProject> create_project(const std::string& team, const std::string& slug,
+                                         const std::string& name,
+                                         const std::string& platform = "other");
+    // GET /api/0/projects/{org}/{slug}/keys/: dsn.public of the first active
+    // client key.
+    Result<std::string> project_dsn(const std::string& slug);
 
     const SentryConfig& config() const { return config_; }
 

@@ -5,10 +5,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/sentry/sentry_http.hpp"
 #include "core/encoding.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::sentry {
+
+using detail::answer_error;
+using detail::config_error;
+using detail::sentry_says;
+using detail::where;
+using detail::without_trailing_slashes;
+
 namespace {
 
 using nlohmann::json;
@@ -23,11 +31,6 @@ constexpr std::size_t kMaxDetail = 200;
 constexpr const char* kTokenHint =
     "create a token with the event:write scope (Settings → Developer Settings → Internal "
     "Integration, or a personal auth token), set SENTRY_AUTH_TOKEN and restart opsbot";
-
-std::string without_trailing_slashes(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
 
 // Sentry (Django REST framework) answers errors as {"detail": "..."}, and
 // validation errors as {"field": ["..."]}. One line either way, without the
@@ -55,12 +58,6 @@ std::string error_detail(const HttpResponse& response, const std::string& token)
     return shorten(trim(detail), kMaxDetail);
 }
 
-// " (Sentry: \"Invalid token\")", or nothing when Sentry gave no detail.
-std::string sentry_says(const HttpResponse& response, const SentryConfig& config) {
-    const std::string detail = error_detail(response, config.auth_token);
-    return detail.empty() ? std::string() : " (Sentry: \"" + detail + "\")";
-}
-
 // Retry-After in seconds; 0 when absent or an HTTP date.
 long retry_after_seconds(const HttpResponse& response) {
     const std::string value = trim(response.header("Retry-After"));
@@ -68,10 +65,6 @@ long retry_after_seconds(const HttpResponse& response) {
         value.find_first_not_of("0123456789") != std::string::npos)
         return 0;
     return std::stol(value);
-}
-
-std::string where(const HttpRequest& request) {
-    return request.method + " " + request.url;
 }
 
 std::string tries(int attempts) {
@@ -95,6 +88,24 @@ Error unavailable(const Result<HttpResponse>& last, int attempts, const HttpRequ
                  hint};
 }
 
+}  // namespace
+
+namespace detail {
+
+std::string without_trailing_slashes(std::string url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+std::string sentry_says(const HttpResponse& response, const SentryConfig& config) {
+    const std::string detail = error_detail(response, config.auth_token);
+    return detail.empty() ? std::string() : " (Sentry: \"" + detail + "\")";
+}
+
+std::string where(const HttpRequest& request) {
+    return request.method + " " + request.url;
+}
+
 Status config_error(const SentryConfig& config) {
     std::string missing;
     if (trim(config.org).empty()) missing = "SENTRY_ORG";
@@ -106,6 +117,17 @@ Status config_error(const SentryConfig& config) {
                  "Sentry is not configured: " + missing + (both ? " are" : " is") + " not set",
                  "set SENTRY_ORG to the organization slug and SENTRY_AUTH_TOKEN to a token with "
                  "the event:write scope, then restart opsbot"};
+}
+
+Result<HttpResponse> send_with_retry(HttpClient& http, const HttpRequest& request,
+                                     const SentryConfig& config, int attempts) {
+    auto response = http.send(request);
+    for (int attempt = 1; !response.ok() || response.value().status >= 500; ++attempt) {
+        if (attempt >= attempts) return unavailable(response, attempt, request, config);
+        std::this_thread::sleep_for(kBackoff);
+        response = http.send(request);
+    }
+    return response;
 }
 
 Error answer_error(const HttpResponse& response, const HttpRequest& request,
@@ -140,7 +162,7 @@ Error answer_error(const HttpResponse& response, const HttpRequest& request,
                  "check SENTRY_URL and the command's options"};
 }
 
-}  // namespace
+}  // namespace detail
 
 HttpRequest update_issue_request(const SentryConfig& config, const std::string& issue_id,
                                  const IssueUpdate& update) {
@@ -179,12 +201,8 @@ Status SentryClient::update_issue(const std::string& issue_id, const IssueUpdate
         return Error{"sentry_not_found", "no Sentry issue id was given",
                      "give the issue's numeric id, as in …/issues/<id>/"};
     const auto request = update_issue_request(config_, issue_id, update);
-    auto response = http_.send(request);
-    for (int attempt = 1; !response.ok() || response.value().status >= 500; ++attempt) {
-        if (attempt >= kAttempts) return unavailable(response, attempt, request, config_);
-        std::this_thread::sleep_for(kBackoff);
-        response = http_.send(request);
-    }
+    const auto response = detail::send_with_retry(http_, request, config_, kAttempts);
+    if (!response.ok()) return response.error();
     const auto& answer = response.value();
     if (answer.status >= 200 && answer.status < 300) return success();
     return answer_error(answer, request, config_, issue_id);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "core/encoding.hpp"
 #include "core/http.hpp"
@@ -86,6 +87,35 @@ bool purge_key_given(const json& body, const char* key) {
     return it != body.end() && it->is_array() && !it->empty();
 }
 
+// "Direct.Example.com." → "direct.example.com", as Cloudflare stores names.
+std::string dns_name(const std::string& name) {
+    std::string out = to_lower(trim(name));
+    while (!out.empty() && out.back() == '.') out.pop_back();
+    return out;
+}
+
+bool address_type(const std::string& type) {
+    return type == "A" || type == "AAAA" || type == "CNAME";
+}
+
+json record_json(const FakeCloudflareRecord& record) {
+    return {{"id", record.id},
+            {"zone_id", record.zone_id},
+            {"zone_name", ""},
+            {"type", record.type},
+            {"name", record.name},
+            {"content", record.content},
+            {"proxiable", address_type(record.type)},
+            {"proxied", record.proxied},
+            {"ttl", record.ttl},
+            {"locked", false},
+            {"meta", {{"auto_added", false}, {"managed_by_apps", false}}},
+            {"comment", nullptr},
+            {"tags", json::array()},
+            {"created_on", "2024-01-15T09:30:00.000000Z"},
+            {"modified_on", "2024-01-15T09:30:00.000000Z"}};
+}
+
 }  // namespace
 
 FakeCloudflare::FakeCloudflare() {
@@ -96,6 +126,15 @@ std::string FakeCloudflare::base_url() const {
     return server_.base_url();
 }
 
+cloudflare::CloudflareConfig FakeCloudflare::client_config() const {
+    cloudflare::CloudflareConfig config;
+    config.api_url = api_url();
+    config.api_token = kToken;
+    config.max_rate_limit_retries = 3;
+    config.timeout = std::chrono::seconds(5);
+    return config;
+}
+
 std::string FakeCloudflare::api_url() const {
     return server_.base_url() + kApiPrefix;
 }
@@ -104,6 +143,34 @@ void FakeCloudflare::add_zone(const std::string& id, const std::string& name,
                               const std::string& status) {
     std::lock_guard lock(mutex_);
     zones_[id] = Zone{name, status};
+}
+
+std::string FakeCloudflare::add_record(const std::string& zone_id, const std::string& type,
+                                       const std::string& name, const std::string& content,
+                                       bool proxied) {
+    std::lock_guard lock(mutex_);
+    FakeCloudflareRecord record{next_record_id(), zone_id, type, dns_name(name),
+                                content,          proxied, 1};
+    records_.push_back(record);
+    return record.id;
+}
+
+std::vector<FakeCloudflareRecord> FakeCloudflare::records(const std::string& zone_id) const {
+    std::lock_guard lock(mutex_);
+    std::vector<FakeCloudflareRecord> out;
+    for (const auto& record : records_)
+        if (record.zone_id == zone_id) out.push_back(record);
+    return out;
+}
+
+std::string FakeCloudflare::next_record_id() {
+    // 32 hex digits that differ from one record to the next, reproducibly.
+    ++record_counter_;
+    const unsigned long long a = record_counter_ * 0x9E3779B97F4A7C15ULL;
+    const unsigned long long b = (record_counter_ + 7) * 0xBF58476D1CE4E5B9ULL;
+    char text[33];
+    std::snprintf(text, sizeof text, "%016llx%016llx", a, b);
+    return text;
 }
 
 std::vector<FakeCloudflarePurge> FakeCloudflare::purges() const {
@@ -184,7 +251,76 @@ FakeResponse FakeCloudflare::answer(const RecordedRequest& request) {
     if (request.method == "POST" && path.rfind(std::string(kApiPrefix) + "zones/", 0) == 0 &&
         path.size() > 12 && path.compare(path.size() - 12, 12, "/purge_cache") == 0)
         return FakeResponse{0, "", "", {}};
+    const auto parts = split(path, '/');
+    if (parts.size() == 5 && parts[2] == "zones" && parts[4] == "dns_records" &&
+        (request.method == "GET" || request.method == "POST"))
+        return dns(request, percent_decode(parts[3], false));
     return no_route(path);
+}
+
+FakeResponse FakeCloudflare::dns(const RecordedRequest& request, const std::string& zone_id) {
+    if (zones_.find(zone_id) == zones_.end()) return no_route(request.path());
+    if (request.method == "GET") return list_records(request, zone_id);
+    return create_record(request, zone_id);
+}
+
+FakeResponse FakeCloudflare::list_records(const RecordedRequest& request,
+                                          const std::string& zone_id) const {
+    const auto query = query_of(request);
+    const auto name = query.find("name");
+    const auto type = query.find("type");
+    json result = json::array();
+    for (const auto& record : records_) {
+        if (record.zone_id != zone_id) continue;
+        if (name != query.end() && dns_name(name->second) != record.name) continue;
+        if (type != query.end() && type->second != record.type) continue;
+        result.push_back(record_json(record));
+    }
+    const auto count = result.size();
+    return ok(std::move(result), {{"page", 1},
+                                  {"per_page", 100},
+                                  {"total_pages", count == 0 ? 0 : 1},
+                                  {"count", count},
+                                  {"total_count", count}});
+}
+
+FakeResponse FakeCloudflare::create_record(const RecordedRequest& request,
+                                           const std::string& zone_id) {
+    const auto body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return refusal(400, 9207, "Request body is invalid.");
+    const auto field = [&](const char* key) {
+        const auto it = body.find(key);
+        return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    FakeCloudflareRecord record;
+    record.zone_id = zone_id;
+    record.type = field("type");
+    record.name = dns_name(field("name"));
+    record.content = field("content");
+    if (const auto proxied = body.find("proxied"); proxied != body.end() && proxied->is_boolean())
+        record.proxied = proxied->get<bool>();
+    if (const auto ttl = body.find("ttl"); ttl != body.end() && ttl->is_number_integer())
+        record.ttl = ttl->get<int>();
+    if (record.type.empty()) return refusal(400, 9000, "DNS record type is invalid.");
+    if (record.name.empty())
+        return refusal(400, 9005, "DNS record name is required.");  // code not documented
+    if (record.content.empty()) return refusal(400, 9006, "DNS record content is required.");
+    if (record.proxied && !address_type(record.type))
+        return refusal(400, 9004, "This record type cannot be proxied.");
+    for (const auto& other : records_) {
+        if (other.zone_id != zone_id || other.name != record.name) continue;
+        if (other.type == record.type && other.content == record.content)
+            return refusal(400, 81057, "Record already exists.");
+        // A CNAME shares its name with nothing else among A, AAAA and CNAME.
+        if (address_type(record.type) && address_type(other.type) &&
+            (record.type == "CNAME" || other.type == "CNAME"))
+            return refusal(400, 81053,
+                           "An A, AAAA, or CNAME record with that host already exists.");
+    }
+    record.id = next_record_id();
+    records_.push_back(record);
+    return ok(record_json(record));
 }
 
 FakeResponse FakeCloudflare::list_zones(const RecordedRequest& request) const {

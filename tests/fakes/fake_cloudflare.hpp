@@ -1,7 +1,9 @@
 #pragma once
 // A fake Cloudflare v4 API on 127.0.0.1, over real HTTP: the zone list with
 // its name filter (GET /client/v4/zones?name=…) and cache purges (POST
-// /client/v4/zones/<id>/purge_cache), bearer tokens, Cloudflare's envelope
+// /client/v4/zones/<id>/purge_cache), DNS records per zone (GET and POST
+// /client/v4/zones/<id>/dns_records, with 81053/81057 on duplicates), bearer tokens, Cloudflare's
+// envelope
 // ({"success", "errors", "messages", "result"}) and its purge validation, and
 // failure modes: 429 with Retry-After, a proxy's 5xx, an error of your choice.
 //
@@ -16,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/cloudflare/cloudflare.hpp"
 #include "tests/fakes/fake_http_server.hpp"
 
 namespace opsbot::test {
@@ -26,6 +29,17 @@ struct FakeCloudflarePurge {
     std::string zone_id;      // from the path, percent-decoded
     nlohmann::json body;      // parsed; discarded (is_discarded()) when not JSON
     int answered = 0;         // the status the fake sent back
+};
+
+// A DNS record the fake holds.
+struct FakeCloudflareRecord {
+    std::string id;  // 32 hex digits, generated
+    std::string zone_id;
+    std::string type;
+    std::string name;
+    std::string content;
+    bool proxied = false;
+    int ttl = 1;
 };
 
 class FakeCloudflare {
@@ -40,6 +54,8 @@ public:
 
     std::string base_url() const;  // "http://127.0.0.1:<port>"
     std::string api_url() const;   // base_url() + "/client/v4/", like CLOUDFLARE_API_URL
+    // How a CloudflareClient reaches this fake: its URL and token.
+    cloudflare::CloudflareConfig client_config() const;
     FakeHttpServer& server() { return server_; }
     const FakeHttpServer& server() const { return server_; }
     // Every request received, in order (FakeHttpServer records them).
@@ -47,6 +63,12 @@ public:
 
     void add_zone(const std::string& id, const std::string& name,
                   const std::string& status = "active");
+    // A record already in the zone (as if made in the dashboard); returns its id.
+    std::string add_record(const std::string& zone_id, const std::string& type,
+                           const std::string& name, const std::string& content,
+                           bool proxied = false);
+    // The zone's records, oldest first.
+    std::vector<FakeCloudflareRecord> records(const std::string& zone_id) const;
     // Every purge_cache POST, in order, with its parsed body.
     std::vector<FakeCloudflarePurge> purges() const;
 
@@ -80,10 +102,16 @@ private:
     FakeResponse list_zones(const RecordedRequest& request) const;
     FakeResponse purge(const RecordedRequest& request, FakeCloudflarePurge& record);
     nlohmann::json zone_json(const std::string& id, const Zone& zone) const;
+    FakeResponse dns(const RecordedRequest& request, const std::string& zone_id);
+    FakeResponse list_records(const RecordedRequest& request, const std::string& zone_id) const;
+    FakeResponse create_record(const RecordedRequest& request, const std::string& zone_id);
+    std::string next_record_id();
 
     mutable std::mutex mutex_;
     std::map<std::string, Zone> zones_;  // by id
     std::vector<FakeCloudflarePurge> purges_;
+    std::vector<FakeCloudflareRecord> records_;  // every zone's, oldest first
+    unsigned long long record_counter_ = 0;
     int rate_limits_left_ = 0;
     int retry_after_ = 1;
     int failures_left_ = 0;

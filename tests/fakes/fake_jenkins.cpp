@@ -173,6 +173,56 @@ void FakeJenkins::add_job(const std::string& job, long next_build_number) {
     jobs_[job].next_number = next_build_number;
 }
 
+void FakeJenkins::add_folder(const std::string& folder) {
+    std::lock_guard lock(mutex_);
+    folders_.push_back(folder);
+}
+
+bool FakeJenkins::has_job(const std::string& job) const {
+    std::lock_guard lock(mutex_);
+    return jobs_.count(job) > 0;
+}
+
+std::string FakeJenkins::config_xml(const std::string& job) const {
+    std::lock_guard lock(mutex_);
+    const auto it = configs_.find(job);
+    return it == configs_.end() ? std::string() : it->second;
+}
+
+bool FakeJenkins::folder_exists(const std::string& folder) const {
+    if (folder.empty()) return true;
+    if (std::find(folders_.begin(), folders_.end(), folder) != folders_.end()) return true;
+    return std::any_of(jobs_.begin(), jobs_.end(),
+                       [&](const auto& entry) { return entry.first.rfind(folder + "/", 0) == 0; });
+}
+
+FakeResponse FakeJenkins::create_item(const RecordedRequest& request, const std::string& folder) {
+    const std::string path = request.path();
+    if (request.method != "POST") return jetty_error(405, "Method Not Allowed", path);
+    if (!folder_exists(folder)) return jetty_error(404, "Not Found", path);
+    Params query;
+    if (const auto q = request.target.find('?'); q != std::string::npos)
+        query = parse_form(std::string_view(request.target).substr(q + 1));
+    const std::string name = query.count("name") ? query.at("name") : std::string();
+    const auto refuse = [&](const std::string& why) {
+        auto response = jetty_error(400, why, path);
+        response.headers.emplace_back("X-Error", why);
+        return response;
+    };
+    if (name.empty()) return refuse("No name is specified");
+    if (name.find_first_of("/\\?*%!@#$^&|<>[]:;") != std::string::npos)
+        return refuse("'" + name + "' is an unsafe character");
+    const std::string job = folder.empty() ? name : folder + "/" + name;
+    if (jobs_.count(job) || folder_exists(job))
+        return refuse("A job already exists with the name '" + name + "'");
+    if (request.header("Content-Type").find("xml") == std::string::npos ||
+        request.body.find('<') == std::string::npos)
+        return refuse("No config.xml was given");
+    jobs_[job] = Job{};
+    configs_[job] = request.body;
+    return FakeResponse{200, "", "text/plain", {}};
+}
+
 void FakeJenkins::disable_job(const std::string& job, bool disabled) {
     std::lock_guard lock(mutex_);
     jobs_[job].disabled = disabled;
@@ -374,6 +424,7 @@ FakeResponse FakeJenkins::route(const RecordedRequest& request) {
     const std::string path = request.path();
     if (path == "/crumbIssuer/api/json" && request.method == "GET") return issue_crumb();
     if (path == "/queue/cancelItem" && request.method == "POST") return cancel(request);
+    if (path == "/createItem") return create_item(request, "");
     const auto parts = split(path, '/');
     if (parts.size() == 5 && parts[0] == "queue" && parts[1] == "item" && parts[3] == "api" &&
         parts[4] == "json" && request.method == "GET")
@@ -385,6 +436,7 @@ FakeResponse FakeJenkins::route(const RecordedRequest& request) {
     if (job.empty()) return jetty_error(404, "Not Found", path);
     std::string rest;
     for (; i < parts.size(); ++i) rest += (rest.empty() ? "" : "/") + parts[i];
+    if (rest == "createItem") return create_item(request, job);
     return job_route(request, job, rest);
 }
 

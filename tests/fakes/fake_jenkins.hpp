@@ -1,7 +1,9 @@
 #pragma once
 // A fake Jenkins on 127.0.0.1, over real HTTP: jobs in folders, triggers
 // that queue, queue items that turn into builds after a delay, builds that
-// finish with a chosen result, basic auth, CSRF crumbs, and failure modes.
+// finish with a chosen result, basic auth, CSRF crumbs, and failure modes;
+// createItem with a config.xml (400 "A job already exists with the name" on
+// a duplicate, as Jenkins answers).
 // JSON follows what Jenkins (and its git plugin) send. Time moves by itself:
 // states are worked out from the clock when asked, so no thread runs jobs.
 //
@@ -60,6 +62,11 @@ public:
     // Jobs. Folders are implied by the slashes.
     void add_job(const std::string& job, long next_build_number = 1);
     void disable_job(const std::string& job, bool disabled = true);
+    // An empty folder, for createItem into it.
+    void add_folder(const std::string& folder);
+    bool has_job(const std::string& job) const;
+    // The config.xml a job was created with by createItem; "" for add_job's jobs.
+    std::string config_xml(const std::string& job) const;
 
     // For builds triggered from now on: time in the queue, then time running.
     void set_timing(std::chrono::milliseconds queue_delay,
@@ -134,6 +141,8 @@ private:
     FakeResponse job_route(const RecordedRequest& request, const std::string& job,
                            const std::string& rest);
     FakeResponse issue_crumb();
+    FakeResponse create_item(const RecordedRequest& request, const std::string& folder);
+    bool folder_exists(const std::string& folder) const;
     FakeResponse trigger(const RecordedRequest& request, const std::string& job);
     FakeResponse queue_api(long id) const;
     FakeResponse job_api(const std::string& job) const;
@@ -153,7 +162,9 @@ private:
     // Mutable: advance() lets time pass even in const accessors.
     mutable std::map<std::string, Job> jobs_;
     mutable std::vector<QueueItem> queue_;
-    std::map<std::string, std::string> crumbs_;  // session id → crumb
+    std::map<std::string, std::string> crumbs_;   // session id → crumb
+    std::map<std::string, std::string> configs_;  // job → config.xml, from createItem
+    std::vector<std::string> folders_;            // besides those implied by jobs
     std::chrono::milliseconds queue_delay_{0};
     std::chrono::milliseconds build_duration_{0};
     std::string next_result_;

@@ -65,6 +65,15 @@ FakeSentry::FakeSentry() {
     server_.route("*", "/", [this](const RecordedRequest& request) { return handle(request); });
 }
 
+sentry::SentryConfig FakeSentry::client_config() const {
+    sentry::SentryConfig config;
+    config.base_url = base_url();
+    config.auth_token = kToken;
+    config.org = kOrg;
+    config.timeout = std::chrono::seconds(5);
+    return config;
+}
+
 std::string FakeSentry::base_url() const {
     return server_.base_url();
 }
@@ -92,6 +101,76 @@ long long FakeSentry::ignore_minutes(const std::string& id) const {
 std::vector<FakeSentryUpdate> FakeSentry::updates() const {
     std::lock_guard lock(mutex_);
     return updates_;
+}
+
+void FakeSentry::add_team(const std::string& team, const std::string& org) {
+    std::lock_guard lock(mutex_);
+    orgs_[org].teams.insert(team);
+}
+
+std::string FakeSentry::add_project(const std::string& slug, const std::string& team,
+                                    const std::string& name, const std::string& org) {
+    std::lock_guard lock(mutex_);
+    auto& where = orgs_[org];
+    where.teams.insert(team);
+    return new_project(where, slug, team, name.empty() ? slug : name).id;
+}
+
+std::string FakeSentry::add_key(const std::string& slug, bool active, const std::string& org) {
+    std::lock_guard lock(mutex_);
+    auto& projects = orgs_[org].projects;
+    if (projects.count(slug) == 0) {  // a project with no keys yet
+        Project created;
+        created.id = std::to_string(next_project_id_++);
+        created.name = slug;
+        projects[slug] = created;
+    }
+    auto& project = projects[slug];
+    auto key = new_key();
+    key.active = active;
+    project.keys.push_back(key);
+    return dsn_of(project, key, false);
+}
+
+bool FakeSentry::has_project(const std::string& slug, const std::string& org) const {
+    std::lock_guard lock(mutex_);
+    const auto it = orgs_.find(org);
+    return it != orgs_.end() && it->second.projects.count(slug) > 0;
+}
+
+namespace {
+
+template <class Orgs, class Field>
+std::string project_field(const Orgs& orgs, const std::string& org, const std::string& slug,
+                          Field field) {
+    const auto it = orgs.find(org);
+    if (it == orgs.end()) return {};
+    const auto project = it->second.projects.find(slug);
+    return project == it->second.projects.end() ? std::string() : field(project->second);
+}
+
+}  // namespace
+
+std::string FakeSentry::project_name(const std::string& slug, const std::string& org) const {
+    std::lock_guard lock(mutex_);
+    return project_field(orgs_, org, slug, [](const Project& p) { return p.name; });
+}
+
+std::string FakeSentry::project_team(const std::string& slug, const std::string& org) const {
+    std::lock_guard lock(mutex_);
+    return project_field(orgs_, org, slug, [](const Project& p) { return p.team; });
+}
+
+std::string FakeSentry::project_platform(const std::string& slug, const std::string& org) const {
+    std::lock_guard lock(mutex_);
+    return project_field(orgs_, org, slug, [](const Project& p) { return p.platform; });
+}
+
+std::string FakeSentry::dsn(const std::string& slug, const std::string& org) const {
+    std::lock_guard lock(mutex_);
+    return project_field(orgs_, org, slug, [this](const Project& p) {
+        return p.keys.empty() ? std::string() : dsn_of(p, p.keys.front(), false);
+    });
 }
 
 void FakeSentry::fail_next(int count, int status, int retry_after_seconds) {
@@ -139,6 +218,8 @@ FakeResponse FakeSentry::answer(const RecordedRequest& request, FakeSentryUpdate
     const std::string authorization = request.header("Authorization");
     if (authorization.empty()) return detail(401, "Authentication credentials were not provided.");
     if (authorization != std::string("Bearer ") + kToken) return detail(401, "Invalid token");
+    if (FakeResponse response; project_route(request, split(request.path(), '/'), response))
+        return response;
     // Another organization, an unknown issue or any other path: Sentry does
     // not tell them apart.
     const auto issue = issues_.find(update.issue_id);
@@ -184,6 +265,172 @@ FakeResponse FakeSentry::update_issue(const std::string& id, Issue& issue, const
     issue.status = status;
     issue.ignore_minutes = status == "ignored" ? minutes : 0;
     return json_response(200, issue_json(id, issue));
+}
+
+// ---- Projects ------------------------------------------------------------
+
+bool FakeSentry::project_route(const RecordedRequest& request,
+                               const std::vector<std::string>& parts, FakeResponse& response) {
+    if (parts.size() < 5 || parts[0] != "api" || parts[1] != "0" || request.path().back() != '/')
+        return false;
+    const std::string org = percent_decode(parts[3], false);
+    const std::string name = percent_decode(parts[4], false);
+    const bool project_detail = parts.size() == 5 && parts[2] == "projects";
+    const bool project_keys = parts.size() == 6 && parts[2] == "projects" && parts[5] == "keys";
+    const bool team_projects = parts.size() == 6 && parts[2] == "teams" && parts[5] == "projects";
+    if (!project_detail && !project_keys && !team_projects) return false;
+
+    const auto where = orgs_.find(org);
+    if (where == orgs_.end()) {
+        response = detail(404, "The requested resource does not exist");
+        return true;
+    }
+    if (team_projects) {
+        if (where->second.teams.count(name) == 0) {
+            response = detail(404, "The requested resource does not exist");
+        } else if (request.method != "POST") {
+            response = detail(405, "Method \"" + request.method + "\" not allowed.");
+        } else {
+            response =
+                create_project(org, name, request, json::parse(request.body, nullptr, false));
+        }
+        return true;
+    }
+    const auto project = where->second.projects.find(name);
+    if (project == where->second.projects.end()) {
+        response = detail(404, "The requested resource does not exist");
+    } else if (request.method != "GET") {
+        response = detail(405, "Method \"" + request.method + "\" not allowed.");
+    } else if (project_detail) {
+        response = json_response(200, project_json(org, name, project->second));
+    } else {
+        json keys = json::array();
+        for (const auto& key : project->second.keys) keys.push_back(key_json(project->second, key));
+        response = json_response(200, keys);
+    }
+    return true;
+}
+
+namespace {
+
+// Sentry's slug rule: lowercase letters, digits, - and _, not only digits.
+bool valid_slug(const std::string& slug) {
+    if (slug.empty() || slug.size() > 50) return false;
+    bool has_letter = false;
+    for (const char c : slug) {
+        const bool lower = c >= 'a' && c <= 'z';
+        const bool digit = c >= '0' && c <= '9';
+        if (!lower && !digit && c != '-' && c != '_') return false;
+        has_letter = has_letter || !digit;
+    }
+    return has_letter;
+}
+
+std::string slugify(const std::string& name) {
+    std::string slug;
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u))
+            slug += static_cast<char>(std::tolower(u));
+        else if (!slug.empty() && slug.back() != '-')
+            slug += '-';
+    }
+    while (!slug.empty() && slug.back() == '-') slug.pop_back();
+    return slug;
+}
+
+}  // namespace
+
+FakeResponse FakeSentry::create_project(const std::string& org, const std::string& team,
+                                        const RecordedRequest& request, const json& body) {
+    const std::string type = request.header("Content-Type");
+    if (type.rfind("application/json", 0) != 0)
+        return detail(415, "Unsupported media type \"" + type + "\" in request.");
+    if (body.is_discarded() || !body.is_object())
+        return detail(400, "JSON parse error - Expecting value: line 1 column 1 (char 0)");
+    const auto name = body.find("name");
+    if (name == body.end() || !name->is_string() || trim(name->get<std::string>()).empty())
+        return json_response(400, {{"name", json::array({"This field is required."})}});
+    std::string slug = slugify(name->get<std::string>());
+    if (const auto given = body.find("slug"); given != body.end() && !given->is_null()) {
+        slug = given->is_string() ? given->get<std::string>() : std::string();
+        if (!valid_slug(slug))
+            return json_response(
+                400, {{"slug", json::array({"Enter a valid slug consisting of lowercase letters, "
+                                            "numbers, underscores or hyphens. It cannot be "
+                                            "entirely numeric."})}});
+    }
+    auto& where = orgs_[org];
+    if (where.projects.count(slug) > 0)
+        return detail(409, "A project with this slug already exists.");
+    auto& project = new_project(where, slug, team, name->get<std::string>());
+    if (const auto platform = body.find("platform");
+        platform != body.end() && platform->is_string())
+        project.platform = platform->get<std::string>();
+    return json_response(201, project_json(org, slug, project));
+}
+
+FakeSentry::Project& FakeSentry::new_project(Org& org, const std::string& slug,
+                                             const std::string& team, const std::string& name) {
+    Project project;
+    project.id = std::to_string(next_project_id_++);
+    project.name = name;
+    project.team = team;
+    project.keys.push_back(new_key());
+    return org.projects[slug] = project;
+}
+
+FakeSentry::Key FakeSentry::new_key() {
+    static const char* const kHex = "0123456789abcdef";
+    const long n = ++next_key_;
+    Key key;
+    for (int i = 0; i < 32; ++i) {
+        key.public_key += kHex[(n * 7 + i * 3) % 16];
+        key.secret_key += kHex[(n * 5 + i * 11) % 16];
+    }
+    return key;
+}
+
+std::string FakeSentry::dsn_of(const Project& project, const Key& key, bool with_secret) const {
+    std::string host = base_url();
+    if (const auto at = host.find("://"); at != std::string::npos) host.erase(0, at + 3);
+    return "http://" + key.public_key + (with_secret ? ":" + key.secret_key : std::string()) + "@" +
+           host + "/" + project.id;
+}
+
+json FakeSentry::project_json(const std::string& org, const std::string& slug,
+                              const Project& project) const {
+    return {{"id", project.id},
+            {"slug", slug},
+            {"name", project.name},
+            {"platform", project.platform},
+            {"dateCreated", "2024-05-01T10:00:00.000000Z"},
+            {"isBookmarked", false},
+            {"isMember", true},
+            {"hasAccess", true},
+            {"firstEvent", nullptr},
+            {"status", "active"},
+            {"team", {{"slug", project.team}, {"name", project.team}}},
+            {"teams", json::array({{{"slug", project.team}, {"name", project.team}}})},
+            {"organization", {{"slug", org}, {"name", org}}}};
+}
+
+json FakeSentry::key_json(const Project& project, const Key& key) const {
+    const std::string id = project.id;
+    return {{"id", key.public_key},
+            {"name", "Default"},
+            {"label", "Default"},
+            {"public", key.public_key},
+            {"secret", key.secret_key},
+            {"projectId", std::stoll(project.id)},
+            {"isActive", key.active},
+            {"rateLimit", nullptr},
+            {"dsn",
+             {{"secret", dsn_of(project, key, true)},
+              {"public", dsn_of(project, key, false)},
+              {"csp", base_url() + "/api/" + id + "/csp-report/?sentry_key=" + key.public_key},
+              {"security", base_url() + "/api/" + id + "/security/?sentry_key=" + key.public_key}}},
+            {"dateCreated", "2024-05-01T10:00:00.000000Z"}};
 }
 
 json FakeSentry::issue_json(const std::string& id, const Issue& issue) const {
