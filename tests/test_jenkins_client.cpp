@@ -34,22 +34,11 @@ constexpr const char* kExpectedAuthorization =
 constexpr const char* kStage = "acme-deploy-stage";
 constexpr const char* kProd = "clients/acme/deploy-prod";
 
-JenkinsConfig config_for(const FakeJenkins& fake) {
-    JenkinsConfig config;
-    config.base_url = fake.base_url();
-    config.user = FakeJenkins::kUser;
-    config.api_token = FakeJenkins::kToken;
-    config.max_attempts = 3;
-    config.backoff_initial = 1ms;
-    config.timeout = 5s;
-    return config;
-}
-
 // A client over real HTTP to a fake Jenkins on 127.0.0.1.
 struct Jenkins {
     FakeJenkins fake;
     CurlHttpClient http;
-    JenkinsClient client{http, config_for(fake)};
+    JenkinsClient client{http, fake.client_config()};
 
     Jenkins() {
         fake.add_job(kStage);
@@ -133,7 +122,7 @@ TEST_CASE("jenkins: job paths nest folders and percent-encode each segment", "[j
     CHECK(sent[0].target == prod_path("buildWithParameters"));
 
     SECTION("a base URL without the trailing slash gives the same URLs") {
-        auto config = config_for(j.fake);
+        auto config = j.fake.client_config();
         config.base_url.pop_back();
         JenkinsClient client(j.http, config);
         CHECK(client.job_url(kProd) == j.client.job_url(kProd));
@@ -188,7 +177,7 @@ TEST_CASE("jenkins: refused credentials name the variables and never the token",
     std::string token = FakeJenkins::kToken;
 
     SECTION("a wrong token") {
-        auto config = config_for(j.fake);
+        auto config = j.fake.client_config();
         token = "11ffffffffffffffffffffffffffffffff";
         config.api_token = token;
         JenkinsClient client(j.http, config);

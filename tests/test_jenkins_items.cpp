@@ -21,21 +21,10 @@ constexpr const char* kConfig =
     "<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job\">\n"
     "  <description>Deploy newco to prod</description>\n</flow-definition>\n";
 
-JenkinsConfig config_for(const FakeJenkins& fake) {
-    JenkinsConfig config;
-    config.base_url = fake.base_url();
-    config.user = FakeJenkins::kUser;
-    config.api_token = FakeJenkins::kToken;
-    config.max_attempts = 3;
-    config.backoff_initial = 1ms;
-    config.timeout = 5s;
-    return config;
-}
-
 struct Jenkins {
     FakeJenkins fake;
     CurlHttpClient http;
-    JenkinsClient client{http, config_for(fake)};
+    JenkinsClient client{http, fake.client_config()};
 
     Jenkins() { fake.add_job("clients/acme/deploy-prod", 42); }
 };

@@ -164,6 +164,17 @@ FakeJenkins::FakeJenkins() {
     server_.route("*", "/", [this](const RecordedRequest& request) { return handle(request); });
 }
 
+jenkins::JenkinsConfig FakeJenkins::client_config() const {
+    jenkins::JenkinsConfig config;
+    config.base_url = base_url();
+    config.user = kUser;
+    config.api_token = kToken;
+    config.max_attempts = 3;
+    config.backoff_initial = std::chrono::milliseconds(1);
+    config.timeout = std::chrono::seconds(5);
+    return config;
+}
+
 std::string FakeJenkins::base_url() const {
     return server_.base_url() + "/";
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/jenkins/jenkins_client.hpp"
 #include "tests/fakes/fake_http_server.hpp"
 
 namespace opsbot::test {
@@ -54,6 +55,8 @@ public:
 
     // "http://127.0.0.1:<port>/": with the trailing slash, like Jenkins' root URL.
     std::string base_url() const;
+    // How a JenkinsClient reaches this fake: URL, user, token, quick retries.
+    jenkins::JenkinsConfig client_config() const;
     FakeHttpServer& server() { return server_; }
     const FakeHttpServer& server() const { return server_; }
     // Every request received, in order (FakeHttpServer records them).
