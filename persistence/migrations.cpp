@@ -169,6 +169,24 @@ CREATE TABLE alert_issues (
 CREATE INDEX alert_issues_project ON alert_issues (project, last_received);
 CREATE INDEX alert_issues_message ON alert_issues (message_id);
 )sql"},
+    {7, "007_project_registry", R"sql(
+-- Projects added from chat (newproject), merged over the YAML catalogue.
+CREATE TABLE projects (
+    slug       TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,             -- JSON of the catalogue entry
+    created_by TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+-- newproject runs: the request and how far each step got, so a run resumes.
+CREATE TABLE project_setups (
+    slug       TEXT PRIMARY KEY,
+    request    TEXT NOT NULL,             -- JSON: domain, server, name, requester
+    steps      TEXT NOT NULL DEFAULT '{}',-- JSON: step -> {state, external_id, detail}
+    state      TEXT NOT NULL,             -- running, failed, done
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+)sql"},
 };
 
 // A gap or a duplicate number would make user_version lie about what ran.
