@@ -14,16 +14,21 @@
 #include "bot/hooks/sentry_hook.hpp"
 #include "bot/metered_audit.hpp"
 #include "bot/net/http_server.hpp"
+#include "bot/newproject/project_setup_service.hpp"
 #include "bot/ops/backup_watch.hpp"
 #include "bot/ops/site_services.hpp"
+#include "bot/runbooks/runbook_service.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
+#include "core/runbook_loader.hpp"
 #include "persistence/alert_store.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
 #include "persistence/intent_journal.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
+#include "persistence/project_registry.hpp"
+#include "persistence/runbook_store.hpp"
 #include "persistence/state_store.hpp"
 
 namespace opsbot {
@@ -65,6 +70,8 @@ bool App::open_databases(std::ostream& err) {
         alert_inbox_database_ = std::make_unique<db::Database>(path);
         alerts_database_ = std::make_unique<db::Database>(path);
         state_database_ = std::make_unique<db::Database>(path);
+        runbooks_database_ = std::make_unique<db::Database>(path);
+        projects_database_ = std::make_unique<db::Database>(path);
     } catch (const db::DatabaseError& e) {
         err << "opsbot: " << e.what() << "\n";
         return false;
@@ -73,6 +80,7 @@ bool App::open_databases(std::ostream& err) {
 }
 
 void App::start_services() {
+    load_registered_projects();
     audit_log_ = std::make_unique<db::AuditLog>(*database_, clock_);
     audit_ = std::make_unique<MeteredAuditStore>(*audit_log_, metrics_);
     intents_ = std::make_unique<db::SqliteIntentJournal>(*intents_database_);
@@ -96,8 +104,11 @@ void App::start_services() {
     dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
     start_alerts();
     start_site_services();
+    start_runbooks();
+    start_project_setup();
     dispatcher_->set_services({locks_.get(), deploys_.get(), deploy_records_.get(), nullptr,
-                               alert_relay_.get(), purges_.get(), backups_.get()});
+                               alert_relay_.get(), purges_.get(), backups_.get(), runbooks_.get(),
+                               project_setup_.get()});
 }
 
 void App::start_alerts() {
@@ -118,6 +129,44 @@ void App::start_alerts() {
             "#ops-alerts");
     alert_relay_ = std::make_unique<alerts::AlertRelay>(*alerts_, notifier_, catalogue_, *audit_,
                                                         clock_, sentry_.get(), options);
+}
+
+// Projects added from chat join the YAML ones.
+void App::load_registered_projects() {
+    project_registry_ = std::make_unique<db::SqliteProjectRegistry>(*projects_database_, clock_);
+    setups_ = std::make_unique<db::SqliteSetupStore>(*projects_database_);
+    const auto registered = project_registry_->all();
+    if (registered.empty()) return;
+    catalogue_.replace(CatalogueSource::merged(*catalogue_.current(), registered));
+    spdlog::info("catalogue: {} project(s) from the project registry", registered.size());
+}
+
+void App::start_project_setup() {
+    ProjectSetupOptions options;
+    options.sentry_team = settings_.sentry_team;
+    options.sentry_app_slug = settings_.sentry_app_slug;
+    options.templates_dir =
+        settings_.jenkins_templates.empty()
+            ? (std::filesystem::path(settings_.config_path).parent_path() / "jenkins").string()
+            : settings_.jenkins_templates;
+    options.job_pattern = settings_.newproject_job;
+    options.repo_pattern = settings_.newproject_repo;
+    if (!settings_.public_url.empty()) {
+        std::string base = settings_.public_url;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        options.notify_url = base + "/hooks/jenkins?token=" + settings_.jenkins_webhook_token;
+    }
+    SetupClients clients;
+    clients.sentry = sentry_.get();
+    clients.sentry_config = {settings_.sentry_url, settings_.sentry_auth_token,
+                             settings_.sentry_org};
+    clients.jenkins = jenkins_.get();
+    clients.jenkins_config = {settings_.jenkins_url, settings_.jenkins_user,
+                              settings_.jenkins_api_token};
+    clients.cloudflare = cloudflare_.get();
+    clients.cloudflare_config = {settings_.cloudflare_api_url, settings_.cloudflare_api_token};
+    project_setup_ = std::make_unique<ProjectSetupService>(options, clients, catalogue_,
+                                                           *project_registry_, *setups_);
 }
 
 void App::start_site_services() {
@@ -157,6 +206,19 @@ void App::start_site_services() {
                                                   *audit_, clock_, watch);
 }
 
+void App::start_runbooks() {
+    runbook_store_ = std::make_unique<db::SqliteRunbookStore>(*runbooks_database_);
+    runbooks::ActionTargets actions;
+    actions.deploys = deploys_.get();
+    actions.purges = purges_.get();
+    actions.cloudflare = cloudflare_.get();
+    actions.http = &http();
+    actions.catalogue = &catalogue_;
+    runbooks_ = std::make_unique<runbooks::ThreadRunbookService>(
+        runbook_definitions_,
+        runbooks::RunbookDeps{*runbook_store_, *audit_, notifier_, clock_, locks_.get(), actions});
+}
+
 void App::register_hooks(net::HttpServer& intake) {
     intake.hook("jenkins",
                 hooks::jenkins_hook(settings_.jenkins_webhook_token, *deploys_, *audit_));
@@ -173,6 +235,7 @@ void App::register_hooks(net::HttpServer& intake) {
 void App::start_background(bool relay_alerts) {
     deploys_->resume();
     if (!relay_alerts) return;
+    runbooks_->recover();
     alert_relay_->start();
     backup_watch_->start();
 }
@@ -192,13 +255,20 @@ std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
                "(opsbot check-config shows them again).\n";
         return nullptr;
     }
-    app->catalogue_ = std::move(loaded.catalogue);
+    app->catalogue_.replace(std::move(loaded.catalogue));
+    auto runbooks = load_runbooks_dir(app->catalogue()->runbooks_dir);
+    if (!runbooks.ok()) {
+        err << format_problems(runbooks.problems)
+            << "opsbot will not start with an invalid runbook; fix the lines above.\n";
+        return nullptr;
+    }
+    app->runbook_definitions_ = std::move(runbooks.runbooks);
     if (!app->open_databases(err)) return nullptr;
     describe_standard_metrics(app->metrics_);
     app->start_services();
-    spdlog::info("opsbot ready: {} project(s), {} role(s), database {}",
-                 app->catalogue_.projects.size(), app->catalogue_.roles.size(),
-                 settings.database_path);
+    const auto catalogue = app->catalogue();
+    spdlog::info("opsbot ready: {} project(s), {} role(s), database {}", catalogue->projects.size(),
+                 catalogue->roles.size(), settings.database_path);
     return app;
 }
 

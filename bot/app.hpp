@@ -9,10 +9,11 @@
 #include "bot/dispatcher.hpp"
 #include "bot/notifiers.hpp"
 #include "bot/settings.hpp"
-#include "core/catalogue.hpp"
+#include "core/catalogue_source.hpp"
 #include "core/command.hpp"
 #include "core/intents.hpp"
 #include "core/metrics.hpp"
+#include "core/runbooks.hpp"
 #include "core/time.hpp"
 
 namespace opsbot {
@@ -26,7 +27,14 @@ class SqliteDeployStore;
 class SqliteConfirmationStore;
 class SqliteAlertStore;
 class SqliteStateStore;
+class SqliteProjectRegistry;
+class SqliteSetupStore;
+class SqliteRunbookStore;
 }  // namespace db
+
+namespace runbooks {
+class ThreadRunbookService;
+}
 
 namespace aws {
 class S3Client;
@@ -57,6 +65,7 @@ class JenkinsDeployService;
 class CloudflarePurgeService;
 class S3BackupService;
 class BackupWatch;
+class ProjectSetupService;
 
 class App {
 public:
@@ -66,7 +75,10 @@ public:
     ~App();
 
     const Settings& settings() const { return settings_; }
-    const Catalogue& catalogue() const { return catalogue_; }
+    // The catalogue now: the YAML file with the projects added from chat.
+    std::shared_ptr<const Catalogue> catalogue() const { return catalogue_.current(); }
+    CatalogueSource& catalogue_source() { return catalogue_; }
+    ProjectSetupService& project_setup() { return *project_setup_; }
     AuditStore& audit();
     Metrics& metrics() { return metrics_; }
     IntentJournal& intents();
@@ -88,7 +100,11 @@ private:
     explicit App(const Settings& settings);
 
     Settings settings_;
-    Catalogue catalogue_;
+    CatalogueSource catalogue_;
+    std::unique_ptr<db::Database> projects_database_;
+    std::unique_ptr<db::SqliteProjectRegistry> project_registry_;
+    std::unique_ptr<db::SqliteSetupStore> setups_;
+    std::unique_ptr<ProjectSetupService> project_setup_;
     SystemClock clock_;
     std::unique_ptr<db::Database> database_;
     Metrics metrics_;
@@ -120,6 +136,10 @@ private:
     std::unique_ptr<aws::S3Client> s3_;
     std::unique_ptr<S3BackupService> backups_;
     std::unique_ptr<BackupWatch> backup_watch_;
+    std::vector<Runbook> runbook_definitions_;  // config/runbooks/*.yaml, checked at start
+    std::unique_ptr<db::Database> runbooks_database_;
+    std::unique_ptr<db::SqliteRunbookStore> runbook_store_;
+    std::unique_ptr<runbooks::ThreadRunbookService> runbooks_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
 
@@ -127,6 +147,9 @@ private:
     void start_services();
     void start_alerts();
     void start_site_services();
+    void load_registered_projects();
+    void start_project_setup();
+    void start_runbooks();
 };
 
 // Opens the database at path (creating its folder), migrates it, and returns

@@ -5,14 +5,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/http/curl_http_client.hpp"
 #include "bot/app.hpp"
+#include "bot/catalogue_export.hpp"
 #include "bot/console.hpp"
+#include "bot/doctor.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/slack_mode.hpp"
+#include "bot/version.hpp"
 #include "core/audit_query.hpp"
 #include "core/config_loader.hpp"
+#include "core/runbook_loader.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
+#include "persistence/database_tools.hpp"
 
 namespace opsbot {
 namespace {
@@ -27,7 +33,13 @@ constexpr const char* kUsage = R"(usage: opsbot [command]
         [--json|--table|--csv]
                        print audit rows, newest first (JSON lines for log aggregators)
   audit verify         walk the audit hash chain and name the first row that does not match
-  version, --version   print the version
+  backup-db <file> [--force]
+                       consistent online copy of the database ($OPSBOT_DB) into file
+  export-catalogue [file] [--force]
+                       the catalogue with the projects added by newproject, as YAML
+  doctor               check each configured service and the database; exit 1 if any fails
+  healthcheck          GET /healthz on OPSBOT_LISTEN; exit 0 when it answers 200 (Docker)
+  version, --version   print the version and build
   help, --help         print this text
 
 Settings come from environment variables; see config/opsbot.env.example.
@@ -82,9 +94,15 @@ int check_config(const Settings& settings, const std::vector<std::string>& args,
         return 2;
     }
     const auto& c = loaded.catalogue;
+    const auto runbooks = load_runbooks_dir(c.runbooks_dir);
+    if (!runbooks.ok()) {
+        err << format_problems(runbooks.problems);
+        return 2;
+    }
     out << path << ": OK — " << c.projects.size() << " project(s), " << c.roles.size()
         << " role(s), " << c.members.size() << " member entr"
-        << (c.members.size() == 1 ? "y" : "ies") << "\n";
+        << (c.members.size() == 1 ? "y" : "ies") << ", " << runbooks.runbooks.size()
+        << " runbook(s)\n";
     return 0;
 }
 
@@ -123,10 +141,81 @@ int audit_cli(const Settings& settings, const std::vector<std::string>& args, st
     }
 }
 
+// A database opsbot cannot use (locked, corrupt, read-only, full) stops it
+// before anything starts, with what, which file and what to do; its own exit
+// code, since restarting will not help.
+constexpr int kExitDatabase = 3;
+
+int check_database(const Settings& settings, std::ostream& err) {
+    try {
+        const auto database = open_database(settings.database_path);
+        db::check_writable(*database);
+        return 0;
+    } catch (const db::DatabaseError& e) {
+        err << "opsbot: cannot start: " << e.what() << "\n";
+        return kExitDatabase;
+    }
+}
+
+int backup_db(const Settings& settings, const std::vector<std::string>& args, std::ostream& out,
+              std::ostream& err) {
+    std::vector<std::string> files;
+    bool force = false;
+    bool unknown_option = false;
+    for (const auto& arg : args) {
+        if (arg == "--force")
+            force = true;
+        else if (!arg.empty() && arg.front() == '-')
+            unknown_option = true;
+        else
+            files.push_back(arg);
+    }
+    if (files.size() != 1 || unknown_option) {
+        err << "usage: opsbot backup-db <file> [--force]\n";
+        return 2;
+    }
+    const std::string& target = files.front();
+    const auto copied = db::backup_database(settings.database_path, target, force);
+    if (!copied.ok()) {
+        err << "opsbot backup-db: " << copied.error().message << " — " << copied.error().hint
+            << "\n";
+        return 1;
+    }
+    const auto& s = copied.value();
+    out << "copied " << settings.database_path << " to " << target << ": " << s.bytes << " bytes, "
+        << s.pages << " pages of " << s.page_size << " bytes, quick_check ok\n";
+    return 0;
+}
+
+// The Docker HEALTHCHECK: the image has no curl, so opsbot asks itself.
+int healthcheck(const Settings& settings, std::ostream& out, std::ostream& err) {
+    std::string host = settings.listen.substr(0, settings.listen.rfind(':'));
+    const std::string port = settings.listen.substr(settings.listen.rfind(':') + 1);
+    if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = "127.0.0.1";
+    CurlHttpClient http;
+    HttpRequest request{"GET", "http://" + host + ":" + port + "/healthz", {}, ""};
+    request.timeout = std::chrono::seconds(5);
+    const auto response = http.send(request);
+    if (!response.ok()) {
+        err << "opsbot healthcheck: " << request.url << ": " << response.error().message << "\n";
+        return 1;
+    }
+    out << response.value().status << " " << response.value().body << "\n";
+    return response.value().status == 200 ? 0 : 1;
+}
+
+void print_version(std::ostream& out) {
+    const std::string git = build_info::kGitDescribe;
+    out << "opsbot " << build_info::kVersion << " (" << (git.empty() ? "git unknown" : git)
+        << ")\nbuilt with " << build_info::kCompiler << ", " << build_info::kBuildType
+        << ", SQLite " << db::sqlite_version() << "\n";
+}
+
 int console(const Settings& settings, CliStreams streams) {
+    if (const int status = check_database(settings, streams.err); status != 0) return status;
     const auto app = App::start(settings, streams.err);
     if (!app) return 2;
-    const Actor actor = console_actor(settings, app->catalogue());
+    const Actor actor = console_actor(settings, *app->catalogue());
     ConsoleNotifier notifier(streams.out);
     app->set_notifier(&notifier);
     // Webhooks reach the console too when OPSBOT_LISTEN is set: alerts and
@@ -164,6 +253,7 @@ int default_mode(const Settings& settings, CliStreams streams) {
         spdlog::info("no Slack tokens set: console mode on {}", settings.config_path);
         return console(settings, streams);
     }
+    if (const int status = check_database(settings, streams.err); status != 0) return status;
     const auto app = App::start(settings, streams.err);
     if (!app) return 2;
     return run_slack_mode(*app, streams.err);
@@ -184,8 +274,16 @@ int run_cli(const std::vector<std::string>& args, const EnvLookup& env, CliStrea
     if (command == "check-config") return check_config(settings, rest, streams.out, streams.err);
     if (command == "audit") return audit_cli(settings, rest, streams.out, streams.err);
     if (command == "version" || command == "--version") {
-        streams.out << "opsbot " << OPSBOT_VERSION << "\n";
+        print_version(streams.out);
         return 0;
+    }
+    if (command == "export-catalogue")
+        return export_catalogue(settings, rest, streams.out, streams.err);
+    if (command == "backup-db") return backup_db(settings, rest, streams.out, streams.err);
+    if (command == "healthcheck") return healthcheck(settings, streams.out, streams.err);
+    if (command == "doctor") {
+        CurlHttpClient http;
+        return print_doctor(run_doctor(settings, http), streams.out);
     }
     if (command == "help" || command == "--help" || command == "-h") {
         streams.out << kUsage;

@@ -27,14 +27,9 @@ std::string command_name_of(const std::vector<std::string>& tokens) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue,
+Dispatcher::Dispatcher(const CommandRegistry& registry, const CatalogueSource& catalogue,
                        AuditStore& audit, const Clock& clock, IntentJournal* intents)
-    : registry_(registry),
-      catalogue_(catalogue),
-      permissions_(catalogue),
-      audit_(audit),
-      clock_(clock),
-      intents_(intents) {
+    : registry_(registry), catalogue_(catalogue), audit_(audit), clock_(clock), intents_(intents) {
     services_.confirmations = this;
 }
 
@@ -76,9 +71,12 @@ Result<Dispatcher::Prepared> Dispatcher::prepare(const std::string& text) const 
     }
     const std::vector<std::string> rest(tokens.value().begin() + static_cast<long>(match.words),
                                         tokens.value().end());
-    auto args = parse_args(match.command->spec(), rest, catalogue_);
+    auto catalogue = catalogue_.current();
+    auto args = parse_args(match.command->spec(), rest, *catalogue);
     if (!args) return args.error();
-    return Prepared{match.command, std::move(args).value()};
+    auto permissions = std::make_shared<const Permissions>(*catalogue);
+    return Prepared{match.command, std::move(args).value(), std::move(catalogue),
+                    std::move(permissions)};
 }
 
 DispatchResult Dispatcher::handle(const CommandRequest& request) {
@@ -102,7 +100,7 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
         const auto& args = prepared.value().args;
 
         const AccessRequest access{spec.permission, args.project(), args.env()};
-        const auto decision = permissions_.check(request.actor, access);
+        const auto decision = prepared.value().permissions->check(request.actor, access);
         if (!decision.allowed)
             return refuse(request, id, Outcome::denied,
                           Error{"denied", Permissions::explain_denial(access, decision), ""},
@@ -206,9 +204,10 @@ DispatchResult Dispatcher::execute(const CommandRequest& request, const std::str
 CommandContext Dispatcher::context_for(const CommandRequest& request,
                                        const std::string& correlation_id, const Prepared& prepared,
                                        const std::string& approved_by) const {
-    return CommandContext{request.actor,   catalogue_,     permissions_,   audit_,
-                          clock_,          registry_,      correlation_id, prepared.args.dry_run,
-                          request.channel, request.thread, services_,      approved_by};
+    return CommandContext{
+        request.actor, *prepared.catalogue, *prepared.permissions, audit_,          clock_,
+        registry_,     correlation_id,      prepared.args.dry_run, request.channel, request.thread,
+        services_,     approved_by};
 }
 
 DispatchResult Dispatcher::run_command(const CommandRequest& request,

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/audit.hpp"
-#include "core/catalogue.hpp"
+#include "core/catalogue_source.hpp"
 #include "core/command.hpp"
 #include "core/confirmations.hpp"
 #include "core/intents.hpp"
@@ -40,7 +40,7 @@ inline constexpr const char* kCancelAction = "opsbot_cancel";
 
 class Dispatcher final : public ConfirmationDecider {
 public:
-    Dispatcher(const CommandRegistry& registry, const Catalogue& catalogue, AuditStore& audit,
+    Dispatcher(const CommandRegistry& registry, const CatalogueSource& catalogue, AuditStore& audit,
                const Clock& clock, IntentJournal* intents = nullptr);
 
     // Without it, commands that need a confirmation are refused.
@@ -53,9 +53,12 @@ public:
     DecisionResult decide(const ConfirmationDecision& decision) override;
 
 private:
+    // What one request runs against: the catalogue as it was when it came in.
     struct Prepared {
         const Command* command = nullptr;
         ParsedArgs args;
+        std::shared_ptr<const Catalogue> catalogue;
+        std::shared_ptr<const Permissions> permissions;
     };
     DispatchResult dispatch(const CommandRequest& request);
     Result<Prepared> prepare(const std::string& text) const;
@@ -82,8 +85,7 @@ private:
                         const std::string& error);
 
     const CommandRegistry& registry_;
-    const Catalogue& catalogue_;
-    Permissions permissions_;
+    const CatalogueSource& catalogue_;
     AuditStore& audit_;
     const Clock& clock_;
     IntentJournal* intents_;

@@ -108,7 +108,8 @@ DispatchResult Dispatcher::ask_confirmation(const CommandRequest& request,
     const AccessRequest access{spec.permission, c.project, args.env()};
     const std::string text =
         plan.value().text + "\n" +
-        who_may_confirm(spec, access, second_person_required(catalogue_, c.project, c.environment),
+        who_may_confirm(spec, access,
+                        second_person_required(*prepared.catalogue, c.project, c.environment),
                         c.requester_id) +
         " Expires in " +
         format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(confirmation_ttl_)) +
@@ -197,14 +198,14 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
     }
     const auto& spec = prepared.value().command->spec();
     const AccessRequest access{spec.permission, c.project, parse_env(c.environment)};
-    const auto allowed = permissions_.check(decision.actor, access);
+    const auto allowed = prepared.value().permissions->check(decision.actor, access);
     if (!allowed.allowed) {
         audit_decision(c, decision.actor, Outcome::denied, "not allowed to confirm");
         return {answer(Outcome::denied,
                        "You cannot confirm this: " + Permissions::explain_denial(access, allowed)),
                 false};
     }
-    if (second_person_required(catalogue_, c.project, c.environment) &&
+    if (second_person_required(*prepared.value().catalogue, c.project, c.environment) &&
         decision.actor.user_id == c.requester_id) {
         audit_decision(c, decision.actor, Outcome::denied, "requester cannot approve");
         return {answer(Outcome::denied, "A prod deploy of " + c.project +

@@ -56,6 +56,22 @@ void read_sentry(const EnvLookup& lookup, LoadedSettings& loaded) {
             "stay off until both are set");
 }
 
+void read_newproject(const EnvLookup& lookup, LoadedSettings& loaded) {
+    Settings& s = loaded.settings;
+    s.public_url = value_or(lookup, "OPSBOT_PUBLIC_URL", "");
+    s.sentry_team = value_or(lookup, "SENTRY_TEAM", "");
+    s.sentry_app_slug = value_or(lookup, "SENTRY_APP_SLUG", "");
+    s.jenkins_templates = value_or(lookup, "OPSBOT_JENKINS_TEMPLATES", "");
+    s.newproject_job = value_or(lookup, "NEWPROJECT_JENKINS_JOB", s.newproject_job);
+    s.newproject_repo = value_or(lookup, "NEWPROJECT_REPO", "");
+    if (s.newproject_job.find("{project}") == std::string::npos ||
+        s.newproject_job.find("{env}") == std::string::npos) {
+        loaded.problems.push_back("NEWPROJECT_JENKINS_JOB must contain {project} and {env}; using "
+                                  "clients/{project}/deploy-{env}");
+        s.newproject_job = "clients/{project}/deploy-{env}";
+    }
+}
+
 void read_sites(const EnvLookup& lookup, LoadedSettings& loaded) {
     Settings& s = loaded.settings;
     s.cloudflare_api_url = value_or(lookup, "CLOUDFLARE_API_URL", s.cloudflare_api_url);
@@ -103,6 +119,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     s.listen_explicit = !value_or(lookup, "OPSBOT_LISTEN", "").empty();
     read_duration(lookup, "OPSBOT_SLACK_PING_INTERVAL", s.slack_ping_interval, loaded.problems);
     read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
+    read_duration(lookup, "OPSBOT_SHUTDOWN_GRACE", s.shutdown_grace, loaded.problems);
     read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);
     read_duration(lookup, "OPSBOT_DEPLOY_POLL_INTERVAL", s.deploy_poll_interval, loaded.problems);
     read_duration(lookup, "OPSBOT_DEPLOY_TIMEOUT", s.deploy_timeout, loaded.problems);
@@ -117,6 +134,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
             "refuse opsbot's requests");
     read_sentry(lookup, loaded);
     read_sites(lookup, loaded);
+    read_newproject(lookup, loaded);
     const auto problem = parse_log_settings(value_or(lookup, "OPSBOT_LOG_LEVEL", ""),
                                             value_or(lookup, "OPSBOT_LOG_FORMAT", ""), s.log);
     if (!problem.empty()) loaded.problems.push_back(problem);

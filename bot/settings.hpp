@@ -29,6 +29,7 @@ struct Settings {
     bool listen_explicit = false;                          // set: the console serves webhooks too
     std::chrono::seconds slack_ping_interval{10};          // OPSBOT_SLACK_PING_INTERVAL
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
+    std::chrono::seconds shutdown_grace{10};               // OPSBOT_SHUTDOWN_GRACE
     std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL
     std::string jenkins_url;                               // JENKINS_URL; empty: deploys run dry
     std::string jenkins_user;                              // JENKINS_USER
@@ -56,6 +57,13 @@ struct Settings {
     std::string aws_session_token;                   // AWS_SESSION_TOKEN
     std::string aws_region = "us-east-1";            // AWS_REGION
     std::string s3_endpoint;                         // S3_ENDPOINT (path-style)
+    // newproject
+    std::string public_url;        // OPSBOT_PUBLIC_URL: where Jenkins and Sentry reach opsbot
+    std::string sentry_team;       // SENTRY_TEAM: owns the new Sentry projects
+    std::string sentry_app_slug;   // SENTRY_APP_SLUG: the integration alert rules notify
+    std::string jenkins_templates;  // OPSBOT_JENKINS_TEMPLATES (default: config/jenkins)
+    std::string newproject_job = "clients/{project}/deploy-{env}";  // NEWPROJECT_JENKINS_JOB
+    std::string newproject_repo;  // NEWPROJECT_REPO, e.g. git@git.example.com:clients/{project}.git
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
 };

@@ -1,18 +1,23 @@
 #include "bot/slack_mode.hpp"
 
 #include "bot/alerts/alert_messages.hpp"
+#include "bot/runbooks/runbook_messages.hpp"
+#include "bot/envelope_ledger.hpp"
 #include "bot/slack/slack_notifier.hpp"
 
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <ostream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "bot/net/http_server.hpp"
+#include "bot/newproject/project_setup_service.hpp"
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"
@@ -45,6 +50,46 @@ void wait_for_stop(const sigset_t& signals, StopFlag& stop) {
             return;
         }
     }
+}
+
+// After the first signal: a second one ends the process at once, without
+// waiting for running work (it is replayed or reported at the next start).
+void exit_on_second_signal(const sigset_t& signals) {
+    std::thread([signals] {
+        int signal_number = 0;
+        if (sigwait(&signals, &signal_number) != 0) return;
+        spdlog::warn("shutdown: second signal ({}): exiting now", strsignal(signal_number));
+        spdlog::default_logger()->flush();
+        std::_Exit(128 + signal_number);
+    }).detach();
+}
+
+// The time left before a deadline, never negative.
+std::chrono::milliseconds left(std::chrono::steady_clock::time_point deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return std::chrono::milliseconds{0};
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+}
+
+// Running commands finish and queued replies go out, up to the grace period.
+// What is cut off stays unhandled in the envelope journal and is replayed at
+// the next start.
+// Returns false when work was cut off.
+bool drain_work(KeyedExecutor& handlers, KeyedExecutor& outbound, std::chrono::seconds grace) {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    spdlog::info("shutdown: finishing {} command(s) and {} queued repl(ies), up to {}",
+                 handlers.depth(), outbound.depth(), format_duration(grace));
+    const bool handled = handlers.drain(left(deadline));
+    const bool flushed = outbound.drain(left(deadline));
+    if (handled && flushed) {
+        spdlog::info("shutdown: every command finished and every reply was sent");
+        return true;
+    }
+    spdlog::warn(
+        "shutdown: {} command(s) and {} repl(ies) unfinished at the deadline; their envelopes "
+        "are replayed at the next start",
+        handlers.depth(), outbound.depth());
+    return false;
 }
 
 net::OutgoingResponse health(const slack::SocketModeClient& client, AuditStore& audit) {
@@ -113,6 +158,8 @@ int run_slack_mode(App& app, std::ostream& err) {
     }
     spdlog::info("slack: signed in as bot user {} in {}", auth.value().user_id, auth.value().team);
     reconcile_intents(app, api);
+    SystemClock clock;
+    EnvelopeLedger ledger(settings.database_path, clock);
 
     // Niced, so that the socket thread acknowledging envelopes wins the CPU
     // in a storm.
@@ -125,11 +172,17 @@ int run_slack_mode(App& app, std::ostream& err) {
                             .nice = 5});
     slack::SlackNotifier notifier(api);
     app.set_notifier(&notifier);
-    slack::SlackRouter router(app.dispatcher(), api, app.catalogue(), app.audit(), handlers,
-                              outbound, auth.value().user_id);
+    app.project_setup().set_slack(&api);
+    // The router reads only the members, which do not change while running.
+    const auto catalogue = app.catalogue();
+    slack::SlackRouter router(app.dispatcher(), api, *catalogue, app.audit(), handlers, outbound,
+                              auth.value().user_id);
     router.on_command_button(alerts::kActionPrefix, [](const slack::BlockAction& action) {
         return "alert " + action.action_id.substr(std::string(alerts::kActionPrefix).size()) + " " +
                action.value;
+    });
+    router.on_command_button(runbooks::kActionPrefix, [](const slack::BlockAction& action) {
+        return runbooks::button_command(action.action_id, action.value);
     });
     StopFlag stop;
     slack::SocketModeOptions options;
@@ -137,8 +190,14 @@ int run_slack_mode(App& app, std::ostream& err) {
     options.backoff_initial = settings.reconnect_backoff;
     slack::SocketModeClient client(
         options, [&api] { return api.open_connection(); },
-        {[&router](slack::Envelope e) { router.on_envelope(std::move(e)); },
-         [&stop](const std::string& reason) { stop.fail(reason); }},
+        {[&router, &ledger](slack::Envelope e) {
+             auto done = ledger.done_for(e);
+             router.on_envelope(std::move(e), std::move(done));
+         },
+         [&stop](const std::string& reason) { stop.fail(reason); },
+         [&ledger](const slack::Envelope& e, const std::string& text) {
+             ledger.before_ack(e, text);
+         }},
         metrics);
 
     net::HttpServer intake({.listen = settings.listen, .threads = 8}, metrics);
@@ -154,16 +213,33 @@ int run_slack_mode(App& app, std::ostream& err) {
         err << "opsbot: " << started.error().message << "\n";
         return 2;
     }
+    ledger.replay(router);
     client.start();
     app.start_background();
     wait_for_stop(signals, stop);
+    exit_on_second_signal(signals);
 
+    spdlog::info("shutdown: no new webhooks or envelopes; closing the listener and the Slack link");
+    intake.stop_accepting();
     client.stop();
     app.stop_background();
-    handlers.drain(std::chrono::seconds(5));
-    outbound.drain(std::chrono::seconds(5));
+    spdlog::info(
+        "shutdown: deploy locks stay held: they are durable, and the deploy follower resumes "
+        "the builds they guard at the next start");
+    const bool drained = drain_work(handlers, outbound, settings.shutdown_grace);
     intake.stop();
+    if (!drained) {
+        // A worker stuck in a call (a long Retry-After, a hung upstream)
+        // cannot be cancelled, and joining it would overrun the deadline.
+        // Everything durable is committed: leave without joining.
+        spdlog::info("shutdown: done");
+        spdlog::default_logger()->flush();
+        if (stop.fatal) err << "opsbot: " << stop.fatal_reason << std::endl;
+        std::_Exit(stop.fatal ? 1 : 0);
+    }
+    app.project_setup().set_slack(nullptr);
     app.set_notifier(nullptr);
+    spdlog::info("shutdown: done");
     if (stop.fatal) {
         err << "opsbot: " << stop.fatal_reason << "\n";
         return 1;

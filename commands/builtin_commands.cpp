@@ -17,9 +17,12 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_backups_command());
     registry.add(make_backups_check_command());
     registry.add(make_backups_drilled_command());
+    registry.add(make_newproject_command());
+    registry.add(make_newproject_resume_command());
     registry.add(make_alerts_command());
     for (const auto change : {AlertChange::resolve, AlertChange::ignore, AlertChange::mute})
         registry.add(make_alert_change_command(change));
+    register_runbook_commands(registry);
     registry.add(make_confirm_command());
     registry.add(make_cancel_command());
 }

@@ -21,11 +21,16 @@ std::unique_ptr<Command> make_deploy_command();
 std::unique_ptr<Command> make_deploys_command();
 std::unique_ptr<Command> make_alerts_command();
 std::unique_ptr<Command> make_purge_command();
+std::unique_ptr<Command> make_newproject_command();
+std::unique_ptr<Command> make_newproject_resume_command();
 std::unique_ptr<Command> make_backup_command();
 std::unique_ptr<Command> make_backups_command();
 std::unique_ptr<Command> make_backups_check_command();
 std::unique_ptr<Command> make_backups_drilled_command();
 std::unique_ptr<Command> make_alert_change_command(AlertChange change);
+
+// runbook list|show|start|done|skip|run|abort|handover|status|report, runbooks
+void register_runbook_commands(CommandRegistry& registry);
 
 void register_builtin_commands(CommandRegistry& registry);
 

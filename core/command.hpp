@@ -23,6 +23,8 @@ class ConfirmationDecider;
 class AlertService;
 class PurgeService;
 class BackupService;
+class ProjectSetup;
+class RunbookService;
 
 struct Actor {
     std::string user_id;
@@ -63,6 +65,8 @@ struct Services {
     AlertService* alerts = nullptr;
     PurgeService* purges = nullptr;
     BackupService* backups = nullptr;
+    RunbookService* runbooks = nullptr;
+    ProjectSetup* project_setup = nullptr;
 };
 
 struct CommandContext {

@@ -19,6 +19,19 @@ const std::vector<std::string>& known_permissions() {
     return names;
 }
 
+bool valid_slug(const std::string& slug) {
+    static const std::regex pattern("^[a-z][a-z0-9-]{1,30}$");
+    return std::regex_match(slug, pattern);
+}
+
+std::string slug_fix(const std::string& slug) {
+    std::string fixed;
+    for (char c : to_lower(slug))
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') fixed += c;
+    return "use lowercase letters, digits and dashes, starting with a letter" +
+           (fixed.empty() || fixed == slug ? std::string{} : " (e.g. '" + fixed + "')");
+}
+
 namespace {
 
 const std::vector<std::string> kTopKeys{"projects", "roles", "members", "runbooks"};
@@ -104,19 +117,6 @@ private:
     std::string file_;
     std::vector<ConfigProblem> problems_;
 };
-
-bool valid_slug(const std::string& slug) {
-    static const std::regex pattern("^[a-z][a-z0-9-]{1,30}$");
-    return std::regex_match(slug, pattern);
-}
-
-std::string slug_fix(const std::string& slug) {
-    std::string fixed;
-    for (char c : to_lower(slug))
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') fixed += c;
-    return "use lowercase letters, digits and dashes, starting with a letter" +
-           (fixed.empty() || fixed == slug ? std::string{} : " (e.g. '" + fixed + "')");
-}
 
 Environment read_environment(Checker& c, const YAML::Node& node, Env env,
                              const std::string& where) {
@@ -343,6 +343,20 @@ LoadedConfig parse_catalogue(std::string_view yaml_text, const std::string& file
         loaded.problems.begin(), loaded.problems.end(),
         [](const ConfigProblem& a, const ConfigProblem& b) { return a.where.line < b.where.line; });
     return loaded;
+}
+
+Result<Project> parse_project(std::string_view yaml_text, const std::string& origin) {
+    Checker checker(origin);
+    Project project;
+    try {
+        project = read_project(checker, YAML::Load(std::string(yaml_text)));
+    } catch (const YAML::Exception& e) {
+        return Error{"bad_project", origin + ": YAML syntax error: " + e.msg, ""};
+    }
+    const auto problems = checker.take();
+    if (!problems.empty())
+        return Error{"bad_project", format_problems(problems), "fix or remove the entry"};
+    return project;
 }
 
 LoadedConfig load_catalogue_file(const std::string& path) {

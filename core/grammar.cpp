@@ -163,7 +163,9 @@ std::string ParsedArgs::to_json() const {
     for (const auto& [key, value] : lists) out[key] = value;
     for (const auto& [key, value] : flags) out["--" + key] = value;
     if (dry_run) out["--dry-run"] = true;
-    return out.dump();
+    // Chat text is not always valid UTF-8 (the console takes any bytes): a
+    // bad sequence becomes U+FFFD instead of an exception (found by fuzzing).
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::vector<std::string>> tokenize(std::string_view text) {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <utility>
 
 namespace opsbot::db {
@@ -38,11 +39,43 @@ std::string describe(const std::string& path, int code, const std::string& detai
     }
 }
 
+DatabaseProblem classify(int code) {
+    switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return DatabaseProblem::locked;
+        case SQLITE_NOTADB:
+        case SQLITE_CORRUPT:
+            return DatabaseProblem::corrupt;
+        case SQLITE_FULL:
+            return DatabaseProblem::full;
+        case SQLITE_CANTOPEN:
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+            return DatabaseProblem::unwritable;
+        case SQLITE_IOERR:
+            return DatabaseProblem::io;
+        default:
+            return DatabaseProblem::other;
+    }
+}
+
+// A full disk often reaches SQLite as an I/O error (a write past a file-size
+// limit, a failed WAL or shared-memory growth): the system error tells it apart.
+int full_disk_as_full(sqlite3* handle, int code) {
+    if ((code & 0xff) != SQLITE_IOERR || handle == nullptr) return code;
+    const auto no_space = [](int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT; };
+    int file_errno = 0;  // the database file's last failed call, kept by SQLite
+    sqlite3_file_control(handle, "main", SQLITE_FCNTL_LAST_ERRNO, &file_errno);
+    return no_space(sqlite3_system_errno(handle)) || no_space(file_errno) ? SQLITE_FULL : code;
+}
+
 [[noreturn]] void fail(const std::string& path, sqlite3* handle, int code, std::string_view doing) {
+    code = full_disk_as_full(handle, code);
     const std::string detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(code);
     std::string message = describe(path, code, detail);
     if (!doing.empty()) message += " (while " + std::string(doing) + ")";
-    throw DatabaseError(message);
+    throw DatabaseError(message, classify(code));
 }
 
 // The start of a statement on one line, to say in an error what was running.
@@ -74,9 +107,10 @@ Database::Database(const std::string& path) : path_(path) {
     if (code != SQLITE_OK) {
         // sqlite3_open_v2 hands back a handle even on failure; it must be closed.
         const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
+        const int kind = full_disk_as_full(db_, code);
         sqlite3_close_v2(db_);
         db_ = nullptr;
-        throw DatabaseError(describe(path, code, detail));
+        throw DatabaseError(describe(path, kind, detail), classify(kind));
     }
     sqlite3_extended_result_codes(db_, 1);
     try {
@@ -157,7 +191,9 @@ bool Statement::step() {
     const std::string sql = sqlite3_sql(stmt_);
     // Reset so the statement can be used again after a failed step.
     sqlite3_reset(stmt_);
-    throw DatabaseError(describe(db_->path(), code, detail) + " (while " + snippet(sql) + ")");
+    const int kind = full_disk_as_full(db_->handle(), code);
+    throw DatabaseError(describe(db_->path(), kind, detail) + " (while " + snippet(sql) + ")",
+                        classify(kind));
 }
 
 void Statement::run() {

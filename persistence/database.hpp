@@ -18,9 +18,18 @@ namespace opsbot::db {
 
 // Infrastructure failure: the database cannot be opened, is locked, full or
 // corrupt. The message names the file and says what to do.
+// What went wrong, for callers that pick an exit code or a doctor line.
+enum class DatabaseProblem { other, locked, corrupt, full, unwritable, io };
+
 class DatabaseError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+    DatabaseError(const std::string& message, DatabaseProblem problem)
+        : std::runtime_error(message), problem_(problem) {}
+    DatabaseProblem problem() const { return problem_; }
+
+private:
+    DatabaseProblem problem_ = DatabaseProblem::other;
 };
 
 class Statement;

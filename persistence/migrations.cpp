@@ -173,7 +173,7 @@ CREATE INDEX alert_issues_message ON alert_issues (message_id);
 -- Projects added from chat (newproject), merged over the YAML catalogue.
 CREATE TABLE projects (
     slug       TEXT PRIMARY KEY,
-    definition TEXT NOT NULL,             -- JSON of the catalogue entry
+    definition TEXT NOT NULL,             -- YAML of the catalogue entry
     created_by TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL
 );
@@ -186,6 +186,57 @@ CREATE TABLE project_setups (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+)sql"},
+    {8, "008_runbooks", R"sql(
+-- One guided run of a runbook; the definition is kept so a restart or an
+-- edited YAML file never changes the steps of a run under way.
+CREATE TABLE runbook_runs (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    runbook          TEXT NOT NULL,
+    definition       TEXT NOT NULL,             -- JSON of the runbook as started
+    params_json      TEXT NOT NULL DEFAULT '{}',
+    project          TEXT NOT NULL DEFAULT '',
+    environment      TEXT NOT NULL DEFAULT '',
+    started_by       TEXT NOT NULL DEFAULT '',
+    started_by_name  TEXT NOT NULL DEFAULT '',
+    oncall_id        TEXT NOT NULL DEFAULT '',
+    oncall_name      TEXT NOT NULL DEFAULT '',
+    source           TEXT NOT NULL DEFAULT '',
+    channel          TEXT NOT NULL DEFAULT '',
+    thread           TEXT NOT NULL DEFAULT '',
+    state            TEXT NOT NULL,             -- running, done, aborted
+    current_step     INTEGER NOT NULL DEFAULT 0,
+    downtime_started TEXT NULL,
+    downtime_ended   TEXT NULL,
+    created_at       TEXT NOT NULL,
+    finished_at      TEXT NULL
+);
+CREATE INDEX runbook_runs_state ON runbook_runs (state, created_at);
+-- Each step of a run; a press changes a row only from the state it showed.
+CREATE TABLE runbook_steps (
+    run_id       INTEGER NOT NULL REFERENCES runbook_runs (id),
+    step         INTEGER NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'waiting',  -- waiting, pending, running, failed, done, skipped
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    started_at   TEXT NULL,
+    finished_at  TEXT NULL,
+    decided_by   TEXT NOT NULL DEFAULT '',
+    decided_name TEXT NOT NULL DEFAULT '',
+    result       TEXT NOT NULL DEFAULT '',
+    message_ts   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, step)
+);
+)sql"},
+    {9, "009_envelope_journal", R"sql(
+-- Socket Mode envelopes written before their ack and marked handled once
+-- their reply went out; rows left unhandled by a crash are replayed at start.
+CREATE TABLE envelope_journal (
+    envelope_id TEXT PRIMARY KEY,
+    body        TEXT NOT NULL,             -- the envelope as received
+    received_at TEXT NOT NULL,
+    handled_at  TEXT NULL
+);
+CREATE INDEX envelope_journal_pending ON envelope_journal (handled_at, received_at);
 )sql"},
 };
 
@@ -218,7 +269,8 @@ void apply(Database& db, const Migration& migration) {
     try {
         db.exec(migration.sql);
     } catch (const DatabaseError& e) {
-        throw DatabaseError(std::string(e.what()) + " in migration " + migration.name);
+        throw DatabaseError(std::string(e.what()) + " in migration " + migration.name,
+                            e.problem());
     }
     db.exec("PRAGMA user_version = " + std::to_string(migration.version));
     transaction.commit();

@@ -13,6 +13,8 @@ packages=(
   libyaml-cpp-dev
   libssl-dev
 )
+# Extra packages a script needs (scripts/fuzz.sh: clang libclang-rt-14-dev).
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

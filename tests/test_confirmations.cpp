@@ -62,7 +62,7 @@ struct Harness {
     test::TempDir dir;
     db::Database database{dir.file("opsbot.db")};
     test::ManualClock clock;
-    Catalogue catalogue = test::test_catalogue();
+    CatalogueSource catalogue{test::test_catalogue()};
     std::unique_ptr<db::AuditLog> audit;
     db::Database confirmations_database{dir.file("opsbot.db")};
     db::SqliteConfirmationStore confirmations{confirmations_database};

@@ -49,7 +49,7 @@ struct Harness {
     test::TempDir dir;
     db::Database database{dir.file("opsbot.db")};
     SystemClock clock;
-    Catalogue catalogue = test::test_catalogue();
+    CatalogueSource catalogue{test::test_catalogue()};
     std::unique_ptr<db::AuditLog> audit;
     db::Database intents_database{dir.file("opsbot.db")};
     db::SqliteIntentJournal intents{intents_database};

@@ -300,10 +300,12 @@ Error answer_error(const HttpResponse& response, const S3Config& config,
 }  // namespace
 
 HttpRequest list_objects_request(const S3Config& config, const std::string& prefix,
-                                 const std::string& continuation_token, TimePoint now) {
+                                 const std::string& continuation_token, TimePoint now,
+                                 int max_keys) {
     HttpRequest request;
     request.method = "GET";
     request.url = bucket_url(config) + "?list-type=2";
+    if (max_keys > 0) request.url += "&max-keys=" + std::to_string(max_keys);
     if (!prefix.empty()) request.url += "&prefix=" + uri_encode(prefix, true);
     if (!continuation_token.empty())
         request.url += "&continuation-token=" + uri_encode(continuation_token, true);
@@ -364,6 +366,17 @@ Result<std::vector<S3Object>> S3Client::list(const std::string& prefix) {
 std::string S3Client::presign_get(const std::string& key, std::chrono::seconds expires) const {
     return presign_url("GET", object_url(config_, key), config_.credentials, config_.region, "s3",
                        clock_.now(), std::min(expires, std::chrono::seconds(604'800)));
+}
+
+Status S3Client::check_access(const std::string& prefix) {
+    if (auto configured = config_error(config_); !configured.ok()) return configured.error();
+    const auto request = list_objects_request(config_, prefix, "", clock_.now(), 1);
+    const auto response = http_.send(request);
+    if (!response.ok() || response.value().status >= 500)
+        return unavailable(response, 1, config_, prefix);
+    if (response.value().status < 200 || response.value().status >= 300)
+        return answer_error(response.value(), config_, prefix);
+    return success();
 }
 
 }  // namespace opsbot::aws

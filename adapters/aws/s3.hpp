@@ -63,8 +63,10 @@ struct S3Object {
 };
 
 // GET ?list-type=2&prefix=…[&continuation-token=…], signed; for --dry-run too.
+// max_keys 0 leaves max-keys out (S3's 1,000 per page).
 HttpRequest list_objects_request(const S3Config& config, const std::string& prefix,
-                                 const std::string& continuation_token, TimePoint now);
+                                 const std::string& continuation_token, TimePoint now,
+                                 int max_keys = 0);
 // The URL of an object (path-style with an endpoint, else virtual-hosted).
 std::string object_url(const S3Config& config, const std::string& key);
 
@@ -80,6 +82,9 @@ public:
     Result<std::vector<S3Object>> list(const std::string& prefix);
     // A presigned GET URL for the key, valid for expires (capped at 7 days).
     std::string presign_get(const std::string& key, std::chrono::seconds expires) const;
+    // One ListObjectsV2 call with max-keys=1 under prefix, for opsbot doctor:
+    // the same errors as list.
+    Status check_access(const std::string& prefix);
 
     const S3Config& config() const { return config_; }
 

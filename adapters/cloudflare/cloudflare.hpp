@@ -43,6 +43,9 @@ HttpRequest dns_list_request(const CloudflareConfig& config, const std::string& 
 // POST zones/<zone>/dns_records {type, name, content, proxied, ttl: 1 (automatic)}.
 HttpRequest dns_create_request(const CloudflareConfig& config, const std::string& zone_id,
                                const DnsRecord& record);
+// PATCH zones/<zone>/dns_records/<record.id> {type, name, content, proxied}.
+HttpRequest dns_update_request(const CloudflareConfig& config, const std::string& zone_id,
+                               const DnsRecord& record);
 
 class CloudflareClient {
 public:
@@ -73,6 +76,11 @@ public:
     // exists", 81057 "The record already exists"); cloudflare_dns_invalid when
     // type, name or content is blank (nothing is sent).
     Result<DnsRecord> create_record(const std::string& zone_id, const DnsRecord& record);
+    // Changes the record whose id is record.id (its content, to move an A
+    // record to a new server) and returns it as Cloudflare stored it.
+    Result<DnsRecord> update_record(const std::string& zone_id, const DnsRecord& record);
+    // GET user/tokens/verify: the token's status ("active"), for opsbot doctor.
+    Result<std::string> verify_token();
 
     const CloudflareConfig& config() const { return config_; }
 

@@ -410,4 +410,24 @@ Result<std::string> CloudflareClient::purge_files(const std::string& zone_id,
     return join(ids, ",");
 }
 
+Result<std::string> CloudflareClient::verify_token() {
+    if (auto configured = detail::config_error(config_); !configured.ok())
+        return configured.error();
+    const auto request = detail::make_request(config_, "GET", "user/tokens/verify");
+    const auto result =
+        detail::send(http_, config_, request,
+                     detail::Call{"the token check",
+                                  "create an API token in Cloudflare (My Profile → API "
+                                  "Tokens) and set CLOUDFLARE_API_TOKEN"});
+    if (!result.ok()) return result.error();
+    const std::string status =
+        result.value().is_object() ? result.value().value("status", "") : std::string();
+    if (status != "active")
+        return Error{"cloudflare_auth",
+                     "Cloudflare says CLOUDFLARE_API_TOKEN is " +
+                         (status.empty() ? std::string("not active") : status),
+                     "create a new API token and set CLOUDFLARE_API_TOKEN"};
+    return status;
+}
+
 }  // namespace opsbot::cloudflare

@@ -90,6 +90,19 @@ HttpRequest dns_create_request(const CloudflareConfig& config, const std::string
     return request;
 }
 
+HttpRequest dns_update_request(const CloudflareConfig& config, const std::string& zone_id,
+                               const DnsRecord& record) {
+    auto request = detail::make_request(
+        config, "PATCH", records_path(zone_id) + "/" + percent_encode(trim(record.id)));
+    request.headers.emplace_back("Content-Type", "application/json");
+    const json body{{"type", to_upper(trim(record.type))},
+                    {"name", record_name(record.name)},
+                    {"content", trim(record.content)},
+                    {"proxied", record.proxied}};
+    request.body = body.dump();
+    return request;
+}
+
 Result<std::vector<DnsRecord>> CloudflareClient::find_records(const std::string& zone_id,
                                                               const std::string& name) {
     if (auto configured = detail::config_error(config_); !configured.ok())
@@ -145,6 +158,29 @@ Result<DnsRecord> CloudflareClient::create_record(const std::string& zone_id,
                      "Cloudflare accepted " + detail::where(request) + " but sent no record",
                      kApiHint};
     return std::move(*created);
+}
+
+Result<DnsRecord> CloudflareClient::update_record(const std::string& zone_id,
+                                                  const DnsRecord& record) {
+    if (auto configured = detail::config_error(config_); !configured.ok())
+        return configured.error();
+    if (auto missing = detail::zone_id_missing(zone_id)) return *missing;
+    if (trim(record.id).empty() || trim(record.content).empty())
+        return Error{"cloudflare_dns_invalid",
+                     "a DNS record update needs the record's id and its new content (got '" +
+                         record.id + "', '" + record.content + "')",
+                     "look the record up first (find_records)"};
+    const std::string label = to_upper(trim(record.type)) + " record " + record_name(record.name);
+    const auto request = dns_update_request(config_, zone_id, record);
+    const auto result =
+        detail::send(http_, config_, request, Call{"the update of the " + label, kDnsHint});
+    if (!result.ok()) return result.error();
+    auto updated = record_from(result.value());
+    if (!updated)
+        return Error{"bad_response",
+                     "Cloudflare accepted " + detail::where(request) + " but sent no record",
+                     kApiHint};
+    return std::move(*updated);
 }
 
 }  // namespace opsbot::cloudflare

@@ -424,4 +424,18 @@ Result<BuildState> JenkinsClient::build(const std::string& job, long number) {
     return build_from_json(body.value());
 }
 
+Result<std::string> JenkinsClient::who_am_i() {
+    const auto request =
+        make_request(config_, "GET", with_slash(config_.base_url) + "whoAmI/api/json");
+    const auto response = send_with_retries(http_, config_, request);
+    if (!response.ok()) return response.error();
+    if (auto error = common_error(response.value(), request, config_, "whoAmI")) return *error;
+    const auto parsed = parse_json(response.value(), request);
+    if (!parsed.ok()) return parsed.error();
+    if (flag_of(parsed.value(), "anonymous") || !flag_of(parsed.value(), "authenticated"))
+        return Error{"jenkins_auth", "Jenkins treats opsbot as anonymous (" + where(request) + ")",
+                     kCredentialsHint};
+    return text_of(parsed.value(), "name");
+}
+
 }  // namespace opsbot::jenkins

@@ -92,6 +92,10 @@ public:
     Status create_job(const std::string& job, const std::string& config_xml);
     // GET …/job/…/api/json: 200 true, 404 false, otherwise the error.
     Result<bool> job_exists(const std::string& job);
+    // GET <JENKINS_URL>whoAmI/api/json: the user Jenkins sees, for opsbot
+    // doctor. jenkins_auth when the credentials are refused or Jenkins
+    // treats the caller as anonymous.
+    Result<std::string> who_am_i();
     // The create_job request as it would be sent, for --dry-run.
     HttpRequest create_job_request(const std::string& job, const std::string& config_xml) const;
 

@@ -68,6 +68,16 @@ HttpRequest create_project_request(const SentryConfig& config, const std::string
                                    const std::string& platform = "other");
 HttpRequest project_keys_request(const SentryConfig& config, const std::string& slug);
 
+// An issue alert rule that notifies a service (opsbot's integration slug).
+struct AlertRuleSpec {
+    std::string name = "opsbot";
+    std::string service;  // SENTRY_APP_SLUG
+    int frequency_minutes = 5;
+};
+HttpRequest alert_rules_request(const SentryConfig& config, const std::string& slug);
+HttpRequest create_alert_rule_request(const SentryConfig& config, const std::string& slug,
+                                      const AlertRuleSpec& rule);
+
 class SentryClient {
 public:
     SentryClient(HttpClient& http, SentryConfig config);
@@ -98,6 +108,16 @@ public:
     // GET /api/0/projects/{org}/{slug}/keys/: dsn.public of the first active
     // client key.
     Result<std::string> project_dsn(const std::string& slug);
+
+    // GET /api/0/organizations/{org}/: the organization's name, for opsbot
+    // doctor. sentry_not_found when SENTRY_ORG is unknown to the token.
+    Result<std::string> organization();
+
+    // GET/POST /api/0/projects/{org}/{slug}/rules/: the id of the rule named
+    // `name`, or nullopt; creating is sent once, like create_project.
+    Result<std::optional<std::string>> find_alert_rule(const std::string& slug,
+                                                       const std::string& name);
+    Result<std::string> create_alert_rule(const std::string& slug, const AlertRuleSpec& rule);
 
     const SentryConfig& config() const { return config_; }
 

@@ -17,6 +17,12 @@ std::string without_trailing_slashes(std::string url);
 // line, without the token should Sentry ever echo it back.
 std::string sentry_says(const HttpResponse& response, const SentryConfig& config);
 
+// A request to /api/0/<path> with the bearer token.
+HttpRequest api_request(const SentryConfig& config, const std::string& method,
+                        const std::string& path);
+// "projects/<org>/<slug>/"
+std::string project_path(const SentryConfig& config, const std::string& slug);
+
 // "METHOD url", for messages.
 std::string where(const HttpRequest& request);
 

@@ -10,17 +10,8 @@
 #include "core/text.hpp"
 
 namespace opsbot::sentry {
-namespace {
 
-using nlohmann::json;
-
-// Lookups are safe to repeat; a create is sent once (see sentry.hpp).
-constexpr int kReadAttempts = 2;
-constexpr int kCreateAttempts = 1;
-
-constexpr const char* kProjectTokenHint =
-    "give SENTRY_AUTH_TOKEN the project:read and project:write scopes (or team:admin on the "
-    "team), then restart opsbot";
+namespace detail {
 
 HttpRequest api_request(const SentryConfig& config, const std::string& method,
                         const std::string& path) {
@@ -35,6 +26,23 @@ HttpRequest api_request(const SentryConfig& config, const std::string& method,
 std::string project_path(const SentryConfig& config, const std::string& slug) {
     return "projects/" + percent_encode(config.org) + "/" + percent_encode(slug) + "/";
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::api_request;
+using detail::project_path;
+
+using nlohmann::json;
+
+// Lookups are safe to repeat; a create is sent once (see sentry.hpp).
+constexpr int kReadAttempts = 2;
+constexpr int kCreateAttempts = 1;
+
+constexpr const char* kProjectTokenHint =
+    "give SENTRY_AUTH_TOKEN the project:read and project:write scopes (or team:admin on the "
+    "team), then restart opsbot";
 
 Status check_slug(const std::string& slug) {
     if (!trim(slug).empty()) return success();
@@ -174,6 +182,28 @@ Result<std::string> SentryClient::project_dsn(const std::string& slug) {
     }
     return Error{"sentry_no_dsn", "Sentry project '" + slug + "' has no active client key",
                  "create or enable a client key in the project's settings (Client Keys (DSN))"};
+}
+
+Result<std::string> SentryClient::organization() {
+    if (auto configured = detail::config_error(config_); !configured.ok())
+        return configured.error();
+    const auto request =
+        api_request(config_, "GET", "organizations/" + percent_encode(config_.org) + "/");
+    const auto response = detail::send_with_retry(http_, request, config_, kReadAttempts);
+    if (!response.ok()) return response.error();
+    const auto& answer = response.value();
+    if (answer.status == 404)
+        return Error{"sentry_not_found",
+                     "Sentry has no organization '" + config_.org +
+                         "' (SENTRY_ORG) that SENTRY_AUTH_TOKEN can see" +
+                         detail::sentry_says(answer, config_),
+                     "set SENTRY_ORG to the organization slug as it appears in Sentry's URLs"};
+    if (!ok_status(answer.status)) return detail::answer_error(answer, request, config_, "");
+    const auto body = json::parse(answer.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("slug"))
+        return Error{"bad_response", "Sentry sent no organization for " + detail::where(request),
+                     "check SENTRY_URL"};
+    return body.value("name", config_.org);
 }
 
 }  // namespace opsbot::sentry

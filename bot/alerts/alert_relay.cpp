@@ -19,7 +19,7 @@ std::string who(const Actor& actor) {
 
 }  // namespace
 
-AlertRelay::AlertRelay(AlertStore& store, Notifier& notifier, const Catalogue& catalogue,
+AlertRelay::AlertRelay(AlertStore& store, Notifier& notifier, const CatalogueSource& catalogue,
                        AuditStore& audit, const Clock& clock, sentry::SentryClient* sentry,
                        AlertRelayOptions options)
     : store_(store),
@@ -94,6 +94,7 @@ std::size_t AlertRelay::apply_inbox() {
     if (rows.empty()) return 0;
     std::map<std::string, AlertIssue> changed;
     std::vector<std::int64_t> ids;
+    const auto catalogue = catalogue_.current();
     for (const auto& row : rows) {
         ids.push_back(row.id);
         if (!row.alert.relayable()) continue;
@@ -103,7 +104,7 @@ std::size_t AlertRelay::apply_inbox() {
             current = it->second;
         else
             current = store_.issue(issue_id);
-        const auto route = route_alert(catalogue_, row.alert.project, options_.fallback_channel);
+        const auto route = route_alert(*catalogue, row.alert.project, options_.fallback_channel);
         changed[issue_id] = apply_alert(current, row, route);
     }
     std::vector<AlertIssue> issues;

@@ -18,7 +18,7 @@
 #include "bot/alerts/alert_messages.hpp"
 #include "core/alerts.hpp"
 #include "core/audit.hpp"
-#include "core/catalogue.hpp"
+#include "core/catalogue_source.hpp"
 #include "core/notifier.hpp"
 
 namespace opsbot::alerts {
@@ -36,7 +36,7 @@ struct AlertRelayOptions {
 class AlertRelay final : public AlertService {
 public:
     // sentry may be null: Resolve/Ignore/Mute then say SENTRY_* is not set.
-    AlertRelay(AlertStore& store, Notifier& notifier, const Catalogue& catalogue, AuditStore& audit,
+    AlertRelay(AlertStore& store, Notifier& notifier, const CatalogueSource& catalogue, AuditStore& audit,
                const Clock& clock, sentry::SentryClient* sentry, AlertRelayOptions options);
     ~AlertRelay() override;  // stop()
 
@@ -68,7 +68,7 @@ private:
 
     AlertStore& store_;
     Notifier& notifier_;
-    const Catalogue& catalogue_;
+    const CatalogueSource& catalogue_;
     AuditStore& audit_;
     const Clock& clock_;
     sentry::SentryClient* sentry_;

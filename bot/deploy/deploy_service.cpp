@@ -45,7 +45,7 @@ bool watched_branch(std::string branch) {
 JenkinsDeployService::JenkinsDeployService(jenkins::JenkinsClient* jenkins,
                                            const jenkins::JenkinsConfig& config, LockStore& locks,
                                            DeployStore& store, AuditStore& audit,
-                                           Notifier& notifier, const Catalogue& catalogue,
+                                           Notifier& notifier, const CatalogueSource& catalogue,
                                            const Clock& clock, DeployServiceOptions options)
     : jenkins_(jenkins),
       config_(config),
@@ -348,7 +348,8 @@ void JenkinsDeployService::handle(const jenkins::BuildNotification& n) {
 
 void JenkinsDeployService::relay_foreign_build(const jenkins::BuildNotification& n) {
     if (n.phase != "COMPLETED" || n.status.empty()) return;
-    for (const auto& project : catalogue_.projects)
+    const auto catalogue = catalogue_.current();
+    for (const auto& project : catalogue->projects)
         for (const auto& [env, e] : project.environments) {
             if (e.jenkins_job != n.job) continue;
             const bool failed = n.status != "SUCCESS";

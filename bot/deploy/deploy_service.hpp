@@ -13,7 +13,7 @@
 
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "core/audit.hpp"
-#include "core/catalogue.hpp"
+#include "core/catalogue_source.hpp"
 #include "core/deploys.hpp"
 #include "core/locks.hpp"
 #include "core/notifier.hpp"
@@ -34,7 +34,7 @@ public:
     // jenkins null: JENKINS_URL is unset and every deploy is a dry run.
     JenkinsDeployService(jenkins::JenkinsClient* jenkins, const jenkins::JenkinsConfig& config,
                          LockStore& locks, DeployStore& store, AuditStore& audit,
-                         Notifier& notifier, const Catalogue& catalogue, const Clock& clock,
+                         Notifier& notifier, const CatalogueSource& catalogue, const Clock& clock,
                          DeployServiceOptions options = {});
     ~JenkinsDeployService() override;
 
@@ -73,7 +73,7 @@ private:
     DeployStore& store_;
     AuditStore& audit_;
     Notifier& notifier_;
-    const Catalogue& catalogue_;
+    const CatalogueSource& catalogue_;
     const Clock& clock_;
     DeployServiceOptions options_;
 

@@ -274,6 +274,14 @@ std::uint16_t HttpServer::port() const {
     return ec ? 0 : endpoint.port();
 }
 
+void HttpServer::stop_accepting() {
+    if (!impl_->started) return;
+    asio::post(impl_->io, [impl = impl_.get()] {
+        beast::error_code ignored;
+        impl->acceptor.close(ignored);
+    });
+}
+
 void HttpServer::stop() {
     if (!impl_->started) return;
     impl_->started = false;

@@ -63,6 +63,9 @@ public:
     // Binds and starts serving; an Error says why (bad address, port in use).
     Status start();
     std::uint16_t port() const;  // the bound port, after start()
+    // Closes the listener: no new connection is taken, while requests under
+    // way (and their webhook commits) finish. stop() ends the rest.
+    void stop_accepting();
     void stop();
 
 private:

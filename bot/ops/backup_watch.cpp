@@ -17,7 +17,7 @@ std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
     return std::chrono::minutes(hours * 60 + minutes);
 }
 
-BackupWatch::BackupWatch(BackupService& backups, const Catalogue& catalogue, Notifier& notifier,
+BackupWatch::BackupWatch(BackupService& backups, const CatalogueSource& catalogue, Notifier& notifier,
                          StateStore& state, AuditStore& audit, const Clock& clock,
                          BackupWatchOptions options)
     : backups_(backups),
@@ -75,7 +75,7 @@ void BackupWatch::tick() {
 }
 
 void BackupWatch::run_check(const std::string& today) {
-    const auto summary = summarise_freshness(collect_freshness(catalogue_, backups_), clock_.now(),
+    const auto summary = summarise_freshness(collect_freshness(*catalogue_.current(), backups_), clock_.now(),
                                              backups_.freshness_rules());
     state_.set("backup_check_last", today);
     AuditEntry entry;

@@ -10,6 +10,7 @@
 
 #include "core/audit.hpp"
 #include "core/backups.hpp"
+#include "core/catalogue_source.hpp"
 #include "core/notifier.hpp"
 #include "core/state.hpp"
 
@@ -22,7 +23,7 @@ struct BackupWatchOptions {
 
 class BackupWatch {
 public:
-    BackupWatch(BackupService& backups, const Catalogue& catalogue, Notifier& notifier,
+    BackupWatch(BackupService& backups, const CatalogueSource& catalogue, Notifier& notifier,
                 StateStore& state, AuditStore& audit, const Clock& clock,
                 BackupWatchOptions options);
     ~BackupWatch();  // stop()
@@ -36,7 +37,7 @@ private:
     void run_check(const std::string& today);
 
     BackupService& backups_;
-    const Catalogue& catalogue_;
+    const CatalogueSource& catalogue_;
     Notifier& notifier_;
     StateStore& state_;
     AuditStore& audit_;

@@ -54,7 +54,7 @@ std::string CloudflarePurgeService::describe(const PurgeRequest& request) const 
 }
 
 S3BackupService::S3BackupService(aws::S3Client* client, aws::S3Config config,
-                                 BackupSettings settings, const Catalogue& catalogue,
+                                 BackupSettings settings, const CatalogueSource& catalogue,
                                  StateStore& state, const Clock& clock)
     : client_(client),
       config_(std::move(config)),
@@ -66,7 +66,8 @@ S3BackupService::S3BackupService(aws::S3Client* client, aws::S3Config config,
 }
 
 std::string S3BackupService::prefix_for(const std::string& project, Env env) const {
-    if (const auto* p = catalogue_.find_project(project))
+    const auto catalogue = catalogue_.current();
+    if (const auto* p = catalogue->find_project(project))
         if (const auto* e = p->environment(env); e && !e->backup_prefix.empty())
             return e->backup_prefix;
     return settings_.prefix + project + (env == Env::stage ? "-stage/" : "/");

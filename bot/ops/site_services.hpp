@@ -10,6 +10,7 @@
 #include "adapters/aws/s3.hpp"
 #include "adapters/cloudflare/cloudflare.hpp"
 #include "core/backups.hpp"
+#include "core/catalogue_source.hpp"
 #include "core/purges.hpp"
 #include "core/state.hpp"
 
@@ -43,7 +44,7 @@ class S3BackupService final : public BackupService {
 public:
     // client may be null: not configured, describe_list() only.
     S3BackupService(aws::S3Client* client, aws::S3Config config, BackupSettings settings,
-                    const Catalogue& catalogue, StateStore& state, const Clock& clock);
+                    const CatalogueSource& catalogue, StateStore& state, const Clock& clock);
     Result<std::vector<BackupObject>> list(const std::string& project, Env env) override;
     BackupLink link(const BackupObject& object) override;
     std::string location(const std::string& project, Env env) const override;
@@ -61,7 +62,7 @@ private:
     aws::S3Client* client_;
     aws::S3Config config_;
     BackupSettings settings_;
-    const Catalogue& catalogue_;
+    const CatalogueSource& catalogue_;
     StateStore& state_;
     const Clock& clock_;
 };

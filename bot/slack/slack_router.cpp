@@ -26,6 +26,10 @@ std::string command_text(const std::string& slash, const std::string& text) {
     return trim(name + " " + text);
 }
 
+void finish(const EnvelopeDone& done) {
+    if (done) done();
+}
+
 }  // namespace
 
 bool RecentKeys::insert(const std::string& key) {
@@ -86,19 +90,20 @@ void SlackRouter::run_command_button(const BlockAction& action, const std::strin
     respond(action.response_url, message, "answer to a button", result.correlation_id);
 }
 
-void SlackRouter::on_envelope(Envelope envelope) {
+void SlackRouter::on_envelope(Envelope envelope, EnvelopeDone done) {
     if (envelope.retry_attempt > 0)
         spdlog::info("slack: redelivery {} of envelope {} ({})", envelope.retry_attempt,
                      envelope.envelope_id, envelope.retry_reason);
     switch (envelope.type) {
         case EnvelopeType::slash_commands:
-            return route_slash(envelope.payload);
+            return route_slash(envelope.payload, std::move(done));
         case EnvelopeType::events_api:
-            return route_event(envelope.payload);
+            return route_event(envelope.payload, std::move(done));
         case EnvelopeType::interactive:
-            return route_interactive(envelope.payload);
+            return route_interactive(envelope.payload, std::move(done));
         default:
             spdlog::debug("slack: acknowledged and ignored a '{}' envelope", envelope.type_name);
+            finish(done);
     }
 }
 
@@ -110,10 +115,10 @@ void SlackRouter::schedule(const std::string& conversation, std::function<void()
             conversation);
 }
 
-void SlackRouter::route_slash(const nlohmann::json& payload) {
+void SlackRouter::route_slash(const nlohmann::json& payload, EnvelopeDone done) {
     const std::string trigger = field(payload, "trigger_id");
     const std::string key = "slash:" + trigger;
-    if (!trigger.empty() && !recent_.insert(key)) return;
+    if (!trigger.empty() && !recent_.insert(key)) return finish(done);
     CommandRequest request;
     request.text = command_text(field(payload, "command"), field(payload, "text"));
     request.channel = field(payload, "channel_id");
@@ -122,45 +127,49 @@ void SlackRouter::route_slash(const nlohmann::json& payload) {
     const std::string user_name = field(payload, "user_name");
     const std::string response_url = field(payload, "response_url");
     schedule("conversation:" + request.channel,
-             [this, request, user, user_name, response_url]() mutable {
+             [this, request, user, user_name, response_url, done]() mutable {
                  request.actor = actor_for(user, user_name);
-                 reply_to_slash(response_url, dispatcher_.handle(request));
+                 reply_to_slash(response_url, dispatcher_.handle(request), done);
              });
 }
 
-void SlackRouter::route_event(const nlohmann::json& payload) {
+void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) {
     const auto& event = member(payload, "event");
     const std::string type = field(event, "type");
     const std::string user = field(event, "user");
-    if (!field(event, "bot_id").empty() || user == bot_user_id_ || user.empty()) return;
+    if (!field(event, "bot_id").empty() || user == bot_user_id_ || user.empty())
+        return finish(done);
     if (type != "app_mention") {
         spdlog::debug("slack: ignored event '{}'", type);
-        return;
+        return finish(done);
     }
     const std::string event_id = field(payload, "event_id");
     const std::string key = "event:" + event_id;
-    if (!event_id.empty() && !recent_.insert(key)) return;
+    if (!event_id.empty() && !recent_.insert(key)) return finish(done);
     CommandRequest request;
     request.text = strip_bot_mention(field(event, "text"), bot_user_id_);
     request.channel = field(event, "channel");
     request.thread =
         field(event, "thread_ts").empty() ? field(event, "ts") : field(event, "thread_ts");
     request.idempotency_key = event_id.empty() ? "" : key;
-    schedule(
-        "conversation:" + request.channel + ":" + request.thread, [this, request, user]() mutable {
-            request.actor = actor_for(user, "");
-            reply_in_thread(request.channel, request.thread, user, dispatcher_.handle(request));
-        });
+    schedule("conversation:" + request.channel + ":" + request.thread, [this, request, user,
+                                                                        done]() mutable {
+        request.actor = actor_for(user, "");
+        reply_in_thread(request.channel, request.thread, user, dispatcher_.handle(request), done);
+    });
 }
 
-void SlackRouter::route_interactive(const nlohmann::json& payload) {
+// The actions of one payload share a message, hence a conversation, and run
+// in order: the envelope is done once the last of them has run.
+void SlackRouter::route_interactive(const nlohmann::json& payload, EnvelopeDone done) {
     if (field(payload, "type") != "block_actions") {
         spdlog::debug("slack: ignored interaction '{}'", field(payload, "type"));
-        return;
+        return finish(done);
     }
     const auto& user = member(payload, "user");
     const auto actions = payload.find("actions");
-    if (actions == payload.end() || !actions->is_array()) return;
+    if (actions == payload.end() || !actions->is_array()) return finish(done);
+    std::vector<std::pair<std::string, BlockAction>> jobs;
     for (const auto& a : *actions) {
         BlockAction action{field(a, "action_id"),
                            field(a, "value"),
@@ -172,8 +181,15 @@ void SlackRouter::route_interactive(const nlohmann::json& payload) {
                            field(member(payload, "message"), "ts"),
                            field(payload, "response_url")};
         if (!recent_.insert("action:" + action.trigger_id + ":" + action.action_ts)) continue;
-        const std::string conversation = "conversation:" + action.channel + ":" + action.message_ts;
-        schedule(conversation, [this, action] { handle_block_action(action); });
+        jobs.emplace_back("conversation:" + action.channel + ":" + action.message_ts, action);
+    }
+    if (jobs.empty()) return finish(done);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const EnvelopeDone last = i + 1 == jobs.size() ? done : EnvelopeDone{};
+        schedule(jobs[i].first, [this, action = jobs[i].second, last] {
+            handle_block_action(action);
+            finish(last);
+        });
     }
 }
 
@@ -252,26 +268,33 @@ Actor SlackRouter::actor_for(const std::string& user_id, const std::string& user
     return actor;
 }
 
-void SlackRouter::reply_to_slash(const std::string& response_url, const DispatchResult& result) {
-    if (response_url.empty()) return;
+void SlackRouter::reply_to_slash(const std::string& response_url, const DispatchResult& result,
+                                 EnvelopeDone done) {
+    if (response_url.empty()) return finish(done);
     ResponseUrlMessage message{result.reply.text, result.reply.blocks_json,
                                result.reply.visibility == Visibility::ephemeral, false};
-    respond(response_url, message, "reply to a slash command", result.correlation_id);
+    respond(response_url, message, "reply to a slash command", result.correlation_id,
+            std::move(done));
 }
 
 // Queues a message for a response_url; a failure is logged and audited as `what`.
 void SlackRouter::respond(const std::string& response_url, const ResponseUrlMessage& message,
-                          const std::string& what, const std::string& correlation_id) {
+                          const std::string& what, const std::string& correlation_id,
+                          EnvelopeDone done) {
     const bool queued =
-        outbound_.post(response_url, [this, response_url, message, what, correlation_id] {
+        outbound_.post(response_url, [this, response_url, message, what, correlation_id, done] {
             if (auto sent = api_.respond(response_url, message); !sent)
                 delivery_failed(what, sent.error(), correlation_id);
+            finish(done);
         });
-    if (!queued) delivery_failed(what, {"queue_full", "outbound queue full", ""}, correlation_id);
+    if (queued) return;
+    delivery_failed(what, {"queue_full", "outbound queue full", ""}, correlation_id);
+    finish(done);
 }
 
 void SlackRouter::reply_in_thread(const std::string& channel, const std::string& thread_ts,
-                                  const std::string& user, const DispatchResult& result) {
+                                  const std::string& user, const DispatchResult& result,
+                                  EnvelopeDone done) {
     OutgoingMessage message{channel, result.reply.text, thread_ts, result.reply.blocks_json};
     // A mention is public, so the answer is too, in its thread; only a reply
     // carrying a personal link goes to the requester alone.
@@ -279,17 +302,19 @@ void SlackRouter::reply_in_thread(const std::string& channel, const std::string&
     const std::string id = result.correlation_id;
     const bool queued = outbound_.post(
         "channel:" + channel,
-        [this, message, ephemeral, user, id] {
+        [this, message, ephemeral, user, id, done] {
             Status sent = success();
             if (ephemeral)
                 sent = api_.post_ephemeral(message.channel, user, message);
             else if (auto posted = api_.post_message(message); !posted)
                 sent = posted.error();
             if (!sent) delivery_failed("reply in a thread", sent.error(), id);
+            finish(done);
         },
         /*paced=*/true);
-    if (!queued)
-        delivery_failed("reply in a thread", {"queue_full", "outbound queue full", ""}, id);
+    if (queued) return;
+    delivery_failed("reply in a thread", {"queue_full", "outbound queue full", ""}, id);
+    finish(done);
 }
 
 void SlackRouter::delivery_failed(const std::string& what, const Error& error,

@@ -35,6 +35,11 @@ struct BlockAction {
 };
 
 using ActionHandler = std::function<void(const BlockAction&)>;
+// Called once an envelope's work is over: its reply went out (or failed and
+// was audited), or there was nothing to do. Not called for a request that
+// never ran (handler queue full, opsbot stopped first): the envelope journal
+// replays those at the next start.
+using EnvelopeDone = std::function<void()>;
 
 // Remembers the last few thousand request keys so a duplicate delivery of a
 // non-action event is dropped before it costs anything.
@@ -56,7 +61,7 @@ public:
                 KeyedExecutor& handlers, KeyedExecutor& outbound, std::string bot_user_id);
 
     // On the socket thread: must return at once.
-    void on_envelope(Envelope envelope);
+    void on_envelope(Envelope envelope, EnvelopeDone done = {});
     // Buttons whose action_id starts with prefix go to handler.
     void on_action(std::string action_id_prefix, ActionHandler handler);
     // Buttons that run a command as the person who pressed them: to_text
@@ -67,9 +72,9 @@ public:
                            std::function<std::string(const BlockAction&)> to_text);
 
 private:
-    void route_slash(const nlohmann::json& payload);
-    void route_event(const nlohmann::json& payload);
-    void route_interactive(const nlohmann::json& payload);
+    void route_slash(const nlohmann::json& payload, EnvelopeDone done);
+    void route_event(const nlohmann::json& payload, EnvelopeDone done);
+    void route_interactive(const nlohmann::json& payload, EnvelopeDone done);
     void handle_block_action(const BlockAction& action);
     void decide_confirmation(const BlockAction& action);
     void run_command_button(const BlockAction& action, const std::string& text);
@@ -77,11 +82,13 @@ private:
 
     Actor actor_for(const std::string& user_id, const std::string& user_name);
     std::vector<std::string> usergroups_of(const std::string& user_id);
-    void reply_to_slash(const std::string& response_url, const DispatchResult& result);
+    void reply_to_slash(const std::string& response_url, const DispatchResult& result,
+                        EnvelopeDone done = {});
     void respond(const std::string& response_url, const ResponseUrlMessage& message,
-                 const std::string& what, const std::string& correlation_id);
+                 const std::string& what, const std::string& correlation_id,
+                 EnvelopeDone done = {});
     void reply_in_thread(const std::string& channel, const std::string& thread_ts,
-                         const std::string& user, const DispatchResult& result);
+                         const std::string& user, const DispatchResult& result, EnvelopeDone done);
     void delivery_failed(const std::string& what, const Error& error,
                          const std::string& correlation_id);
 

@@ -298,6 +298,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         }
         Envelope envelope = std::move(parsed).value();
         if (!envelope.envelope_id.empty()) {
+            if (events.before_ack) events.before_ack(envelope, text);
             // A link we are closing can send no more frames: Slack may still
             // deliver on it until our close arrives, so ack on the live one.
             const auto& via = link->closing() && live ? live : link;
@@ -460,7 +461,23 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         }
         connected = false;
         for (auto& link : std::vector(links)) link->close();
+        co_await await_closed();
         finished = true;
+    }
+
+    // A clean goodbye: each close handshake gets a moment, so Slack sees a
+    // close frame rather than a reset. wait_for() cannot serve here: it
+    // returns at once while stopping.
+    asio::awaitable<void> await_closed() {
+        using namespace std::chrono_literals;
+        const auto give_up = Clock::now() + 1s;
+        asio::steady_timer timer(io);
+        while (!links.empty() && Clock::now() < give_up) {
+            timer.expires_after(10ms);
+            beast::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        if (links.empty()) spdlog::info("slack: Socket Mode link closed");
     }
 };
 
@@ -486,7 +503,7 @@ void SocketModeClient::stop() {
         impl->notify();
     });
     // Slack may not finish the close handshake: give it a moment, then stop.
-    const auto deadline = Clock::now() + std::chrono::seconds(1);
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
     while (!impl_->finished && Clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     impl_->io.stop();

@@ -37,6 +37,10 @@ struct SocketModeEvents {
     std::function<void(Envelope)> on_envelope;
     // The link can never work again (link_disabled, token rejected).
     std::function<void(const std::string& reason)> on_fatal;
+    // Called on the socket thread before the ack of an envelope that carries
+    // an id, with its text as received: where it is made durable, so an
+    // acknowledged envelope survives a kill -9. Must be quick.
+    std::function<void(const Envelope&, const std::string& text)> before_ack;
 };
 
 class SocketModeClient {

@@ -359,4 +359,28 @@ Status WebApi::conversations_invite(const std::string& channel,
         call("conversations.invite", {{"channel", channel}, {"users", join(users, ",")}}));
 }
 
+Result<std::optional<std::string>> WebApi::find_channel(const std::string& name) {
+    std::string cursor;
+    // Bounded: 50 pages of 1,000 channels is more than any agency workspace.
+    for (int page = 0; page < 50; ++page) {
+        nlohmann::json body{{"types", "public_channel,private_channel"},
+                            {"exclude_archived", true},
+                            {"limit", 1000}};
+        if (!cursor.empty()) body["cursor"] = cursor;
+        auto answer = call("conversations.list", body);
+        if (!answer) return answer.error();
+        const auto& channels = answer.value().value("channels", nlohmann::json::array());
+        for (const auto& channel : channels)
+            if (channel.is_object() && channel.value("name", std::string{}) == name)
+                return std::optional<std::string>{channel.value("id", std::string{})};
+        cursor = string_of(object_of(answer.value(), "response_metadata"), "next_cursor");
+        if (cursor.empty()) break;
+    }
+    return std::optional<std::string>{};
+}
+
+Status WebApi::conversations_join(const std::string& channel) {
+    return status_of(call("conversations.join", {{"channel", channel}}));
+}
+
 }  // namespace opsbot::slack

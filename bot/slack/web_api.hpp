@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,9 @@ public:
     Result<std::vector<std::string>> usergroup_members(const std::string& usergroup_id);
     Result<std::string> conversations_create(const std::string& name, bool is_private);
     Status conversations_invite(const std::string& channel, const std::vector<std::string>& users);
+    // conversations.list, paged: the id of the channel named `name` (no "#").
+    Result<std::optional<std::string>> find_channel(const std::string& name);
+    Status conversations_join(const std::string& channel);
 
 private:
     Result<nlohmann::json> call_with_token(const std::string& method, const nlohmann::json& body,

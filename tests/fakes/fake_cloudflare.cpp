@@ -248,6 +248,11 @@ FakeResponse FakeCloudflare::answer(const RecordedRequest& request) {
     const std::string path = request.path();
     if (path == std::string(kApiPrefix) + "zones" && request.method == "GET")
         return list_zones(request);
+    if (path == std::string(kApiPrefix) + "user/tokens/verify" && request.method == "GET")
+        return ok({{"id", "ed17574386854bf78a67040be0a770b0"},
+                   {"status", "active"},
+                   {"not_before", nullptr},
+                   {"expires_on", nullptr}});
     if (request.method == "POST" && path.rfind(std::string(kApiPrefix) + "zones/", 0) == 0 &&
         path.size() > 12 && path.compare(path.size() - 12, 12, "/purge_cache") == 0)
         return FakeResponse{0, "", "", {}};
@@ -255,6 +260,10 @@ FakeResponse FakeCloudflare::answer(const RecordedRequest& request) {
     if (parts.size() == 5 && parts[2] == "zones" && parts[4] == "dns_records" &&
         (request.method == "GET" || request.method == "POST"))
         return dns(request, percent_decode(parts[3], false));
+    if (parts.size() == 6 && parts[2] == "zones" && parts[4] == "dns_records" &&
+        request.method == "PATCH")
+        return update_record(request, percent_decode(parts[3], false),
+                             percent_decode(parts[5], false));
     return no_route(path);
 }
 
@@ -321,6 +330,24 @@ FakeResponse FakeCloudflare::create_record(const RecordedRequest& request,
     record.id = next_record_id();
     records_.push_back(record);
     return ok(record_json(record));
+}
+
+FakeResponse FakeCloudflare::update_record(const RecordedRequest& request,
+                                           const std::string& zone_id, const std::string& id) {
+    const auto body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return refusal(400, 9207, "Request body is invalid.");
+    for (auto& record : records_) {
+        if (record.zone_id != zone_id || record.id != id) continue;
+        if (const auto content = body.find("content");
+            content != body.end() && content->is_string())
+            record.content = content->get<std::string>();
+        if (const auto proxied = body.find("proxied");
+            proxied != body.end() && proxied->is_boolean())
+            record.proxied = proxied->get<bool>();
+        return ok(record_json(record));
+    }
+    return refusal(404, 81044, "Record does not exist.");
 }
 
 FakeResponse FakeCloudflare::list_zones(const RecordedRequest& request) const {

@@ -2,8 +2,8 @@
 // A fake Cloudflare v4 API on 127.0.0.1, over real HTTP: the zone list with
 // its name filter (GET /client/v4/zones?name=…) and cache purges (POST
 // /client/v4/zones/<id>/purge_cache), DNS records per zone (GET and POST
-// /client/v4/zones/<id>/dns_records, with 81053/81057 on duplicates), bearer tokens, Cloudflare's
-// envelope
+// /client/v4/zones/<id>/dns_records, with 81053/81057 on duplicates; PATCH …/dns_records/<id>),
+// bearer tokens, Cloudflare's envelope
 // ({"success", "errors", "messages", "result"}) and its purge validation, and
 // failure modes: 429 with Retry-After, a proxy's 5xx, an error of your choice.
 //
@@ -105,6 +105,8 @@ private:
     FakeResponse dns(const RecordedRequest& request, const std::string& zone_id);
     FakeResponse list_records(const RecordedRequest& request, const std::string& zone_id) const;
     FakeResponse create_record(const RecordedRequest& request, const std::string& zone_id);
+    FakeResponse update_record(const RecordedRequest& request, const std::string& zone_id,
+                               const std::string& id);
     std::string next_record_id();
 
     mutable std::mutex mutex_;

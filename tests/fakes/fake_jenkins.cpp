@@ -229,8 +229,12 @@ FakeResponse FakeJenkins::create_item(const RecordedRequest& request, const std:
     if (request.header("Content-Type").find("xml") == std::string::npos ||
         request.body.find('<') == std::string::npos)
         return refuse("No config.xml was given");
-    jobs_[job] = Job{};
     configs_[job] = request.body;
+    // A folder's config.xml makes a folder, as with the cloudbees-folder plugin.
+    if (request.body.find("<com.cloudbees.hudson.plugins.folder.Folder") != std::string::npos)
+        folders_.push_back(job);
+    else
+        jobs_[job] = Job{};
     return FakeResponse{200, "", "text/plain", {}};
 }
 
@@ -434,6 +438,11 @@ FakeResponse FakeJenkins::gate(const RecordedRequest& request) {
 FakeResponse FakeJenkins::route(const RecordedRequest& request) {
     const std::string path = request.path();
     if (path == "/crumbIssuer/api/json" && request.method == "GET") return issue_crumb();
+    if (path == "/whoAmI/api/json" && request.method == "GET")
+        return json_response({{"_class", "hudson.security.WhoAmI"},
+                              {"anonymous", false},
+                              {"authenticated", true},
+                              {"name", kUser}});
     if (path == "/queue/cancelItem" && request.method == "POST") return cancel(request);
     if (path == "/createItem") return create_item(request, "");
     const auto parts = split(path, '/');
@@ -455,10 +464,7 @@ FakeResponse FakeJenkins::job_route(const RecordedRequest& request, const std::s
                                     const std::string& rest) {
     const std::string path = request.path();
     if (jobs_.find(job) == jobs_.end()) {
-        const bool folder = std::any_of(jobs_.begin(), jobs_.end(), [&](const auto& entry) {
-            return entry.first.rfind(job + "/", 0) == 0;
-        });
-        if (folder && rest == "api/json") return folder_api(job);
+        if (folder_exists(job) && rest == "api/json") return folder_api(job);
         return jetty_error(404, "Not Found", path);
     }
     if (rest == "build" || rest == "buildWithParameters") {

@@ -132,6 +132,16 @@ std::string FakeSentry::add_key(const std::string& slug, bool active, const std:
     return dsn_of(project, key, false);
 }
 
+std::vector<nlohmann::json> FakeSentry::project_rules(const std::string& slug,
+                                                      const std::string& org) const {
+    std::lock_guard lock(mutex_);
+    const auto it = orgs_.find(org);
+    if (it == orgs_.end()) return {};
+    const auto project = it->second.projects.find(slug);
+    return project == it->second.projects.end() ? std::vector<nlohmann::json>{}
+                                                : project->second.rules;
+}
+
 bool FakeSentry::has_project(const std::string& slug, const std::string& org) const {
     std::lock_guard lock(mutex_);
     const auto it = orgs_.find(org);
@@ -220,6 +230,10 @@ FakeResponse FakeSentry::answer(const RecordedRequest& request, FakeSentryUpdate
     if (authorization != std::string("Bearer ") + kToken) return detail(401, "Invalid token");
     if (FakeResponse response; project_route(request, split(request.path(), '/'), response))
         return response;
+    // The organization itself (opsbot doctor): only kOrg exists.
+    if (request.method == "GET" &&
+        request.path() == std::string("/api/0/organizations/") + kOrg + "/")
+        return json_response(200, {{"id", "1"}, {"slug", kOrg}, {"name", "Test Org"}});
     // Another organization, an unknown issue or any other path: Sentry does
     // not tell them apart.
     const auto issue = issues_.find(update.issue_id);
@@ -278,7 +292,8 @@ bool FakeSentry::project_route(const RecordedRequest& request,
     const bool project_detail = parts.size() == 5 && parts[2] == "projects";
     const bool project_keys = parts.size() == 6 && parts[2] == "projects" && parts[5] == "keys";
     const bool team_projects = parts.size() == 6 && parts[2] == "teams" && parts[5] == "projects";
-    if (!project_detail && !project_keys && !team_projects) return false;
+    const bool project_rules = parts.size() == 6 && parts[2] == "projects" && parts[5] == "rules";
+    if (!project_detail && !project_keys && !team_projects && !project_rules) return false;
 
     const auto where = orgs_.find(org);
     if (where == orgs_.end()) {
@@ -299,6 +314,20 @@ bool FakeSentry::project_route(const RecordedRequest& request,
     const auto project = where->second.projects.find(name);
     if (project == where->second.projects.end()) {
         response = detail(404, "The requested resource does not exist");
+    } else if (project_rules) {
+        auto& rules = project->second.rules;
+        if (request.method == "POST") {
+            auto rule = json::parse(request.body, nullptr, false);
+            if (rule.is_discarded() || !rule.is_object() || !rule.contains("actions")) {
+                response = detail(400, "Invalid rule");
+            } else {
+                rule["id"] = std::to_string(rules.size() + 1001);
+                rules.push_back(rule);
+                response = json_response(201, rule);
+            }
+        } else {
+            response = json_response(200, json(rules));
+        }
     } else if (request.method != "GET") {
         response = detail(405, "Method \"" + request.method + "\" not allowed.");
     } else if (project_detail) {

@@ -74,6 +74,9 @@ public:
     // with no key when unknown; returns the key's public DSN.
     std::string add_key(const std::string& slug, bool active = true, const std::string& org = kOrg);
     bool has_project(const std::string& slug, const std::string& org = kOrg) const;
+    // The issue alert rules posted for the project (GET/POST …/rules/).
+    std::vector<nlohmann::json> project_rules(const std::string& slug,
+                                              const std::string& org = kOrg) const;
     // The project's name, team and platform; "" for an unknown project.
     std::string project_name(const std::string& slug, const std::string& org = kOrg) const;
     std::string project_team(const std::string& slug, const std::string& org = kOrg) const;
@@ -107,6 +110,7 @@ private:
     struct Project {
         std::string id, name, team, platform = "other";
         std::vector<Key> keys;
+        std::vector<nlohmann::json> rules;  // issue alert rules, as posted, with an id
     };
     struct Org {
         std::set<std::string> teams;  // slugs

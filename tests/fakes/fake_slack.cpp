@@ -157,7 +157,47 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
     }
     if (method == "usergroups.users.list")
         return json_response({{"ok", true}, {"users", nlohmann::json::array()}});
+    if (method.rfind("conversations.", 0) == 0) return conversations(method, body);
     return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);
+}
+
+// Channels by name, one page of at most two channels per conversations.list
+// call, so that the client's paging is exercised.
+FakeResponse FakeSlack::conversations(const std::string& method, const nlohmann::json& body) {
+    std::lock_guard lock(mutex_);
+    if (method == "conversations.list") {
+        const std::size_t from =
+            body.value("cursor", "").empty() ? 0 : std::stoul(body.value("cursor", "0"));
+        auto page = nlohmann::json::array();
+        std::size_t i = 0;
+        for (const auto& [name, id] : channels_) {
+            if (i >= from && i < from + 2) page.push_back({{"id", id}, {"name", name}});
+            ++i;
+        }
+        const std::string next = from + 2 < channels_.size() ? std::to_string(from + 2) : "";
+        return json_response(
+            {{"ok", true}, {"channels", page}, {"response_metadata", {{"next_cursor", next}}}});
+    }
+    if (method == "conversations.create") {
+        const auto name = body.value("name", "");
+        if (channels_.count(name)) return json_response({{"ok", false}, {"error", "name_taken"}});
+        const auto id = "C0NEW" + std::to_string(channels_.size() + 100);
+        channels_[name] = id;
+        return json_response({{"ok", true}, {"channel", {{"id", id}, {"name", name}}}});
+    }
+    if (method == "conversations.invite" || method == "conversations.join") {
+        const auto channel = body.value("channel", "");
+        for (const auto& [name, id] : channels_)
+            if (id == channel)
+                return json_response({{"ok", true}, {"channel", {{"id", id}, {"name", name}}}});
+        return json_response({{"ok", false}, {"error", "channel_not_found"}});
+    }
+    return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);
+}
+
+void FakeSlack::add_channel(const std::string& name, const std::string& id) {
+    std::lock_guard lock(mutex_);
+    channels_[name] = id;
 }
 
 std::shared_ptr<WebSocketPeer> FakeSlack::link(std::size_t index) const {

@@ -82,6 +82,8 @@ public:
                                   const std::string& message_ts = "1700000000.000001");
     // users.lookupByEmail answers this user for this address.
     void add_user_email(const std::string& email, const std::string& user_id);
+    // A channel that exists before the test (conversations.* answer from these).
+    void add_channel(const std::string& name, const std::string& id);
     std::string send_envelope(const std::string& type, nlohmann::json payload,
                               int retry_attempt = 0, const std::string& envelope_id = "");
     void send_raw(const std::string& text);
@@ -101,6 +103,8 @@ public:
 private:
     FakeResponse api(const std::string& method, const RecordedRequest& request);
     FakeResponse check_token(const RecordedRequest& request, const char* token, bool refuse) const;
+    FakeResponse conversations(const std::string& method, const nlohmann::json& body);
+    std::map<std::string, std::string> channels_;  // name → id
     // A 429 for a paced call, or nothing (status 0) when it may go ahead.
     FakeResponse pace(const std::string& channel);
     std::string next_id(const std::string& prefix);

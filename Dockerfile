@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# opsbot in two stages: built on Debian 12 with exactly the packages of
+# scripts/bootstrap.sh, run on debian:12-slim with only the shared libraries
+# the binary links against, as a non-root user, its SQLite database on the
+# /data volume. CI checks both lists (scripts/check-docker-libs.sh).
+#
+#   docker build --build-arg OPSBOT_GIT_DESCRIBE="$(git describe --always --dirty)" -t opsbot .
+#   cp config/opsbot.env.example .env    # fill in the tokens
+#   docker compose up -d
+
+FROM debian:12 AS build
+WORKDIR /src
+COPY scripts/bootstrap.sh scripts/bootstrap.sh
+RUN bash scripts/bootstrap.sh && rm -rf /var/lib/apt/lists/*
+COPY . .
+# No .git in the build context (.dockerignore): pass the description in.
+ARG OPSBOT_GIT_DESCRIBE=""
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPSBOT_BUILD_TESTS=OFF \
+        -DOPSBOT_WERROR=ON "-DOPSBOT_GIT_DESCRIBE=${OPSBOT_GIT_DESCRIBE}" \
+    && cmake --build /build -j"$(nproc)" --target opsbot \
+    && /build/opsbot --version
+
+FROM debian:12-slim
+# The Debian packages holding the libraries in the binary's NEEDED entries,
+# no more, no fewer: scripts/check-docker-libs.sh compares this line with
+# ldd and dpkg -S on the built binary.
+ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libspdlog1.10 libsqlite3-0 libssl3 libstdc++6 libyaml-cpp0.7"
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates ${OPSBOT_RUNTIME_LIBS} \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin opsbot \
+    && mkdir -p /data /etc/opsbot \
+    && chown opsbot:opsbot /data
+COPY --from=build /build/opsbot /usr/local/bin/opsbot
+# The example catalogue, runbooks and templates; mount your own config/ over it.
+COPY config/ /etc/opsbot/
+ENV OPSBOT_CONFIG=/etc/opsbot/opsbot.yaml \
+    OPSBOT_DB=/data/opsbot.db \
+    OPSBOT_LISTEN=0.0.0.0:8080
+VOLUME ["/data"]
+USER opsbot
+WORKDIR /data
+EXPOSE 8080
+# GET /healthz on OPSBOT_LISTEN: 200 while the Slack link is up and the
+# database answers.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["opsbot", "healthcheck"]
+ENTRYPOINT ["opsbot"]

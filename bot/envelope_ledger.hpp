@@ -1,0 +1,52 @@
+#pragma once
+// Keeps acknowledged Socket Mode envelopes across a crash: each command
+// envelope is journaled before its ack (SocketModeEvents::before_ack), marked
+// handled when the router says its reply went out, and replayed at start-up
+// when a kill -9 or a shutdown deadline left it unhandled.
+//
+// Why a replay and not a durable outbound queue: replaying re-creates the
+// reply through the normal path, and the intent journal turns a replayed
+// action that had already started into an "already handled" answer instead
+// of a second run. A reply is marked handled right after Slack answered, so
+// the one duplicate left is a reply whose HTTP exchange was under way at the
+// kill: Slack may have received it, opsbot cannot know, and it is sent again
+// (at least once, rather than possibly never). Closing that window would need
+// a mark around each attempt inside the Web API client.
+
+#include <memory>
+#include <string>
+
+#include "bot/slack/envelope.hpp"
+#include "bot/slack/slack_router.hpp"
+#include "core/time.hpp"
+
+namespace opsbot {
+
+namespace db {
+class Database;
+class SqliteEnvelopeJournal;
+}  // namespace db
+
+class EnvelopeLedger {
+public:
+    // Opens its own connection to the (already migrated) database.
+    EnvelopeLedger(const std::string& database_path, const Clock& clock);
+    ~EnvelopeLedger();
+
+    // On the socket thread, before the ack. A journal failure is logged and
+    // the envelope handled all the same: only a crash could lose it then.
+    void before_ack(const slack::Envelope& envelope, const std::string& text);
+    // What the router calls when the envelope is done; empty for envelopes
+    // that are not journaled.
+    slack::EnvelopeDone done_for(const slack::Envelope& envelope);
+    // Feeds the envelopes left unhandled by the last run to the router;
+    // returns how many.
+    std::size_t replay(slack::SlackRouter& router);
+
+private:
+    const Clock& clock_;
+    std::unique_ptr<db::Database> database_;
+    std::unique_ptr<db::SqliteEnvelopeJournal> journal_;
+};
+
+}  // namespace opsbot

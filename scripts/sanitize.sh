@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds opsbot and every test with AddressSanitizer and UndefinedBehaviorSanitizer
+# in a folder of its own (build-asan, or OPSBOT_SANITIZE_DIR) and runs the whole
+# suite. Any report fails the run: UBSan is built not to recover
+# (-fno-sanitize-recover=all), so a report aborts the process even in the
+# opsbot binaries the end-to-end tests start with an environment of their own.
+# Pass ctest arguments through: scripts/sanitize.sh -R slack
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+
+dir="${OPSBOT_SANITIZE_DIR:-build-asan}"
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+start=$(date +%s)
+cmake -S . -B "$dir" -DOPSBOT_SANITIZE=ON -DOPSBOT_WERROR=ON -DOPSBOT_BUILD_TESTS=ON \
+  "${launcher[@]}"
+cmake --build "$dir" -j"$(nproc)"
+built=$(date +%s)
+
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+cd "$dir"
+ctest --output-on-failure -j"$(nproc)" "$@"
+echo "sanitize: build $((built - start)) s, tests $(($(date +%s) - built)) s"
