@@ -157,13 +157,18 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(2s);
     const int pid = bot.pid();
     const long idle_rss = rss_kib(pid, "VmRSS:");
+    const long idle_anon = rss_kib(pid, "RssAnon:");
+    const long idle_file = rss_kib(pid, "RssFile:");
+    const long idle_shmem = rss_kib(pid, "RssShmem:");
 
     std::printf("opsbot Slack-mode benchmark (loopback, %u cores)\n",
                 std::thread::hardware_concurrency());
     std::printf(
         "start-up to first ack: %.1f ms (process start → link → hello → first envelope acked)\n",
         first_ack_ms);
-    std::printf("idle RSS: %.1f MiB\n", static_cast<double>(idle_rss) / 1024.0);
+    std::printf("idle RSS: %.1f MiB (anonymous %.1f MiB, files and shared libraries %.1f MiB)\n",
+                static_cast<double>(idle_rss) / 1024.0, static_cast<double>(idle_anon) / 1024.0,
+                static_cast<double>(idle_file + idle_shmem) / 1024.0);
     print("storm 5,000", storm(slack, load, quick ? 1000 : 5000));
     if (!quick) print("storm 20,000", storm(slack, load, 20000));
     print("paced 2,000/s", paced(slack, load, 2000, quick ? 1 : 5));

@@ -2,14 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "persistence/database.hpp"
 #include "persistence/envelope_journal.hpp"
 
 namespace opsbot {
 namespace {
-
-// Handled envelopes are kept a day, for a look after an incident.
-constexpr auto kKeepHandled = std::chrono::hours(24);
 
 bool journaled(const slack::Envelope& envelope) {
     switch (envelope.type) {
@@ -24,15 +20,22 @@ bool journaled(const slack::Envelope& envelope) {
 
 }  // namespace
 
-EnvelopeLedger::EnvelopeLedger(const std::string& database_path, const Clock& clock)
-    : clock_(clock),
-      database_(std::make_unique<db::Database>(database_path)),
-      journal_(std::make_unique<db::SqliteEnvelopeJournal>(*database_, clock)) {}
+EnvelopeLedger::EnvelopeLedger(const std::string& database_path, const Clock& clock) {
+    const auto path = journal_path(database_path);
+    if (!path.empty()) journal_ = std::make_unique<db::EnvelopeJournal>(path, clock);
+}
+
+std::string EnvelopeLedger::journal_path(const std::string& database_path) {
+    if (database_path.empty() || database_path == ":memory:" ||
+        database_path.rfind("file:", 0) == 0)
+        return {};
+    return database_path + "-envelopes";
+}
 
 EnvelopeLedger::~EnvelopeLedger() = default;
 
 void EnvelopeLedger::before_ack(const slack::Envelope& envelope, const std::string& text) {
-    if (!journaled(envelope)) return;
+    if (!journal_ || !journaled(envelope)) return;
     try {
         journal_->record(envelope.envelope_id, text);
     } catch (const std::exception& e) {
@@ -42,7 +45,7 @@ void EnvelopeLedger::before_ack(const slack::Envelope& envelope, const std::stri
 }
 
 slack::EnvelopeDone EnvelopeLedger::done_for(const slack::Envelope& envelope) {
-    if (!journaled(envelope)) return {};
+    if (!journal_ || !journaled(envelope)) return {};
     return [journal = journal_.get(), id = envelope.envelope_id] {
         try {
             journal->handled(id);
@@ -53,8 +56,8 @@ slack::EnvelopeDone EnvelopeLedger::done_for(const slack::Envelope& envelope) {
 }
 
 std::size_t EnvelopeLedger::replay(slack::SlackRouter& router) {
-    journal_->prune(clock_.now() - kKeepHandled);
-    const auto pending = journal_->pending();
+    if (!journal_) return 0;
+    const auto& pending = journal_->left_over();
     if (!pending.empty())
         spdlog::warn(
             "slack: {} envelope(s) were acknowledged before the last stop but not handled; "

@@ -9,29 +9,31 @@
 // action that had already started into an "already handled" answer instead
 // of a second run. A reply is marked handled right after Slack answered, so
 // the one duplicate left is a reply whose HTTP exchange was under way at the
-// kill: Slack may have received it, opsbot cannot know, and it is sent again
-// (at least once, rather than possibly never). Closing that window would need
-// a mark around each attempt inside the Web API client.
+// kill: Slack may have received it, opsbot cannot know (a response_url has
+// no idempotency key and cannot be queried), and it is sent again: at least
+// once, rather than possibly never.
 
 #include <memory>
 #include <string>
 
 #include "bot/slack/envelope.hpp"
 #include "bot/slack/slack_router.hpp"
-#include "core/time.hpp"
 
 namespace opsbot {
 
 namespace db {
-class Database;
-class SqliteEnvelopeJournal;
+class EnvelopeJournal;
 }  // namespace db
 
 class EnvelopeLedger {
 public:
-    // Opens its own connection to the (already migrated) database.
+    // The journal file sits next to the database (`<database>-envelopes`);
+    // an in-memory database gets none. Throws std::runtime_error when the
+    // file cannot be written.
     EnvelopeLedger(const std::string& database_path, const Clock& clock);
     ~EnvelopeLedger();
+
+    static std::string journal_path(const std::string& database_path);
 
     // On the socket thread, before the ack. A journal failure is logged and
     // the envelope handled all the same: only a crash could lose it then.
@@ -44,9 +46,7 @@ public:
     std::size_t replay(slack::SlackRouter& router);
 
 private:
-    const Clock& clock_;
-    std::unique_ptr<db::Database> database_;
-    std::unique_ptr<db::SqliteEnvelopeJournal> journal_;
+    std::unique_ptr<db::EnvelopeJournal> journal_;
 };
 
 }  // namespace opsbot

@@ -1,45 +1,180 @@
 #include "persistence/envelope_journal.hpp"
 
-#include <sqlite3.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 namespace opsbot::db {
+namespace {
 
-bool SqliteEnvelopeJournal::record(const std::string& envelope_id, std::string_view body) {
-    std::lock_guard lock(mutex_);
-    auto insert = db_.prepare(
-        "INSERT OR IGNORE INTO envelope_journal (envelope_id, body, received_at) VALUES (?, ?, ?)");
-    insert.bind(1, envelope_id).bind(2, body).bind(3, format_iso8601(clock_.now()));
-    insert.run();
-    return sqlite3_changes(db_.handle()) == 1;
+// A journal this large with nothing pending is emptied, so that a busy
+// month does not leave a big file behind.
+constexpr std::size_t kEmptyAbove = 1 << 20;
+
+std::runtime_error file_error(const std::string& what, const std::string& path) {
+    return std::runtime_error("envelope journal " + path + ": " + what + ": " +
+                              std::strerror(errno));
 }
 
-void SqliteEnvelopeJournal::handled(const std::string& envelope_id) {
-    std::lock_guard lock(mutex_);
-    auto update = db_.prepare(
-        "UPDATE envelope_journal SET handled_at = ? WHERE envelope_id = ? AND handled_at IS NULL");
-    update.bind(1, format_iso8601(clock_.now())).bind(2, envelope_id);
-    update.run();
+long long unix_ms(TimePoint time) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-std::vector<JournaledEnvelope> SqliteEnvelopeJournal::pending() const {
-    std::lock_guard lock(mutex_);
-    auto select = db_.prepare(
-        "SELECT envelope_id, body, received_at FROM envelope_journal WHERE handled_at IS NULL "
-        "ORDER BY rowid");
-    std::vector<JournaledEnvelope> out;
-    while (select.step())
-        out.push_back({select.column_text(0), select.column_text(1),
-                       parse_iso8601(select.column_text(2)).value_or(TimePoint{})});
+std::string envelope_record(std::string_view id, std::string_view body, TimePoint received) {
+    std::string out = "+" + std::to_string(id.size()) + " " + std::to_string(body.size()) + " " +
+                      std::to_string(unix_ms(received)) + "\n";
+    out.append(id).append(body).push_back('\n');
     return out;
 }
 
-std::size_t SqliteEnvelopeJournal::prune(TimePoint before) {
+std::string handled_record(std::string_view id) {
+    std::string out = "-" + std::to_string(id.size()) + "\n";
+    out.append(id).push_back('\n');
+    return out;
+}
+
+// Reads the numbers of a header line; false when it is not one.
+bool read_numbers(std::string_view line, long long* out, int count) {
+    const char* at = line.data();
+    const char* end = line.data() + line.size();
+    for (int i = 0; i < count; ++i) {
+        if (i > 0 && (at == end || *at++ != ' ')) return false;
+        const auto [next, error] = std::from_chars(at, end, out[i]);
+        if (error != std::errc{} || out[i] < 0) return false;
+        at = next;
+    }
+    return at == end;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw file_error("cannot write", path);
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace
+
+std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
+                                                      std::size_t* ignored) {
+    std::vector<JournaledEnvelope> records;
+    std::unordered_map<std::string, std::size_t> open;  // id → index in records
+    std::vector<bool> closed;
+    std::size_t at = 0;
+    while (at < bytes.size()) {
+        const auto eol = bytes.find('\n', at);
+        if (eol == std::string_view::npos) break;
+        const auto header = bytes.substr(at + 1, eol - at - 1);
+        const char kind = bytes[at];
+        long long n[3] = {0, 0, 0};
+        const int fields = kind == '+' ? 3 : 1;
+        if ((kind != '+' && kind != '-') || !read_numbers(header, n, fields)) break;
+        const auto id_size = static_cast<std::size_t>(n[0]);
+        const auto body_size = kind == '+' ? static_cast<std::size_t>(n[1]) : 0;
+        const auto record_end = eol + 1 + id_size + body_size;
+        if (record_end >= bytes.size() || bytes[record_end] != '\n') break;
+        std::string id(bytes.substr(eol + 1, id_size));
+        if (kind == '+') {
+            open[id] = records.size();
+            closed.push_back(false);
+            records.push_back({std::move(id),
+                               std::string(bytes.substr(eol + 1 + id_size, body_size)),
+                               TimePoint(std::chrono::milliseconds(n[2]))});
+        } else if (const auto it = open.find(id); it != open.end()) {
+            closed[it->second] = true;
+            open.erase(it);
+        }
+        at = record_end + 1;
+    }
+    if (ignored) *ignored = bytes.size() - at;
+    std::vector<JournaledEnvelope> unhandled;
+    for (std::size_t i = 0; i < records.size(); ++i)
+        if (!closed[i]) unhandled.push_back(std::move(records[i]));
+    return unhandled;
+}
+
+EnvelopeJournal::EnvelopeJournal(std::string path, const Clock& clock)
+    : path_(std::move(path)), clock_(clock) {
+    left_over_ = parse_envelope_journal(read_file(path_));
+    // Rewritten whole and renamed into place, so that a crash now leaves
+    // either the old journal or the new one.
+    std::string kept;
+    for (const auto& entry : left_over_) {
+        kept += envelope_record(entry.envelope_id, entry.body, entry.received);
+        ++pending_[entry.envelope_id];
+    }
+    const std::string fresh = path_ + ".new";
+    const int out = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) throw file_error("cannot create", fresh);
+    try {
+        write_all(out, kept, fresh);
+        if (::fsync(out) != 0) throw file_error("cannot sync", fresh);
+    } catch (...) {
+        ::close(out);
+        throw;
+    }
+    ::close(out);
+    if (::rename(fresh.c_str(), path_.c_str()) != 0) throw file_error("cannot replace", path_);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0) throw file_error("cannot open", path_);
+    size_ = kept.size();
+}
+
+EnvelopeJournal::~EnvelopeJournal() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool EnvelopeJournal::record(const std::string& envelope_id, std::string_view body) {
     std::lock_guard lock(mutex_);
-    auto remove = db_.prepare(
-        "DELETE FROM envelope_journal WHERE handled_at IS NOT NULL AND received_at < ?");
-    remove.bind(1, format_iso8601(before));
-    remove.run();
-    return static_cast<std::size_t>(sqlite3_changes(db_.handle()));
+    if (pending_[envelope_id]++ > 0) return false;
+    append(envelope_record(envelope_id, body, clock_.now()));
+    return true;
+}
+
+void EnvelopeJournal::handled(const std::string& envelope_id) {
+    std::lock_guard lock(mutex_);
+    const auto it = pending_.find(envelope_id);
+    if (it == pending_.end() || --it->second > 0) return;
+    pending_.erase(it);
+    if (pending_.empty() && size_ > kEmptyAbove) {
+        // Appends go to the end, which is now the start.
+        if (::ftruncate(fd_, 0) != 0) throw file_error("cannot empty", path_);
+        size_ = 0;
+        return;
+    }
+    append(handled_record(envelope_id));
+}
+
+std::size_t EnvelopeJournal::pending() const {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+}
+
+void EnvelopeJournal::append(const std::string& bytes) {
+    try {
+        write_all(fd_, bytes, path_);
+    } catch (...) {
+        // A half-written record would hide every record after it.
+        [[maybe_unused]] const int ignored = ::ftruncate(fd_, static_cast<off_t>(size_));
+        throw;
+    }
+    size_ += bytes.size();
 }
 
 }  // namespace opsbot::db

@@ -1,27 +1,35 @@
 #pragma once
-// The Socket Mode envelope journal (table envelope_journal, migration 009).
+// The Socket Mode envelope journal: an append-only file next to the database
+// (`<OPSBOT_DB>-envelopes`).
 //
 // Slack envelopes are acknowledged before their handler runs, so an envelope
 // acknowledged and then lost to a kill -9 would be a lost command. The socket
-// thread records each envelope here before its ack; the router marks it
+// thread appends each envelope here before its ack; the router marks it
 // handled once its reply went out; at start-up the envelopes still unhandled
 // are replayed through the normal path, where the intent journal keeps an
 // action that already started from running again.
 //
-// Durability: a commit in WAL mode with synchronous=NORMAL is a write() into
-// the WAL file without fsync. The data is then in the OS page cache, which
-// outlives the process: kill -9 loses nothing, only a power loss or a kernel
-// crash could drop the last envelopes. An fsync per envelope would cost the
-// ack path milliseconds, so that is the trade.
+// Why a file and not a table: the ack path must never wait on SQLite (a
+// commit there, contending with the workers' commits, cut the storm ack rate
+// sevenfold). An append is one write() into the page cache, which outlives
+// the process: kill -9 loses nothing. Only a power loss or a kernel crash
+// could drop the last envelopes; an fsync per envelope would cost the ack
+// path milliseconds, so that is the trade (SQLite's synchronous=NORMAL makes
+// the same one).
+//
+// Format, binary-safe: `+<id bytes> <body bytes> <received unix ms>\n<id><body>\n`
+// for an envelope, `-<id bytes>\n<id>\n` once it was handled. A torn last
+// record (power loss) is ignored. The file is rewritten at opening with only
+// the unhandled envelopes, and emptied whenever nothing is pending.
 
 #include <cstddef>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/time.hpp"
-#include "persistence/database.hpp"
 
 namespace opsbot::db {
 
@@ -31,22 +39,39 @@ struct JournaledEnvelope {
     TimePoint received;
 };
 
-class SqliteEnvelopeJournal {
-public:
-    // Give it a connection of its own: the socket thread writes through it.
-    SqliteEnvelopeJournal(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+// The unhandled envelopes in a journal's bytes, oldest first; a torn or
+// garbled tail ends the reading. `ignored` gets how many bytes were skipped.
+std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
+                                                      std::size_t* ignored = nullptr);
 
-    // False when the id is already journaled (a redelivery of the same envelope).
+class EnvelopeJournal {
+public:
+    // Reads what the last run left and keeps only that. Throws
+    // std::runtime_error naming the path when the file cannot be written.
+    EnvelopeJournal(std::string path, const Clock& clock);
+    ~EnvelopeJournal();
+    EnvelopeJournal(const EnvelopeJournal&) = delete;
+    EnvelopeJournal& operator=(const EnvelopeJournal&) = delete;
+
+    // Unhandled envelopes found at opening, oldest first.
+    const std::vector<JournaledEnvelope>& left_over() const { return left_over_; }
+
+    // False when the id is already pending (a redelivery while the first
+    // delivery runs); each record() needs its handled().
     bool record(const std::string& envelope_id, std::string_view body);
     void handled(const std::string& envelope_id);
-    // Envelopes recorded and never handled, oldest first.
-    std::vector<JournaledEnvelope> pending() const;
-    // Forgets handled envelopes received before the cutoff; returns how many.
-    std::size_t prune(TimePoint before);
+    std::size_t pending() const;
+    const std::string& path() const { return path_; }
 
 private:
-    Database& db_;
+    void append(const std::string& bytes);  // mutex_ held
+
+    std::string path_;
     const Clock& clock_;
+    int fd_ = -1;
+    std::size_t size_ = 0;
+    std::vector<JournaledEnvelope> left_over_;
+    std::unordered_map<std::string, int> pending_;  // id → deliveries in flight
     mutable std::mutex mutex_;
 };
 

@@ -238,6 +238,11 @@ CREATE TABLE envelope_journal (
 );
 CREATE INDEX envelope_journal_pending ON envelope_journal (handled_at, received_at);
 )sql"},
+    {10, "010_envelope_journal_to_file", R"sql(
+-- The envelope journal moved to a file next to the database: a commit on
+-- the path that acknowledges envelopes slowed every ack in a storm.
+DROP TABLE envelope_journal;
+)sql"},
 };
 
 // A gap or a duplicate number would make user_version lie about what ran.
@@ -269,8 +274,7 @@ void apply(Database& db, const Migration& migration) {
     try {
         db.exec(migration.sql);
     } catch (const DatabaseError& e) {
-        throw DatabaseError(std::string(e.what()) + " in migration " + migration.name,
-                            e.problem());
+        throw DatabaseError(std::string(e.what()) + " in migration " + migration.name, e.problem());
     }
     db.exec("PRAGMA user_version = " + std::to_string(migration.version));
     transaction.commit();

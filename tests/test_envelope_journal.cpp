@@ -1,0 +1,151 @@
+// The envelope journal file: what a crash leaves is read back, handled
+// envelopes are forgotten, a torn tail is ignored.
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "persistence/envelope_journal.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace opsbot;
+using db::EnvelopeJournal;
+
+namespace {
+
+std::string file_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> ids(const std::vector<db::JournaledEnvelope>& entries) {
+    std::vector<std::string> out;
+    for (const auto& entry : entries) out.push_back(entry.envelope_id);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("envelope journal: unhandled envelopes survive a reopening, handled ones do not",
+          "[envelope_journal]") {
+    test::TempDir dir;
+    test::ManualClock clock;
+    const auto path = dir.file("opsbot.db-envelopes");
+    // Bodies hold newlines, NULs and text that looks like records.
+    const std::string tricky = std::string("{\"a\":\"x\ny\"}\n-3\nabc\n+1 2 3\n") + '\0' + "end";
+    {
+        EnvelopeJournal journal(path, clock);
+        CHECK(journal.left_over().empty());
+        CHECK(journal.record("env-1", R"({"type":"slash_commands"})"));
+        clock.advance(std::chrono::milliseconds(1500));
+        CHECK(journal.record("env-2", tricky));
+        CHECK(journal.record("env-3", "three"));
+        journal.handled("env-1");
+        CHECK(journal.pending() == 2);
+    }  // like a kill: nothing is flushed at close that was not written before
+    {
+        EnvelopeJournal journal(path, clock);
+        REQUIRE(ids(journal.left_over()) == std::vector<std::string>{"env-2", "env-3"});
+        CHECK(journal.left_over()[0].body == tricky);
+        CHECK(journal.left_over()[0].received == *parse_iso8601("2026-11-24T22:13:48.623Z"));
+        CHECK(journal.pending() == 2);
+        // The reopened file holds only what is left.
+        CHECK(file_text(path).find("env-1") == std::string::npos);
+        journal.handled("env-2");
+        journal.handled("env-3");
+        CHECK(journal.pending() == 0);
+    }
+    EnvelopeJournal journal(path, clock);
+    CHECK(journal.left_over().empty());
+    CHECK(file_text(path).empty());
+}
+
+TEST_CASE("envelope journal: a redelivery while the first runs needs both to be handled",
+          "[envelope_journal]") {
+    test::TempDir dir;
+    test::ManualClock clock;
+    const auto path = dir.file("j");
+    {
+        EnvelopeJournal journal(path, clock);
+        CHECK(journal.record("env-1", "first"));
+        CHECK_FALSE(journal.record("env-1", "first"));  // Slack's retry_attempt 1
+        journal.handled("env-1");                       // the retry, dropped as a duplicate
+        CHECK(journal.pending() == 1);
+    }
+    {
+        EnvelopeJournal journal(path, clock);
+        REQUIRE(ids(journal.left_over()) == std::vector<std::string>{"env-1"});
+        CHECK(journal.left_over()[0].body == "first");
+        journal.handled("env-1");
+        journal.handled("never-recorded");  // harmless
+        CHECK(journal.pending() == 0);
+    }
+    CHECK(EnvelopeJournal(path, clock).left_over().empty());
+}
+
+TEST_CASE("envelope journal: a torn or garbled tail is ignored, the records before it kept",
+          "[envelope_journal]") {
+    const std::string whole = "+5 4 1000\nenv-1body\n+5 3 2000\nenv-2two\n-5\nenv-1\n";
+    std::size_t ignored = 99;
+    auto entries = db::parse_envelope_journal(whole, &ignored);
+    REQUIRE(ids(entries) == std::vector<std::string>{"env-2"});
+    CHECK(entries[0].body == "two");
+    CHECK(ignored == 0);
+
+    // Cut anywhere, the complete records before the cut are read, no more.
+    for (std::size_t cut = 0; cut < whole.size(); ++cut) {
+        INFO("cut at " << cut);
+        entries = db::parse_envelope_journal(whole.substr(0, cut), &ignored);
+        const std::size_t complete = cut < 20 ? 0 : cut < 39 ? 1 : 2;
+        CHECK(entries.size() == complete);
+        CHECK(ignored == cut - (complete == 0 ? 0 : complete == 1 ? 20 : 39));
+    }
+    // Torn inside the second envelope: only the first is read.
+    entries = db::parse_envelope_journal(whole.substr(0, 25), &ignored);
+    CHECK(ids(entries) == std::vector<std::string>{"env-1"});
+    CHECK(ignored == 25 - 20);
+    // A length that overruns, a bad kind, a negative number.
+    CHECK(ids(db::parse_envelope_journal("+5 400 1\nenv-1body\n")).empty());
+    CHECK(ids(db::parse_envelope_journal("*5 4 1\nenv-1body\n")).empty());
+    CHECK(ids(db::parse_envelope_journal("+-5 4 1\nenv-1body\n")).empty());
+    CHECK(ids(db::parse_envelope_journal("+5 4 1\nenv-1bodyX")).empty());
+}
+
+TEST_CASE("envelope journal: emptied once nothing is pending and it grew large",
+          "[envelope_journal]") {
+    test::TempDir dir;
+    test::ManualClock clock;
+    const auto path = dir.file("j");
+    EnvelopeJournal journal(path, clock);
+    const std::string body(4096, 'x');
+    for (int i = 0; i < 400; ++i) CHECK(journal.record("env-" + std::to_string(i), body));
+    for (int i = 0; i < 399; ++i) journal.handled("env-" + std::to_string(i));
+    CHECK(std::filesystem::file_size(path) > (1u << 20));
+    journal.handled("env-399");
+    CHECK(std::filesystem::file_size(path) == 0);
+    CHECK(journal.record("env-400", "after"));
+    CHECK(ids(db::parse_envelope_journal(file_text(path))) == std::vector<std::string>{"env-400"});
+}
+
+TEST_CASE("envelope journal: a folder it cannot write is a clear error naming the file",
+          "[envelope_journal]") {
+    if (::geteuid() == 0) {
+        // root writes anywhere: use a path under a regular file instead.
+        test::TempDir dir;
+        const auto file = dir.write("plain", "x");
+        test::ManualClock clock;
+        REQUIRE_THROWS_WITH(EnvelopeJournal(file + "/j", clock),
+                            Catch::Contains(file + "/j") && Catch::Contains("cannot create"));
+        return;
+    }
+    test::TempDir dir;
+    ::chmod(dir.path().c_str(), 0500);
+    test::ManualClock clock;
+    REQUIRE_THROWS_WITH(EnvelopeJournal(dir.file("j"), clock), Catch::Contains("cannot create"));
+    ::chmod(dir.path().c_str(), 0700);
+}
