@@ -50,7 +50,8 @@ struct Load {
 
 struct Figures {
     std::size_t sent = 0, acked = 0, answered = 0;
-    double seconds = 0, ack_p50 = 0, ack_p99 = 0, ack_max = 0, reply_p50 = 0, reply_p99 = 0;
+    double seconds = 0, offered_seconds = 0, ack_p50 = 0, ack_p99 = 0, ack_max = 0, reply_p50 = 0,
+           reply_p99 = 0;
     std::size_t reply_connections = 0;
 };
 
@@ -76,6 +77,7 @@ Figures measure(test::FakeSlack& slack, Load& load, const std::vector<std::strin
     SteadyClock::time_point last = started;
     for (const auto& id : ids) {
         const auto sent = load.sent[id];
+        f.offered_seconds = std::max(f.offered_seconds, ms(sent - started) / 1000.0);
         if (auto a = acks.find(id); a != acks.end()) {
             ++f.acked;
             ack_ms.push_back(ms(a->second - sent));
@@ -98,11 +100,13 @@ Figures measure(test::FakeSlack& slack, Load& load, const std::vector<std::strin
 
 void print(const std::string& name, const Figures& f) {
     std::printf(
-        "%-22s sent %6zu  acked %6zu  answered %6zu  ack rate %8.0f/s  ack p50 %7.3f ms  "
+        "%-22s sent %6zu  offered %8.0f/s  acked %6zu  answered %6zu  ack rate %8.0f/s  ack p50 "
+        "%7.3f ms  "
         "p99 %7.3f ms  max %7.3f ms  reply p50 %8.2f ms  p99 %8.2f ms  new connections %zu\n",
-        name.c_str(), f.sent, f.acked, f.answered,
-        f.seconds > 0 ? static_cast<double>(f.acked) / f.seconds : 0.0, f.ack_p50, f.ack_p99,
-        f.ack_max, f.reply_p50, f.reply_p99, f.reply_connections);
+        name.c_str(), f.sent,
+        f.offered_seconds > 0 ? static_cast<double>(f.sent) / f.offered_seconds : 0.0, f.acked,
+        f.answered, f.seconds > 0 ? static_cast<double>(f.acked) / f.seconds : 0.0, f.ack_p50,
+        f.ack_p99, f.ack_max, f.reply_p50, f.reply_p99, f.reply_connections);
 }
 
 Figures storm(test::FakeSlack& slack, Load& load, int count) {
