@@ -7,7 +7,7 @@
 namespace opsbot {
 namespace {
 
-bool journaled(const slack::Envelope& envelope) {
+bool journaled(const slack::EnvelopeHead& envelope) {
     switch (envelope.type) {
         case slack::EnvelopeType::slash_commands:
         case slack::EnvelopeType::events_api:
@@ -34,7 +34,7 @@ std::string EnvelopeLedger::journal_path(const std::string& database_path) {
 
 EnvelopeLedger::~EnvelopeLedger() = default;
 
-void EnvelopeLedger::before_ack(const slack::Envelope& envelope, const std::string& text) {
+void EnvelopeLedger::before_ack(const slack::EnvelopeHead& envelope, const std::string& text) {
     if (!journal_ || !journaled(envelope)) return;
     try {
         journal_->record(envelope.envelope_id, text);
@@ -45,7 +45,9 @@ void EnvelopeLedger::before_ack(const slack::Envelope& envelope, const std::stri
 }
 
 slack::EnvelopeDone EnvelopeLedger::done_for(const slack::Envelope& envelope) {
-    if (!journal_ || !journaled(envelope)) return {};
+    // By id alone: an envelope journaled as a command may come back as
+    // `other` when the full parse refused it, and must still be closed.
+    if (!journal_ || envelope.envelope_id.empty()) return {};
     return [journal = journal_.get(), id = envelope.envelope_id] {
         try {
             journal->handled(id);

@@ -37,7 +37,7 @@ public:
 
     // On the socket thread, before the ack. A journal failure is logged and
     // the envelope handled all the same: only a crash could lose it then.
-    void before_ack(const slack::Envelope& envelope, const std::string& text);
+    void before_ack(const slack::EnvelopeHead& envelope, const std::string& text);
     // What the router calls when the envelope is done; empty for envelopes
     // that are not journaled.
     slack::EnvelopeDone done_for(const slack::Envelope& envelope);

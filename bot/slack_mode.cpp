@@ -196,7 +196,7 @@ int run_slack_mode(App& app, std::ostream& err) {
              router.on_envelope(std::move(e), std::move(done));
          },
          [&stop](const std::string& reason) { stop.fail(reason); },
-         [&ledger](const slack::Envelope& e, const std::string& text) {
+         [&ledger](const slack::EnvelopeHead& e, const std::string& text) {
              ledger.before_ack(e, text);
          }},
         metrics);

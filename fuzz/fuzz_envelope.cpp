@@ -1,4 +1,5 @@
-// Socket Mode envelopes as they come off the WebSocket: parsed, then routed
+// Socket Mode envelopes as they come off the WebSocket: read by the quick head
+// reader and parsed whole (the two must agree), then routed
 // by the real SlackRouter into the real dispatcher and commands, with Slack's
 // Web API answered by a stub HTTP client and the audit log kept in memory.
 
@@ -74,7 +75,15 @@ struct Bot {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Bot* bot = new Bot();  // never destroyed: its workers outlive the last input
-    auto parsed = slack::parse_envelope(fuzz::as_text(data, size));
+    const auto text = fuzz::as_text(data, size);
+    auto parsed = slack::parse_envelope(text);
+    // The socket thread acks on the quick reader's answer: it must never
+    // disagree with the full parse.
+    const auto head = slack::scan_envelope_head(text);
+    if (head && parsed &&
+        (head->envelope_id != parsed.value().envelope_id ||
+         head->type_name != parsed.value().type_name))
+        __builtin_trap();
     if (!parsed) return 0;
     slack::ack_for(parsed.value().envelope_id);
     bot->router->on_envelope(std::move(parsed).value(), [] {});

@@ -67,3 +67,82 @@ TEST_CASE("envelope: recent keys drop duplicates within the window", "[envelope]
     CHECK(keys.insert("c"));  // "a" falls out of the window
     CHECK(keys.insert("a"));
 }
+
+namespace {
+
+// Where both readers answer, they agree. (The quick reader may take what
+// the full parser refuses: a misspelt number; the routing thread says so.)
+void check_agrees(const std::string& text) {
+    INFO(text);
+    const auto head = scan_envelope_head(text);
+    const auto full = parse_envelope(text);
+    if (!head || !full) return;
+    CHECK(head->envelope_id == full.value().envelope_id);
+    CHECK(head->type_name == full.value().type_name);
+    CHECK(head->type == full.value().type);
+}
+
+}  // namespace
+
+TEST_CASE("envelope head: read without the full parse, in the shapes Slack sends", "[envelope]") {
+    const std::string slash = R"({"envelope_id":"57d6a792-4d35","payload":{"type":"nested",
+        "envelope_id":"not-this","text":"a \"quoted\" }{ ] [ \\ word","list":[1,-2.5e3,true,
+        null,{"k":[]}],"empty":{}},"type":"slash_commands","accepts_response_payload":true})";
+    const auto head = scan_envelope_head(slash);
+    REQUIRE(head);
+    CHECK(head->envelope_id == "57d6a792-4d35");
+    CHECK(head->type == EnvelopeType::slash_commands);
+    check_agrees(slash);
+
+    const auto hello = scan_envelope_head(
+        R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-1"}})");
+    REQUIRE(hello);
+    CHECK(hello->type == EnvelopeType::hello);
+    CHECK(hello->envelope_id.empty());
+    // The last of a repeated key counts, as in the full parse.
+    const std::string twice = R"({"envelope_id":"a","type":"events_api","envelope_id":"b"})";
+    REQUIRE(scan_envelope_head(twice));
+    CHECK(scan_envelope_head(twice)->envelope_id == "b");
+    check_agrees(twice);
+    CHECK(scan_envelope_head(" {} ")->type == EnvelopeType::other);
+}
+
+TEST_CASE("envelope head: what it cannot vouch for is left to the full parse", "[envelope]") {
+    for (const std::string text : {
+             "",
+             "[]",
+             R"({"envelope_id":"a")",                               // unterminated
+             R"({"envelope_id":"a",})",                             // trailing comma
+             R"({"envelope_id":"a"} x)",                            // trailing bytes
+             R"({"envelope_id":"a\u0062","type":"events_api"})",    // escaped value
+             R"({"envelope\u005fid":"a","type":"events_api"})",     // escaped key
+             R"({"envelope_id":"é","type":"events_api"})",          // non-ASCII value
+             R"({"envelope_id":7,"type":"events_api"})",            // not a string
+             "{\"envelope_id\":\"a\nb\",\"type\":\"events_api\"}",  // raw control byte
+             R"({"type":"events_api","payload":{"x":"unterminated})",
+             R"({"type":"events_api","payload":[1,2})",
+             R"({"type":"events_api","payload":})",
+         }) {
+        INFO(text);
+        CHECK_FALSE(scan_envelope_head(text));
+    }
+    std::string deep = R"({"type":"events_api","envelope_id":"a","payload":)";
+    for (int i = 0; i < 100; ++i) deep += "[";
+    for (int i = 0; i < 100; ++i) deep += "]";
+    CHECK_FALSE(scan_envelope_head(deep + "}"));
+    check_agrees(deep + "}");
+}
+
+TEST_CASE("envelope head: agrees with the full parse on every cut of an envelope", "[envelope]") {
+    const std::string text = R"({"envelope_id":"e-1","type":"interactive","payload":{"type":
+        "block_actions","actions":[{"action_id":"opsbot_confirm","value":"c-1"}],"n":12},
+        "accepts_response_payload":false})";
+    for (std::size_t cut = 0; cut <= text.size(); ++cut) check_agrees(text.substr(0, cut));
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        std::string changed = text;
+        changed[i] = '"';
+        check_agrees(changed);
+        changed[i] = '}';
+        check_agrees(changed);
+    }
+}

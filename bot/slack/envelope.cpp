@@ -1,5 +1,7 @@
 #include "bot/slack/envelope.hpp"
 
+#include <cctype>
+
 namespace opsbot::slack {
 namespace {
 
@@ -17,7 +19,131 @@ std::string string_field(const nlohmann::json& object, const char* key) {
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+// Walks one JSON object without building it. Lenient only where the full
+// parser will have the last word anyway (the spelling of numbers and
+// literals); strict about structure, strings and the values it returns.
+class HeadScanner {
+public:
+    explicit HeadScanner(std::string_view text) : s_(text) {}
+
+    std::optional<EnvelopeHead> scan() {
+        EnvelopeHead head;
+        skip_space();
+        if (!take('{')) return std::nullopt;
+        skip_space();
+        if (!take('}')) {
+            do {
+                skip_space();
+                std::string_view key;
+                if (!string(&key) || !plain_) return std::nullopt;
+                skip_space();
+                if (!take(':')) return std::nullopt;
+                skip_space();
+                std::string* wanted = key == "envelope_id" ? &head.envelope_id
+                                      : key == "type"      ? &head.type_name
+                                                           : nullptr;
+                if (wanted) {
+                    std::string_view value;
+                    if (!string(&value) || !plain_) return std::nullopt;
+                    *wanted = value;
+                } else if (!value(1)) {
+                    return std::nullopt;
+                }
+                skip_space();
+            } while (take(','));
+            if (!take('}')) return std::nullopt;
+        }
+        skip_space();
+        if (at_ != s_.size()) return std::nullopt;
+        head.type = type_from(head.type_name);
+        return head;
+    }
+
+private:
+    static constexpr int kMaxDepth = 64;
+
+    bool take(char c) {
+        if (at_ >= s_.size() || s_[at_] != c) return false;
+        ++at_;
+        return true;
+    }
+
+    void skip_space() {
+        while (at_ < s_.size() &&
+               (s_[at_] == ' ' || s_[at_] == '\t' || s_[at_] == '\n' || s_[at_] == '\r'))
+            ++at_;
+    }
+
+    // A string at the cursor; plain_ says whether it is printable ASCII
+    // without escapes, so that its raw bytes are its value.
+    bool string(std::string_view* out) {
+        if (!take('"')) return false;
+        const auto start = at_;
+        plain_ = true;
+        while (at_ < s_.size()) {
+            const auto c = static_cast<unsigned char>(s_[at_]);
+            if (c == '"') {
+                *out = s_.substr(start, at_ - start);
+                ++at_;
+                return true;
+            }
+            if (c < 0x20) return false;
+            if (c == '\\') {
+                plain_ = false;
+                at_ += 2;
+                continue;
+            }
+            if (c >= 0x80) plain_ = false;
+            ++at_;
+        }
+        return false;
+    }
+
+    bool value(int depth) {
+        if (at_ >= s_.size()) return false;
+        const char c = s_[at_];
+        if (c == '"') {
+            std::string_view ignored;
+            return string(&ignored);
+        }
+        if (c == '{' || c == '[') return container(c == '{' ? '}' : ']', depth);
+        const auto start = at_;
+        while (at_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[at_])) ||
+                                   s_[at_] == '-' || s_[at_] == '+' || s_[at_] == '.'))
+            ++at_;
+        return at_ > start;
+    }
+
+    bool container(char close, int depth) {
+        if (depth > kMaxDepth) return false;
+        ++at_;
+        skip_space();
+        if (take(close)) return true;
+        do {
+            skip_space();
+            if (close == '}') {
+                std::string_view key;
+                if (!string(&key)) return false;
+                skip_space();
+                if (!take(':')) return false;
+                skip_space();
+            }
+            if (!value(depth + 1)) return false;
+            skip_space();
+        } while (take(','));
+        return take(close);
+    }
+
+    std::string_view s_;
+    std::size_t at_ = 0;
+    bool plain_ = true;
+};
+
 }  // namespace
+
+std::optional<EnvelopeHead> scan_envelope_head(std::string_view text) {
+    return HeadScanner(text).scan();
+}
 
 Result<Envelope> parse_envelope(std::string_view text) {
     auto json = nlohmann::json::parse(text, nullptr, false);

@@ -3,6 +3,7 @@
 // payload stays JSON here: this is the Slack edge, and the router turns it
 // into plain structs for the core.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,10 +15,14 @@ namespace opsbot::slack {
 
 enum class EnvelopeType { hello, disconnect, events_api, slash_commands, interactive, other };
 
-struct Envelope {
+// What the socket thread needs to journal and acknowledge an envelope.
+struct EnvelopeHead {
     EnvelopeType type = EnvelopeType::other;
     std::string type_name;    // as sent, for logs ("events_api")
     std::string envelope_id;  // empty for hello and disconnect
+};
+
+struct Envelope : EnvelopeHead {
     int retry_attempt = 0;
     std::string retry_reason;
     std::string disconnect_reason;  // warning, refresh_requested, link_disabled
@@ -26,6 +31,13 @@ struct Envelope {
 };
 
 Result<Envelope> parse_envelope(std::string_view text);
+
+// The head of an envelope read without building the rest, so that the ack
+// does not wait for a full parse. Nullopt when this quick reader cannot vouch
+// for the answer (not one JSON object, an escape or a non-ASCII byte in a
+// top-level key or in those two values, nesting past 64): parse it whole.
+// When both succeed, they agree.
+std::optional<EnvelopeHead> scan_envelope_head(std::string_view text);
 
 // {"envelope_id":"…"}: what Slack needs back, within 3 seconds.
 std::string ack_for(const std::string& envelope_id);

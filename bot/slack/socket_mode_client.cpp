@@ -6,6 +6,9 @@
 
 #include "bot/slack/socket_mode_client.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <deque>
 #include <random>
@@ -69,6 +72,7 @@ public:
     virtual void send(std::string text) = 0;
     virtual void close() = 0;
     virtual void abort() = 0;
+    virtual void ping() = 0;
     virtual bool closing() const = 0;
 
     int id = 0;
@@ -105,9 +109,14 @@ public:
         websocket::stream_base::timeout timeouts{};
         timeouts.handshake_timeout = options.connect_timeout;
         // Beast pings after half the idle time and gives up after all of it.
-        timeouts.idle_timeout = options.ping_interval * 2;
-        timeouts.keep_alive_pings = true;
+        // Silence is watched by SocketModeClient::Impl::watch, not by Beast:
+        // Beast's idle timer is re-armed on every frame, a timerfd_settime
+        // system call per envelope on the ack path.
+        timeouts.idle_timeout = websocket::stream_base::none();
+        timeouts.keep_alive_pings = false;
         ws_.set_option(timeouts);
+        ws_.control_callback(
+            [this](websocket::frame_type, beast::string_view) { last_frame = Clock::now(); });
         ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
             req.set(beast::http::field::user_agent, "opsbot");
         }));
@@ -129,7 +138,17 @@ public:
 
     void close() override {
         closing_ = true;
-        if (!writing_) close_now();
+        if (!writing_ && !pinging_) close_now();
+    }
+
+    // Beast allows one ping at a time and no close while it is out.
+    void ping() override {
+        if (closing_ || pinging_) return;
+        pinging_ = true;
+        ws_.async_ping({}, [self = shared_from_this(), this](beast::error_code) {
+            pinging_ = false;
+            if (closing_ && !writing_) close_now();
+        });
     }
 
     bool closing() const override { return closing_; }
@@ -148,7 +167,7 @@ private:
                             writing_ = false;
                             if (ec) return outbox_.clear();
                             if (!outbox_.empty()) return write_next();
-                            if (closing_) close_now();
+                            if (closing_ && !pinging_) close_now();
                         });
     }
 
@@ -162,6 +181,7 @@ private:
     std::deque<std::string> outbox_;
     bool writing_ = false;
     bool closing_ = false;
+    bool pinging_ = false;
 };
 
 using PlainWs = websocket::stream<beast::tcp_stream>;
@@ -188,9 +208,16 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     std::vector<std::shared_ptr<Link>> links;
     std::shared_ptr<Link> live;  // the link acks go out on
     std::mt19937 random{std::random_device{}()};
+    // Parses and routes acknowledged envelopes in the order received. Last,
+    // so that it is joined before the members its work uses go.
+    asio::thread_pool routing{1};
 
     Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
-        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {}
+        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {
+        // Routing is not on the ack path: niced like the handlers it feeds,
+        // so that in a storm the socket thread gets the CPU first.
+        asio::post(routing, [] { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); });
+    }
 
     void notify() { wake.cancel(); }
 
@@ -290,6 +317,14 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void handle_message(const std::shared_ptr<Link>& link, const std::string& text,
                         Clock::time_point received) {
         metrics.increment(metric::kEnvelopesReceived);
+        // The common case acks on the head alone; the full parse and the
+        // routing run on the routing thread, off the ack path.
+        if (auto head = scan_envelope_head(text);
+            head && routed(head->type) && !head->envelope_id.empty()) {
+            acknowledge(link, *head, text, received);
+            asio::post(routing, [this, head = std::move(*head), text] { route(head, text); });
+            return;
+        }
         auto parsed = parse_envelope(text);
         if (!parsed) {
             spdlog::warn("slack: ignoring a malformed Socket Mode message ({} bytes): {}",
@@ -297,16 +332,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             return;
         }
         Envelope envelope = std::move(parsed).value();
-        if (!envelope.envelope_id.empty()) {
-            if (events.before_ack) events.before_ack(envelope, text);
-            // A link we are closing can send no more frames: Slack may still
-            // deliver on it until our close arrives, so ack on the live one.
-            const auto& via = link->closing() && live ? live : link;
-            via->send(ack_for(envelope.envelope_id));
-            metrics.increment(metric::kEnvelopesAcked);
-            metrics.observe(metric::kAckLatency,
-                            std::chrono::duration<double>(Clock::now() - received).count());
-        }
+        if (!envelope.envelope_id.empty()) acknowledge(link, envelope, text, received);
         if (envelope.type_name.empty()) {
             spdlog::warn("slack: acknowledged a malformed Socket Mode message with no type");
             return;
@@ -319,7 +345,53 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             case EnvelopeType::disconnect:
                 return on_disconnect(link, envelope.disconnect_reason);
             default:
-                if (events.on_envelope) events.on_envelope(std::move(envelope));
+                // Through the routing thread too, to keep the order received.
+                asio::post(routing, [this, envelope = std::move(envelope)]() mutable {
+                    deliver(std::move(envelope));
+                });
+        }
+    }
+
+    static bool routed(EnvelopeType type) {
+        return type == EnvelopeType::slash_commands || type == EnvelopeType::events_api ||
+               type == EnvelopeType::interactive;
+    }
+
+    void acknowledge(const std::shared_ptr<Link>& link, const EnvelopeHead& head,
+                     const std::string& text, Clock::time_point received) {
+        if (events.before_ack) events.before_ack(head, text);
+        // A link we are closing can send no more frames: Slack may still
+        // deliver on it until our close arrives, so ack on the live one.
+        const auto& via = link->closing() && live ? live : link;
+        via->send(ack_for(head.envelope_id));
+        metrics.increment(metric::kEnvelopesAcked);
+        metrics.observe(metric::kAckLatency,
+                        std::chrono::duration<double>(Clock::now() - received).count());
+    }
+
+    // On the routing thread. An envelope the quick reader took but the full
+    // parser refuses was acknowledged: it goes on as `other`, so that it is
+    // logged and its journal entry closed.
+    void route(const EnvelopeHead& head, const std::string& text) {
+        auto parsed = parse_envelope(text);
+        Envelope envelope;
+        if (parsed) {
+            envelope = std::move(parsed).value();
+        } else {
+            spdlog::warn("slack: acknowledged envelope {} is malformed ({} bytes): {}",
+                         head.envelope_id, text.size(), parsed.error().message);
+            static_cast<EnvelopeHead&>(envelope) = head;
+            envelope.type = EnvelopeType::other;
+        }
+        deliver(std::move(envelope));
+    }
+
+    void deliver(Envelope envelope) {
+        try {
+            if (events.on_envelope) events.on_envelope(std::move(envelope));
+        } catch (const std::exception& e) {
+            // The journal replays it at the next start if it never ran.
+            spdlog::error("slack: routing an envelope failed: {}", e.what());
         }
     }
 
@@ -336,6 +408,27 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         spdlog::info("slack: link {} asked to refresh ({})", link->id, reason);
         link->refresh_requested = true;
         notify();
+    }
+
+    // Silence past the ping interval gets a ping; past twice the interval
+    // the link is dead. Any frame counts, pongs included.
+    asio::awaitable<void> watch(std::shared_ptr<Link> link) {
+        asio::steady_timer timer(io);
+        while (!link->ended && !stopping) {
+            timer.expires_after(options.ping_interval / 4);
+            beast::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (link->ended || stopping) break;
+            const auto silent = Clock::now() - link->last_frame;
+            if (silent >= options.ping_interval * 2) {
+                spdlog::warn(
+                    "slack: link {} silent for {}, even to a ping; dropping it", link->id,
+                    format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(silent)));
+                link->abort();
+                break;
+            }
+            if (silent >= options.ping_interval) link->ping();
+        }
     }
 
     void start_reading(const std::shared_ptr<Link>& link) {
@@ -391,6 +484,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         }
         links.push_back(link);
         start_reading(link);
+        asio::co_spawn(io, watch(link), asio::detached);
         const auto greeted = [&link] { return link->hello || link->ended; };
         co_await wait_for(greeted, options.connect_timeout);
         if (link->hello && !link->ended) co_return link;
@@ -509,6 +603,7 @@ void SocketModeClient::stop() {
     impl_->io.stop();
     impl_->thread.join();
     impl_->blocking.join();
+    impl_->routing.join();  // what was acknowledged is routed, not dropped
 }
 
 bool SocketModeClient::connected() const {

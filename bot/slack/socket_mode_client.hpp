@@ -32,15 +32,16 @@ struct ConnectionUrl {
 };
 
 struct SocketModeEvents {
-    // Called on the socket thread after the ack went out: must hand work off
-    // and return at once.
+    // Called after the ack went out, on the client's routing thread, one
+    // envelope at a time in the order received: must hand work off and
+    // return at once.
     std::function<void(Envelope)> on_envelope;
     // The link can never work again (link_disabled, token rejected).
     std::function<void(const std::string& reason)> on_fatal;
     // Called on the socket thread before the ack of an envelope that carries
     // an id, with its text as received: where it is made durable, so an
     // acknowledged envelope survives a kill -9. Must be quick.
-    std::function<void(const Envelope&, const std::string& text)> before_ack;
+    std::function<void(const EnvelopeHead&, const std::string& text)> before_ack;
 };
 
 class SocketModeClient {
