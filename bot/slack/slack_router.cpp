@@ -73,12 +73,13 @@ void SlackRouter::on_action(std::string action_id_prefix, ActionHandler handler)
 void SlackRouter::on_command_button(std::string action_id_prefix,
                                     std::function<std::string(const BlockAction&)> to_text) {
     on_action(std::move(action_id_prefix),
-              [this, to_text = std::move(to_text)](const BlockAction& action) {
-                  run_command_button(action, to_text(action));
+              [this, to_text = std::move(to_text)](const BlockAction& action, EnvelopeDone done) {
+                  run_command_button(action, to_text(action), std::move(done));
               });
 }
 
-void SlackRouter::run_command_button(const BlockAction& action, const std::string& text) {
+void SlackRouter::run_command_button(const BlockAction& action, const std::string& text,
+                                     EnvelopeDone done) {
     CommandRequest request;
     request.text = text;
     request.actor = actor_for(action.user_id, action.user_name);
@@ -87,7 +88,8 @@ void SlackRouter::run_command_button(const BlockAction& action, const std::strin
     request.idempotency_key = "action:" + action.trigger_id + ":" + action.action_ts;
     const auto result = dispatcher_.handle(request);
     const ResponseUrlMessage message{result.reply.text, result.reply.blocks_json, true, false};
-    respond(action.response_url, message, "answer to a button", result.correlation_id);
+    respond(action.response_url, message, "answer to a button", result.correlation_id,
+            std::move(done));
 }
 
 void SlackRouter::on_envelope(Envelope envelope, EnvelopeDone done) {
@@ -160,7 +162,7 @@ void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) 
 }
 
 // The actions of one payload share a message, hence a conversation, and run
-// in order: the envelope is done once the last of them has run.
+// in order: the envelope is done once the answer to the last of them went out.
 void SlackRouter::route_interactive(const nlohmann::json& payload, EnvelopeDone done) {
     if (field(payload, "type") != "block_actions") {
         spdlog::debug("slack: ignored interaction '{}'", field(payload, "type"));
@@ -186,28 +188,27 @@ void SlackRouter::route_interactive(const nlohmann::json& payload, EnvelopeDone 
     if (jobs.empty()) return finish(done);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
         const EnvelopeDone last = i + 1 == jobs.size() ? done : EnvelopeDone{};
-        schedule(jobs[i].first, [this, action = jobs[i].second, last] {
-            handle_block_action(action);
-            finish(last);
-        });
+        schedule(jobs[i].first,
+                 [this, action = jobs[i].second, last] { handle_block_action(action, last); });
     }
 }
 
 // Confirm and Cancel: the presser's answer replaces the buttons when it
 // decided something; a refusal goes to the presser alone.
-void SlackRouter::decide_confirmation(const BlockAction& action) {
+void SlackRouter::decide_confirmation(const BlockAction& action, EnvelopeDone done) {
     const bool approve = action.action_id == kConfirmAction;
     const Actor actor = actor_for(action.user_id, action.user_name);
     const auto decided =
         dispatcher_.decide({action.value, approve, actor, action.channel, action.message_ts});
     const auto& reply = decided.result.reply;
     ResponseUrlMessage message{reply.text, reply.blocks_json, !decided.decided, decided.decided};
-    respond(action.response_url, message, "answer to a confirmation button", new_correlation_id());
+    respond(action.response_url, message, "answer to a confirmation button", new_correlation_id(),
+            std::move(done));
 }
 
-void SlackRouter::handle_block_action(const BlockAction& action) {
+void SlackRouter::handle_block_action(const BlockAction& action, EnvelopeDone done) {
     if (action.action_id == kConfirmAction || action.action_id == kCancelAction)
-        return decide_confirmation(action);
+        return decide_confirmation(action, std::move(done));
     ActionHandler handler;
     {
         std::lock_guard lock(mutex_);
@@ -218,7 +219,7 @@ void SlackRouter::handle_block_action(const BlockAction& action) {
                 handler = h;
             }
     }
-    if (handler) return handler(action);
+    if (handler) return handler(action, std::move(done));
     spdlog::warn("slack: no handler for button '{}'", action.action_id);
     reply_to_slash(action.response_url,
                    DispatchResult{{"This button is no longer handled by opsbot; run the command "
@@ -226,7 +227,8 @@ void SlackRouter::handle_block_action(const BlockAction& action) {
                                    Visibility::ephemeral,
                                    {}},
                                   Outcome::failed,
-                                  new_correlation_id()});
+                                  new_correlation_id()},
+                   std::move(done));
 }
 
 std::vector<std::string> SlackRouter::usergroups_of(const std::string& user_id) {

@@ -34,12 +34,13 @@ struct BlockAction {
     std::string response_url;
 };
 
-using ActionHandler = std::function<void(const BlockAction&)>;
 // Called once an envelope's work is over: its reply went out (or failed and
 // was audited), or there was nothing to do. Not called for a request that
 // never ran (handler queue full, opsbot stopped first): the envelope journal
 // replays those at the next start.
 using EnvelopeDone = std::function<void()>;
+// A button's handler; it calls done (when set) once its answer went out.
+using ActionHandler = std::function<void(const BlockAction&, EnvelopeDone done)>;
 
 // Remembers the last few thousand request keys so a duplicate delivery of a
 // non-action event is dropped before it costs anything.
@@ -60,7 +61,7 @@ public:
     SlackRouter(Dispatcher& dispatcher, WebApi& api, const Catalogue& catalogue, AuditStore& audit,
                 KeyedExecutor& handlers, KeyedExecutor& outbound, std::string bot_user_id);
 
-    // On the socket thread: must return at once.
+    // On the Socket Mode client's routing thread: must return at once.
     void on_envelope(Envelope envelope, EnvelopeDone done = {});
     // Buttons whose action_id starts with prefix go to handler.
     void on_action(std::string action_id_prefix, ActionHandler handler);
@@ -75,9 +76,9 @@ private:
     void route_slash(const nlohmann::json& payload, EnvelopeDone done);
     void route_event(const nlohmann::json& payload, EnvelopeDone done);
     void route_interactive(const nlohmann::json& payload, EnvelopeDone done);
-    void handle_block_action(const BlockAction& action);
-    void decide_confirmation(const BlockAction& action);
-    void run_command_button(const BlockAction& action, const std::string& text);
+    void handle_block_action(const BlockAction& action, EnvelopeDone done);
+    void decide_confirmation(const BlockAction& action, EnvelopeDone done);
+    void run_command_button(const BlockAction& action, const std::string& text, EnvelopeDone done);
     void schedule(const std::string& conversation, std::function<void()> job);
 
     Actor actor_for(const std::string& user_id, const std::string& user_name);
