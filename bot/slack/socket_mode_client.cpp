@@ -206,7 +206,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     bool stopping = false;
     int next_link_id = 1;
     std::vector<std::shared_ptr<Link>> links;
-    std::shared_ptr<Link> live;  // the link acks go out on
+    std::shared_ptr<Link> live;                  // the link acks go out on
+    std::vector<asio::steady_timer*> watchdogs;  // one per link, in watch()
     std::mt19937 random{std::random_device{}()};
     // Parses and routes acknowledged envelopes in the order received. Last,
     // so that it is joined before the members its work uses go.
@@ -219,7 +220,11 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         asio::post(routing, [] { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); });
     }
 
-    void notify() { wake.cancel(); }
+    // Wakes whatever waits for a change: the supervisor and the watchdogs.
+    void notify() {
+        wake.cancel();
+        for (auto* timer : watchdogs) timer->cancel();
+    }
 
     // GCC 12 miscompiles coroutines whose by-value arguments or lambda
     // captures own resources (shared_ptr counts go wrong): coroutines here
@@ -414,6 +419,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     // the link is dead. Any frame counts, pongs included.
     asio::awaitable<void> watch(std::shared_ptr<Link> link) {
         asio::steady_timer timer(io);
+        watchdogs.push_back(&timer);
         while (!link->ended && !stopping) {
             timer.expires_after(options.ping_interval / 4);
             beast::error_code ec;
@@ -429,6 +435,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             }
             if (silent >= options.ping_interval) link->ping();
         }
+        std::erase(watchdogs, &timer);
+        notify();  // await_closed() waits for the watchdogs too
     }
 
     void start_reading(const std::shared_ptr<Link>& link) {
@@ -566,7 +574,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         using namespace std::chrono_literals;
         const auto give_up = Clock::now() + 1s;
         asio::steady_timer timer(io);
-        while (!links.empty() && Clock::now() < give_up) {
+        while ((!links.empty() || !watchdogs.empty()) && Clock::now() < give_up) {
             timer.expires_after(10ms);
             beast::error_code ec;
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
