@@ -108,7 +108,6 @@ public:
         lowest.expires_never();
         websocket::stream_base::timeout timeouts{};
         timeouts.handshake_timeout = options.connect_timeout;
-        // Beast pings after half the idle time and gives up after all of it.
         // Silence is watched by SocketModeClient::Impl::watch, not by Beast:
         // Beast's idle timer is re-armed on every frame, a timerfd_settime
         // system call per envelope on the ack path.
