@@ -251,3 +251,26 @@ TEST_CASE("slack e2e: malformed envelopes are logged and the link stays up", "[s
     CHECK(bot.slack.wait_for_ack(id));
     CHECK(bot.slack.links() == 1);
 }
+
+TEST_CASE("slack e2e: an envelope acked on its head but refused by the full parse is closed",
+          "[slack][e2e]") {
+    SlackBot bot;
+    bot.start();
+    // The quick reader skips numbers without judging them; the full parser
+    // refuses this one after the ack.
+    bot.slack.send_raw(R"({"envelope_id":"bad-number","type":"slash_commands",)"
+                       R"("payload":{"text":"help","n":1.2.3}})");
+    CHECK(bot.slack.wait_for_ack("bad-number"));
+    CHECK_THAT(bot.process->wait_for_log("acknowledged envelope bad-number is malformed"),
+               Catch::Contains("bad-number"));
+    const auto id = bot.slack.send_slash({.text = "help"});
+    CHECK(bot.slack.wait_for_ack(id));
+    REQUIRE(bot.slack.wait_for_responses(1));
+    bot.stop();
+    // Its journal entry was closed: nothing is replayed at the next start.
+    bot.start();
+    const auto again = bot.slack.send_slash({.text = "help"});
+    CHECK(bot.slack.wait_for_ack(again));
+    REQUIRE(bot.slack.wait_for_responses(2));
+    CHECK_THAT(bot.process->log(), !Catch::Contains("replaying"));
+}
