@@ -5,37 +5,15 @@
 #include "persistence/envelope_journal.hpp"
 
 namespace opsbot {
-namespace {
-
-bool journaled(const slack::EnvelopeHead& envelope) {
-    switch (envelope.type) {
-        case slack::EnvelopeType::slash_commands:
-        case slack::EnvelopeType::events_api:
-        case slack::EnvelopeType::interactive:
-            return !envelope.envelope_id.empty();
-        default:
-            return false;
-    }
-}
-
-}  // namespace
-
 EnvelopeLedger::EnvelopeLedger(const std::string& database_path, const Clock& clock) {
-    const auto path = journal_path(database_path);
+    const auto path = db::envelope_journal_path(database_path);
     if (!path.empty()) journal_ = std::make_unique<db::EnvelopeJournal>(path, clock);
-}
-
-std::string EnvelopeLedger::journal_path(const std::string& database_path) {
-    if (database_path.empty() || database_path == ":memory:" ||
-        database_path.rfind("file:", 0) == 0)
-        return {};
-    return database_path + "-envelopes";
 }
 
 EnvelopeLedger::~EnvelopeLedger() = default;
 
 void EnvelopeLedger::before_ack(const slack::EnvelopeHead& envelope, const std::string& text) {
-    if (!journal_ || !journaled(envelope)) return;
+    if (!journal_ || !slack::carries_request(envelope.type) || envelope.envelope_id.empty()) return;
     try {
         journal_->record(envelope.envelope_id, text);
     } catch (const std::exception& e) {

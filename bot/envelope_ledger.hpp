@@ -27,13 +27,11 @@ class EnvelopeJournal;
 
 class EnvelopeLedger {
 public:
-    // The journal file sits next to the database (`<database>-envelopes`);
+    // The journal file sits next to the database (db::envelope_journal_path);
     // an in-memory database gets none. Throws std::runtime_error when the
     // file cannot be written.
     EnvelopeLedger(const std::string& database_path, const Clock& clock);
     ~EnvelopeLedger();
-
-    static std::string journal_path(const std::string& database_path);
 
     // On the socket thread, before the ack. A journal failure is logged and
     // the envelope handled all the same: only a crash could lose it then.

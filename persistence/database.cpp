@@ -91,15 +91,15 @@ std::string snippet(std::string_view sql) {
     return text;
 }
 
-bool is_memory(const std::string& path) {
-    return path == ":memory:" || path.empty();
-}
-
 void check_bind(const Database& db, int code) {
     if (code != SQLITE_OK) fail(db.path(), db.handle(), code, "binding a parameter");
 }
 
 }  // namespace
+
+bool is_memory_database(const std::string& path) {
+    return path == ":memory:" || path.empty();
+}
 
 Database::Database(const std::string& path) : path_(path) {
     constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
@@ -117,14 +117,14 @@ Database::Database(const std::string& path) : path_(path) {
         sqlite3_busy_timeout(db_, kBusyTimeoutMs);
         // A garbage file opens fine; the first read of its header is what
         // fails, and that happens here, so the error names the file.
-        if (!is_memory(path)) exec("PRAGMA journal_mode=WAL");
+        if (!is_memory_database(path)) exec("PRAGMA journal_mode=WAL");
         // WAL with NORMAL loses no committed transaction on a process crash
         // (kill -9), only possibly the last ones on a power loss.
         exec("PRAGMA synchronous=NORMAL");
         exec("PRAGMA foreign_keys=ON");
         // Pages read through a memory map instead of a read() each: fewer
         // system calls when another connection's commit invalidates the cache.
-        if (!is_memory(path)) exec("PRAGMA mmap_size=268435456");
+        if (!is_memory_database(path)) exec("PRAGMA mmap_size=268435456");
     } catch (...) {
         sqlite3_close_v2(db_);
         db_ = nullptr;

@@ -34,6 +34,9 @@ private:
 
 class Statement;
 
+// ":memory:" (or no path): a database that lives and dies with its connection.
+bool is_memory_database(const std::string& path);
+
 class Database {
 public:
     // Opens (creating if needed) the file, sets WAL, foreign keys and a busy

@@ -7,8 +7,11 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
+
+#include "persistence/database.hpp"
 
 namespace opsbot::db {
 namespace {
@@ -71,11 +74,14 @@ void write_all(int fd, const std::string& bytes, const std::string& path) {
 
 }  // namespace
 
+std::string envelope_journal_path(const std::string& database_path) {
+    return is_memory_database(database_path) ? std::string{} : database_path + "-envelopes";
+}
+
 std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
                                                       std::size_t* ignored) {
-    std::vector<JournaledEnvelope> records;
-    std::unordered_map<std::string, std::size_t> open;  // id → index in records
-    std::vector<bool> closed;
+    std::vector<std::optional<JournaledEnvelope>> records;  // reset once handled
+    std::unordered_map<std::string, std::size_t> open;      // id → index in records
     std::size_t at = 0;
     while (at < bytes.size()) {
         const auto eol = bytes.find('\n', at);
@@ -92,20 +98,19 @@ std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
         std::string id(bytes.substr(eol + 1, id_size));
         if (kind == '+') {
             open[id] = records.size();
-            closed.push_back(false);
-            records.push_back({std::move(id),
-                               std::string(bytes.substr(eol + 1 + id_size, body_size)),
-                               TimePoint(std::chrono::milliseconds(n[2]))});
+            records.push_back(JournaledEnvelope{
+                std::move(id), std::string(bytes.substr(eol + 1 + id_size, body_size)),
+                TimePoint(std::chrono::milliseconds(n[2]))});
         } else if (const auto it = open.find(id); it != open.end()) {
-            closed[it->second] = true;
+            records[it->second].reset();
             open.erase(it);
         }
         at = record_end + 1;
     }
     if (ignored) *ignored = bytes.size() - at;
     std::vector<JournaledEnvelope> unhandled;
-    for (std::size_t i = 0; i < records.size(); ++i)
-        if (!closed[i]) unhandled.push_back(std::move(records[i]));
+    for (auto& record : records)
+        if (record) unhandled.push_back(std::move(*record));
     return unhandled;
 }
 

@@ -44,6 +44,9 @@ struct JournaledEnvelope {
 std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
                                                       std::size_t* ignored = nullptr);
 
+// `<database>-envelopes`, beside the database; empty for an in-memory one.
+std::string envelope_journal_path(const std::string& database_path);
+
 class EnvelopeJournal {
 public:
     // Reads what the last run left and keeps only that. Throws
@@ -61,7 +64,6 @@ public:
     bool record(const std::string& envelope_id, std::string_view body);
     void handled(const std::string& envelope_id);
     std::size_t pending() const;
-    const std::string& path() const { return path_; }
 
 private:
     void append(const std::string& bytes);  // mutex_ held

@@ -23,6 +23,13 @@ std::string file_text(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A journal file in a folder of its own, and the clock that stamps it.
+struct JournalFile {
+    test::TempDir dir;
+    test::ManualClock clock;
+    std::string path = dir.file("j");
+};
+
 std::vector<std::string> ids(const std::vector<db::JournaledEnvelope>& entries) {
     std::vector<std::string> out;
     for (const auto& entry : entries) out.push_back(entry.envelope_id);
@@ -67,9 +74,9 @@ TEST_CASE("envelope journal: unhandled envelopes survive a reopening, handled on
 
 TEST_CASE("envelope journal: a redelivery while the first runs needs both to be handled",
           "[envelope_journal]") {
-    test::TempDir dir;
-    test::ManualClock clock;
-    const auto path = dir.file("j");
+    JournalFile file;
+    const auto& path = file.path;
+    const auto& clock = file.clock;
     {
         EnvelopeJournal journal(path, clock);
         CHECK(journal.record("env-1", "first"));
@@ -118,10 +125,9 @@ TEST_CASE("envelope journal: a torn or garbled tail is ignored, the records befo
 
 TEST_CASE("envelope journal: emptied once nothing is pending and it grew large",
           "[envelope_journal]") {
-    test::TempDir dir;
-    test::ManualClock clock;
-    const auto path = dir.file("j");
-    EnvelopeJournal journal(path, clock);
+    JournalFile file;
+    EnvelopeJournal journal(file.path, file.clock);
+    const auto& path = file.path;
     const std::string body(4096, 'x');
     for (int i = 0; i < 400; ++i) CHECK(journal.record("env-" + std::to_string(i), body));
     for (int i = 0; i < 399; ++i) journal.handled("env-" + std::to_string(i));

@@ -141,6 +141,11 @@ private:
 
 }  // namespace
 
+bool carries_request(EnvelopeType type) {
+    return type == EnvelopeType::slash_commands || type == EnvelopeType::events_api ||
+           type == EnvelopeType::interactive;
+}
+
 std::optional<EnvelopeHead> scan_envelope_head(std::string_view text) {
     return HeadScanner(text).scan();
 }

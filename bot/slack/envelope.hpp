@@ -32,6 +32,10 @@ struct Envelope : EnvelopeHead {
 
 Result<Envelope> parse_envelope(std::string_view text);
 
+// Slash commands, events and interactions: the envelopes that carry work
+// for the router, hence are journaled before their ack and routed.
+bool carries_request(EnvelopeType type);
+
 // The head of an envelope read without building the rest, so that the ack
 // does not wait for a full parse. Nullopt when this quick reader cannot vouch
 // for the answer (not one JSON object, an escape or a non-ASCII byte in a

@@ -6,9 +6,6 @@
 
 #include "bot/slack/socket_mode_client.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <deque>
 #include <random>
@@ -22,6 +19,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "core/keyed_executor.hpp"
 #include "core/time.hpp"
 
 namespace opsbot::slack {
@@ -108,7 +106,7 @@ public:
         lowest.expires_never();
         websocket::stream_base::timeout timeouts{};
         timeouts.handshake_timeout = options.connect_timeout;
-        // Silence is watched by SocketModeClient::Impl::watch, not by Beast:
+        // Silence is watched by SocketModeClient::Impl::watch_links, not by Beast:
         // Beast's idle timer is re-armed on every frame, a timerfd_settime
         // system call per envelope on the ack path.
         timeouts.idle_timeout = websocket::stream_base::none();
@@ -199,31 +197,24 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     std::unique_ptr<asio::ssl::context> tls;
     asio::thread_pool blocking{1};  // apps.connections.open, off the socket thread
     asio::steady_timer wake{io};
+    asio::steady_timer watchdog{io};  // watch_links() waits on it
     std::thread thread;
     std::atomic<bool> connected{false};
     std::atomic<bool> finished{false};
     bool stopping = false;
     int next_link_id = 1;
     std::vector<std::shared_ptr<Link>> links;
-    std::shared_ptr<Link> live;                  // the link acks go out on
-    std::vector<asio::steady_timer*> watchdogs;  // one per link, in watch()
+    std::shared_ptr<Link> live;  // the link acks go out on
     std::mt19937 random{std::random_device{}()};
-    // Parses and routes acknowledged envelopes in the order received. Last,
-    // so that it is joined before the members its work uses go.
-    asio::thread_pool routing{1};
+    // Parses and routes acknowledged envelopes in the order received (one
+    // worker, one key). Niced like the handlers it feeds: it is not on the
+    // ack path. Last, so that it stops before the members its work uses go.
+    KeyedExecutor routing{{.name = "routing", .workers = 1, .capacity = 50'000, .nice = 10}};
 
     Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
-        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {
-        // Routing is not on the ack path: niced like the handlers it feeds,
-        // so that in a storm the socket thread gets the CPU first.
-        asio::post(routing, [] { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); });
-    }
+        : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {}
 
-    // Wakes whatever waits for a change: the supervisor and the watchdogs.
-    void notify() {
-        wake.cancel();
-        for (auto* timer : watchdogs) timer->cancel();
-    }
+    void notify() { wake.cancel(); }
 
     // GCC 12 miscompiles coroutines whose by-value arguments or lambda
     // captures own resources (shared_ptr counts go wrong): coroutines here
@@ -318,15 +309,16 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         return link;
     }
 
-    void handle_message(const std::shared_ptr<Link>& link, const std::string& text,
+    void handle_message(const std::shared_ptr<Link>& link, std::string text,
                         Clock::time_point received) {
         metrics.increment(metric::kEnvelopesReceived);
         // The common case acks on the head alone; the full parse and the
         // routing run on the routing thread, off the ack path.
         if (auto head = scan_envelope_head(text);
-            head && routed(head->type) && !head->envelope_id.empty()) {
+            head && carries_request(head->type) && !head->envelope_id.empty()) {
             acknowledge(link, *head, text, received);
-            asio::post(routing, [this, head = std::move(*head), text] { route(head, text); });
+            to_router(
+                [this, head = std::move(*head), text = std::move(text)] { route(head, text); });
             return;
         }
         auto parsed = parse_envelope(text);
@@ -350,15 +342,17 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 return on_disconnect(link, envelope.disconnect_reason);
             default:
                 // Through the routing thread too, to keep the order received.
-                asio::post(routing, [this, envelope = std::move(envelope)]() mutable {
-                    deliver(std::move(envelope));
+                to_router([this, envelope = std::move(envelope)]() mutable {
+                    if (events.on_envelope) events.on_envelope(std::move(envelope));
                 });
         }
     }
 
-    static bool routed(EnvelopeType type) {
-        return type == EnvelopeType::slash_commands || type == EnvelopeType::events_api ||
-               type == EnvelopeType::interactive;
+    void to_router(std::function<void()> job) {
+        if (!routing.post("envelopes", std::move(job)))
+            spdlog::error(
+                "slack: the routing queue is full; an acknowledged envelope waits for the next "
+                "start, where the envelope journal replays it");
     }
 
     void acknowledge(const std::shared_ptr<Link>& link, const EnvelopeHead& head,
@@ -387,16 +381,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             static_cast<EnvelopeHead&>(envelope) = head;
             envelope.type = EnvelopeType::other;
         }
-        deliver(std::move(envelope));
-    }
-
-    void deliver(Envelope envelope) {
-        try {
-            if (events.on_envelope) events.on_envelope(std::move(envelope));
-        } catch (const std::exception& e) {
-            // The journal replays it at the next start if it never ran.
-            spdlog::error("slack: routing an envelope failed: {}", e.what());
-        }
+        if (events.on_envelope) events.on_envelope(std::move(envelope));
     }
 
     void on_disconnect(const std::shared_ptr<Link>& link, const std::string& reason) {
@@ -415,27 +400,27 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // Silence past the ping interval gets a ping; past twice the interval
-    // the link is dead. Any frame counts, pongs included.
-    asio::awaitable<void> watch(std::shared_ptr<Link> link) {
-        asio::steady_timer timer(io);
-        watchdogs.push_back(&timer);
-        while (!link->ended && !stopping) {
-            timer.expires_after(options.ping_interval / 4);
+    // the link is dead. Any frame counts, pongs included. One loop watches
+    // every link; it holds none across a wait, so it may be left suspended.
+    asio::awaitable<void> watch_links() {
+        while (!stopping) {
+            watchdog.expires_after(options.ping_interval / 4);
             beast::error_code ec;
-            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (link->ended || stopping) break;
-            const auto silent = Clock::now() - link->last_frame;
-            if (silent >= options.ping_interval * 2) {
-                spdlog::warn(
-                    "slack: link {} silent for {}, even to a ping; dropping it", link->id,
-                    format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(silent)));
-                link->abort();
-                break;
-            }
-            if (silent >= options.ping_interval) link->ping();
+            co_await watchdog.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            for (const auto& link : std::vector(links)) check_silence(*link);
         }
-        std::erase(watchdogs, &timer);
-        notify();  // await_closed() waits for the watchdogs too
+    }
+
+    void check_silence(Link& link) {
+        const auto silent = Clock::now() - link.last_frame;
+        if (silent >= options.ping_interval * 2) {
+            spdlog::warn(
+                "slack: link {} silent for {}, even to a ping; dropping it", link.id,
+                format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(silent)));
+            link.abort();
+        } else if (silent >= options.ping_interval) {
+            link.ping();
+        }
     }
 
     void start_reading(const std::shared_ptr<Link>& link) {
@@ -468,7 +453,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             for (;;) {
                 std::string text = co_await link->read();
                 link->last_frame = Clock::now();
-                handle_message(link, text, Clock::now());
+                handle_message(link, std::move(text), Clock::now());
             }
         } catch (const std::exception& e) {
             if (!stopping) spdlog::debug("slack: link {} ended: {}", link->id, e.what());
@@ -491,7 +476,6 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         }
         links.push_back(link);
         start_reading(link);
-        asio::co_spawn(io, watch(link), asio::detached);
         const auto greeted = [&link] { return link->hello || link->ended; };
         co_await wait_for(greeted, options.connect_timeout);
         if (link->hello && !link->ended) co_return link;
@@ -573,7 +557,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         using namespace std::chrono_literals;
         const auto give_up = Clock::now() + 1s;
         asio::steady_timer timer(io);
-        while ((!links.empty() || !watchdogs.empty()) && Clock::now() < give_up) {
+        while (!links.empty() && Clock::now() < give_up) {
             timer.expires_after(10ms);
             beast::error_code ec;
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -594,6 +578,7 @@ SocketModeClient::~SocketModeClient() {
 
 void SocketModeClient::start() {
     asio::co_spawn(impl_->io, impl_->supervise(), asio::detached);
+    asio::co_spawn(impl_->io, impl_->watch_links(), asio::detached);
     impl_->thread = std::thread([impl = impl_] { impl->io.run(); });
 }
 
@@ -610,7 +595,10 @@ void SocketModeClient::stop() {
     impl_->io.stop();
     impl_->thread.join();
     impl_->blocking.join();
-    impl_->routing.join();  // what was acknowledged is routed, not dropped
+    // What was acknowledged is routed, not dropped: routing only parses and
+    // queues, so this is quick.
+    impl_->routing.drain(std::chrono::seconds(10));
+    impl_->routing.stop();
 }
 
 bool SocketModeClient::connected() const {
