@@ -4,6 +4,10 @@
 // Gson leaves null fields out, and the timestamp was epoch milliseconds in
 // old plugin versions and an ISO string in newer ones.
 
+#include <cmath>
+#include <limits>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "adapters/jenkins/jenkins_client.hpp"
@@ -31,11 +35,26 @@ bool all_digits(std::string_view text) {
     return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+// A JSON number as a whole number; none when it does not fit (converting
+// an out-of-range double is undefined behaviour).
+std::optional<long long> whole_number(const json& value) {
+    if (value.is_number_unsigned()) {
+        const auto n = value.get<unsigned long long>();
+        if (n > static_cast<unsigned long long>(std::numeric_limits<long long>::max()))
+            return std::nullopt;
+        return static_cast<long long>(n);
+    }
+    if (value.is_number_integer()) return value.get<long long>();
+    const double d = value.get<double>();
+    if (!std::isfinite(d) || d < -9e18 || d > 9e18) return std::nullopt;
+    return static_cast<long long>(d);
+}
+
 // Numbers arrive as JSON numbers, or as strings from hand-written templates.
 long number_of(const json& object, const char* key) {
     const auto it = object.find(key);
     if (it == object.end()) return 0;
-    if (it->is_number()) return it->get<long>();
+    if (it->is_number()) return static_cast<long>(whole_number(*it).value_or(0));
     if (it->is_string() && all_digits(it->get<std::string>()) && it->get<std::string>().size() < 19)
         return std::stol(it->get<std::string>());
     return 0;
@@ -103,7 +122,11 @@ std::optional<TimePoint> parse_plugin_time(std::string_view text) {
 std::optional<TimePoint> timestamp_of(const json& build) {
     const auto it = build.find("timestamp");
     if (it == build.end()) return std::nullopt;
-    if (it->is_number()) return TimePoint(std::chrono::milliseconds(it->get<long long>()));
+    if (it->is_number()) {
+        const auto millis = whole_number(*it);
+        if (!millis) return std::nullopt;
+        return TimePoint(std::chrono::milliseconds(*millis));
+    }
     if (!it->is_string()) return std::nullopt;
     const auto text = it->get<std::string>();
     if (all_digits(text) && text.size() < 19)
