@@ -12,13 +12,18 @@ EnvelopeLedger::EnvelopeLedger(const std::string& database_path, const Clock& cl
 
 EnvelopeLedger::~EnvelopeLedger() = default;
 
-void EnvelopeLedger::before_ack(const slack::EnvelopeHead& envelope, const std::string& text) {
-    if (!journal_ || !slack::carries_request(envelope.type) || envelope.envelope_id.empty()) return;
+void EnvelopeLedger::before_ack(const std::vector<slack::ReceivedEnvelope>& envelopes) {
+    if (!journal_) return;
+    std::vector<db::EnvelopeJournal::Arrival> arrivals;
+    for (const auto& [head, text] : envelopes)
+        if (slack::carries_request(head.type) && !head.envelope_id.empty())
+            arrivals.push_back({head.envelope_id, text});
+    if (arrivals.empty()) return;
     try {
-        journal_->record(envelope.envelope_id, text);
+        journal_->record(arrivals);
     } catch (const std::exception& e) {
-        spdlog::error("slack: cannot journal envelope {} before its ack: {}", envelope.envelope_id,
-                      e.what());
+        spdlog::error("slack: cannot journal {} envelope(s) before their ack, from {}: {}",
+                      arrivals.size(), arrivals.front().envelope_id, e.what());
     }
 }
 

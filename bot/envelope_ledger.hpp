@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bot/slack/envelope.hpp"
 #include "bot/slack/slack_router.hpp"
@@ -33,9 +34,10 @@ public:
     EnvelopeLedger(const std::string& database_path, const Clock& clock);
     ~EnvelopeLedger();
 
-    // On the socket thread, before the ack. A journal failure is logged and
-    // the envelope handled all the same: only a crash could lose it then.
-    void before_ack(const slack::EnvelopeHead& envelope, const std::string& text);
+    // On the socket thread, before the acks of a burst. A journal failure is
+    // logged and the envelopes handled all the same: only a crash could lose
+    // them then.
+    void before_ack(const std::vector<slack::ReceivedEnvelope>& envelopes);
     // What the router calls when the envelope is done; empty for envelopes
     // that are not journaled.
     slack::EnvelopeDone done_for(const slack::Envelope& envelope);

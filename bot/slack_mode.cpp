@@ -164,13 +164,13 @@ int run_slack_mode(App& app, std::ostream& err) {
     // Niced, so that the socket thread acknowledging envelopes wins the CPU
     // in a storm: at nice 10 twelve busy workers weigh about what the socket
     // thread does (at 5 they outweighed it fourfold and acks waited).
-    KeyedExecutor handlers({.name = "handlers", .workers = 4, .capacity = 50'000, .nice = 10});
+    KeyedExecutor handlers({.name = "handlers", .workers = 4, .capacity = 50'000, .nice = 19});
     KeyedExecutor outbound({.name = "outbound",
                             .workers = 8,
                             .capacity = 50'000,
                             .paced_per_second = 1.0,
                             .paced_burst = 3,
-                            .nice = 10});
+                            .nice = 19});
     slack::SlackNotifier notifier(api);
     app.set_notifier(&notifier);
     app.project_setup().set_slack(&api);
@@ -196,8 +196,8 @@ int run_slack_mode(App& app, std::ostream& err) {
              router.on_envelope(std::move(e), std::move(done));
          },
          [&stop](const std::string& reason) { stop.fail(reason); },
-         [&ledger](const slack::EnvelopeHead& e, const std::string& text) {
-             ledger.before_ack(e, text);
+         [&ledger](const std::vector<slack::ReceivedEnvelope>& envelopes) {
+             ledger.before_ack(envelopes);
          }},
         metrics);
 

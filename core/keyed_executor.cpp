@@ -1,5 +1,6 @@
 #include "core/keyed_executor.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -112,6 +113,8 @@ struct KeyedExecutor::Impl {
     }
 
     void work() {
+        // Named, so that `top -H` and profilers show which pool is busy.
+        pthread_setname_np(pthread_self(), options.name.substr(0, 15).c_str());
         if (options.nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options.nice);
         std::unique_lock lock(mutex);
         while (auto next = take(lock)) {

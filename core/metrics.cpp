@@ -143,14 +143,22 @@ void Metrics::set(std::string_view name, double value, const MetricLabels& label
 }
 
 void Metrics::observe(std::string_view name, double value, const MetricLabels& labels) {
+    observe(name, std::vector<double>{value}, labels);
+}
+
+void Metrics::observe(std::string_view name, const std::vector<double>& values,
+                      const MetricLabels& labels) {
     std::lock_guard lock(impl_->mutex);
     const Family& f = impl_->family(name, Kind::histogram);
     Series& s = impl_->at(name, labels);
     if (s.counts.size() != f.buckets.size()) s.counts.resize(f.buckets.size());
-    const auto bucket = std::lower_bound(f.buckets.begin(), f.buckets.end(), value);
-    if (bucket != f.buckets.end()) ++s.counts[static_cast<std::size_t>(bucket - f.buckets.begin())];
-    ++s.count;
-    s.sum += value;
+    for (const double value : values) {
+        const auto bucket = std::lower_bound(f.buckets.begin(), f.buckets.end(), value);
+        if (bucket != f.buckets.end())
+            ++s.counts[static_cast<std::size_t>(bucket - f.buckets.begin())];
+        ++s.count;
+        s.sum += value;
+    }
 }
 
 double Metrics::value(std::string_view name, const MetricLabels& labels) const {

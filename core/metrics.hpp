@@ -28,6 +28,9 @@ public:
     void increment(std::string_view name, const MetricLabels& labels = {}, double by = 1.0);
     void set(std::string_view name, double value, const MetricLabels& labels = {});
     void observe(std::string_view name, double value, const MetricLabels& labels = {});
+    // Several observations under one lock (a burst of acks).
+    void observe(std::string_view name, const std::vector<double>& values,
+                 const MetricLabels& labels = {});
 
     double value(std::string_view name, const MetricLabels& labels = {}) const;  // counter or gauge
     std::string render_prometheus() const;

@@ -145,11 +145,18 @@ EnvelopeJournal::~EnvelopeJournal() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool EnvelopeJournal::record(const std::string& envelope_id, std::string_view body) {
+std::size_t EnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
+    const auto now = clock_.now();
+    std::string bytes;
+    std::size_t added = 0;
     std::lock_guard lock(mutex_);
-    if (pending_[envelope_id]++ > 0) return false;
-    append(envelope_record(envelope_id, body, clock_.now()));
-    return true;
+    for (const auto& [id, body] : arrivals) {
+        if (pending_[std::string(id)]++ > 0) continue;
+        bytes += envelope_record(id, body, now);
+        ++added;
+    }
+    if (!bytes.empty()) append(bytes);
+    return added;
 }
 
 void EnvelopeJournal::handled(const std::string& envelope_id) {

@@ -59,9 +59,17 @@ public:
     // Unhandled envelopes found at opening, oldest first.
     const std::vector<JournaledEnvelope>& left_over() const { return left_over_; }
 
-    // False when the id is already pending (a redelivery while the first
-    // delivery runs); each record() needs its handled().
-    bool record(const std::string& envelope_id, std::string_view body);
+    struct Arrival {
+        std::string_view envelope_id;
+        std::string_view body;
+    };
+    // Journals the envelopes of one burst in one write(); returns how many
+    // were new. One already pending (a redelivery while the first delivery
+    // runs) is not written again; each arrival needs its handled().
+    std::size_t record(const std::vector<Arrival>& arrivals);
+    bool record(std::string_view envelope_id, std::string_view body) {
+        return record({{envelope_id, body}}) == 1;
+    }
     void handled(const std::string& envelope_id);
     std::size_t pending() const;
 

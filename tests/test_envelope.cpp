@@ -21,6 +21,13 @@ TEST_CASE("envelope: a slash command", "[envelope]") {
     CHECK(ack_for(e.envelope_id) == R"({"envelope_id":"57d6a792-4d35-4d0b-b6aa-3361493e1caf"})");
 }
 
+TEST_CASE("envelope: an ack carries any id back intact", "[envelope]") {
+    for (const std::string id : {"plain-1", "quote\"back\\slash", "tab\there", "caf\xc3\xa9", ""}) {
+        const auto ack = nlohmann::json::parse(ack_for(id));
+        CHECK(ack == nlohmann::json{{"envelope_id", id}});
+    }
+}
+
 TEST_CASE("envelope: a redelivered event carries its retry", "[envelope]") {
     const auto parsed = parse_envelope(R"({"envelope_id":"e1","type":"events_api",
         "accepts_response_payload":false,"retry_attempt":2,"retry_reason":"timeout",

@@ -1,5 +1,6 @@
 #include "bot/slack/envelope.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace opsbot::slack {
@@ -169,7 +170,12 @@ Result<Envelope> parse_envelope(std::string_view text) {
 }
 
 std::string ack_for(const std::string& envelope_id) {
-    return nlohmann::json{{"envelope_id", envelope_id}}.dump();
+    // Slack's ids are plain ASCII: the JSON encoder only for anything else.
+    const bool plain = std::all_of(envelope_id.begin(), envelope_id.end(), [](char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    });
+    if (!plain) return nlohmann::json{{"envelope_id", envelope_id}}.dump();
+    return R"({"envelope_id":")" + envelope_id + R"("})";
 }
 
 }  // namespace opsbot::slack

@@ -22,6 +22,12 @@ struct EnvelopeHead {
     std::string envelope_id;  // empty for hello and disconnect
 };
 
+// An envelope as read off the socket, head read, not yet acknowledged.
+struct ReceivedEnvelope {
+    EnvelopeHead head;
+    std::string text;
+};
+
 struct Envelope : EnvelopeHead {
     int retry_attempt = 0;
     std::string retry_reason;

@@ -2,12 +2,16 @@
 // that its operator delete does not match the coroutine frame's new: a false
 // positive (the pair is asio's own).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include <netinet/tcp.h>
+#include <pthread.h>
+
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 
 #include "bot/slack/socket_mode_client.hpp"
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -59,6 +63,8 @@ std::optional<WsUrl> parse_ws_url(const std::string& url) {
     return out;
 }
 
+using TcpCork = asio::detail::socket_option::boolean<IPPROTO_TCP, TCP_CORK>;
+
 // One WebSocket connection to Slack. All of it runs on the socket thread.
 class Link : public std::enable_shared_from_this<Link> {
 public:
@@ -67,7 +73,7 @@ public:
                                           const tcp::resolver::results_type& endpoints,
                                           const SocketModeOptions& options) = 0;
     virtual asio::awaitable<std::string> read() = 0;
-    virtual void send(std::string text) = 0;
+    virtual void send(std::vector<std::string> texts) = 0;  // in order
     virtual void close() = 0;
     virtual void abort() = 0;
     virtual void ping() = 0;
@@ -94,6 +100,10 @@ public:
         lowest.expires_after(options.connect_timeout);
         step = "connect";
         co_await lowest.async_connect(endpoints, asio::use_awaitable);
+        // An ack must leave at once: with Nagle's algorithm on, a small write
+        // waits for the peer's ACK of the previous one (up to its delayed-ACK
+        // timer, ~40 ms).
+        lowest.socket().set_option(tcp::no_delay(true));
         if constexpr (!std::is_same_v<Ws, websocket::stream<beast::tcp_stream>>) {
             // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
             if (!SSL_ctrl(ws_.next_layer().native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
@@ -127,9 +137,13 @@ public:
         co_return beast::buffers_to_string(buffer_.data());
     }
 
-    void send(std::string text) override {
+    void send(std::vector<std::string> texts) override {
         if (closing_) return;
-        outbox_.push_back(std::move(text));
+        for (auto& text : texts) outbox_.push_back(std::move(text));
+        // Frames queued together leave in as few TCP segments as they fit:
+        // corked until the outbox is empty, instead of a segment (and a
+        // wake-up of the peer) per frame.
+        if (outbox_.size() > 1) cork(true);
         if (!writing_) write_next();
     }
 
@@ -164,8 +178,16 @@ private:
                             writing_ = false;
                             if (ec) return outbox_.clear();
                             if (!outbox_.empty()) return write_next();
+                            cork(false);
                             if (closing_ && !pinging_) close_now();
                         });
+    }
+
+    void cork(bool on) {
+        if (corked_ == on) return;
+        corked_ = on;
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().set_option(TcpCork(on), ignored);
     }
 
     void close_now() {
@@ -179,6 +201,7 @@ private:
     bool writing_ = false;
     bool closing_ = false;
     bool pinging_ = false;
+    bool corked_ = false;
 };
 
 using PlainWs = websocket::stream<beast::tcp_stream>;
@@ -209,7 +232,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     // Parses and routes acknowledged envelopes in the order received (one
     // worker, one key). Niced like the handlers it feeds: it is not on the
     // ack path. Last, so that it stops before the members its work uses go.
-    KeyedExecutor routing{{.name = "routing", .workers = 1, .capacity = 50'000, .nice = 10}};
+    KeyedExecutor routing{{.name = "routing", .workers = 1, .capacity = 50'000, .nice = 19}};
 
     Impl(SocketModeOptions o, std::function<ConnectionUrl()> open, SocketModeEvents e, Metrics& m)
         : options(o), open_connection(std::move(open)), events(std::move(e)), metrics(m) {}
@@ -311,16 +334,12 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
 
     void handle_message(const std::shared_ptr<Link>& link, std::string text,
                         Clock::time_point received) {
-        metrics.increment(metric::kEnvelopesReceived);
         // The common case acks on the head alone; the full parse and the
         // routing run on the routing thread, off the ack path.
         if (auto head = scan_envelope_head(text);
-            head && carries_request(head->type) && !head->envelope_id.empty()) {
-            acknowledge(link, *head, text, received);
-            to_router(
-                [this, head = std::move(*head), text = std::move(text)] { route(head, text); });
-            return;
-        }
+            head && carries_request(head->type) && !head->envelope_id.empty())
+            return queue_ack(link, {std::move(*head), std::move(text)}, received, true);
+        count_reads();
         auto parsed = parse_envelope(text);
         if (!parsed) {
             spdlog::warn("slack: ignoring a malformed Socket Mode message ({} bytes): {}",
@@ -328,7 +347,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             return;
         }
         Envelope envelope = std::move(parsed).value();
-        if (!envelope.envelope_id.empty()) acknowledge(link, envelope, text, received);
+        if (!envelope.envelope_id.empty()) {
+            queue_ack(link, {envelope, text}, received, false);
+            flush_acks();  // now, so that what follows comes after the ack
+        }
         if (envelope.type_name.empty()) {
             spdlog::warn("slack: acknowledged a malformed Socket Mode message with no type");
             return;
@@ -351,20 +373,86 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void to_router(std::function<void()> job) {
         if (!routing.post("envelopes", std::move(job)))
             spdlog::error(
-                "slack: the routing queue is full; an acknowledged envelope waits for the next "
-                "start, where the envelope journal replays it");
+                "slack: the routing queue is full; acknowledged envelopes wait for the next "
+                "start, where the envelope journal replays them");
     }
 
-    void acknowledge(const std::shared_ptr<Link>& link, const EnvelopeHead& head,
-                     const std::string& text, Clock::time_point received) {
-        if (events.before_ack) events.before_ack(head, text);
+    // Envelopes are acknowledged by the burst: those read back to back are
+    // journaled in one write, acked in as few TCP segments as they fit and
+    // handed to the router as one job. A burst ends when the socket has
+    // nothing more to read, or at kMaxBurst envelopes.
+    static constexpr std::size_t kMaxBurst = 256;
+    struct Unacked {
+        std::vector<ReceivedEnvelope> envelopes;
+        std::vector<std::shared_ptr<Link>> links;  // where each came from
+        std::vector<Clock::time_point> received;
+        std::vector<bool> route;  // false: the caller routes it
+    } unacked;
+    std::uint64_t reads = 0;          // messages read, on any link
+    std::uint64_t reads_counted = 0;  // of those, in the metrics
+    bool flush_check_posted = false;
+
+    // By the burst too: the metrics' lock is shared with every thread.
+    void count_reads() {
+        metrics.increment(metric::kEnvelopesReceived, {},
+                          static_cast<double>(reads - reads_counted));
+        reads_counted = reads;
+    }
+
+    void queue_ack(const std::shared_ptr<Link>& link, ReceivedEnvelope envelope,
+                   Clock::time_point received, bool route) {
+        unacked.envelopes.push_back(std::move(envelope));
+        unacked.links.push_back(link);
+        unacked.received.push_back(received);
+        unacked.route.push_back(route);
+        if (unacked.envelopes.size() >= kMaxBurst) return flush_acks();
+        if (flush_check_posted) return;
+        flush_check_posted = true;
+        post_flush_check(reads - 1);
+    }
+
+    // The next read's completion, when its frame was already buffered, is
+    // queued behind this check: a check that finds no new read since the
+    // last one means the socket had nothing more, and the burst is over.
+    void post_flush_check(std::uint64_t reads_before) {
+        asio::post(io, [this, reads_before] {
+            if (!unacked.envelopes.empty() && reads != reads_before) return post_flush_check(reads);
+            flush_check_posted = false;
+            flush_acks();
+        });
+    }
+
+    void flush_acks() {
+        if (unacked.envelopes.empty()) return;
+        Unacked burst = std::exchange(unacked, {});
+        count_reads();
+        if (events.before_ack) events.before_ack(burst.envelopes);
+        acknowledge(burst);
+        std::vector<ReceivedEnvelope> to_route;
+        for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
+            if (burst.route[i]) to_route.push_back(std::move(burst.envelopes[i]));
+        if (!to_route.empty())
+            to_router([this, to_route = std::move(to_route)] {
+                for (const auto& envelope : to_route) route(envelope.head, envelope.text);
+            });
+    }
+
+    void acknowledge(const Unacked& burst) {
         // A link we are closing can send no more frames: Slack may still
         // deliver on it until our close arrives, so ack on the live one.
-        const auto& via = link->closing() && live ? live : link;
-        via->send(ack_for(head.envelope_id));
-        metrics.increment(metric::kEnvelopesAcked);
-        metrics.observe(metric::kAckLatency,
-                        std::chrono::duration<double>(Clock::now() - received).count());
+        std::map<std::shared_ptr<Link>, std::vector<std::string>> acks;
+        for (std::size_t i = 0; i < burst.envelopes.size(); ++i) {
+            const auto& link = burst.links[i];
+            const auto& via = link->closing() && live ? live : link;
+            acks[via].push_back(ack_for(burst.envelopes[i].head.envelope_id));
+        }
+        for (auto& [link, texts] : acks) link->send(std::move(texts));
+        const auto now = Clock::now();
+        std::vector<double> latencies;
+        for (const auto received : burst.received)
+            latencies.push_back(std::chrono::duration<double>(now - received).count());
+        metrics.increment(metric::kEnvelopesAcked, {}, static_cast<double>(latencies.size()));
+        metrics.observe(metric::kAckLatency, latencies);
     }
 
     // On the routing thread. An envelope the quick reader took but the full
@@ -452,8 +540,10 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         try {
             for (;;) {
                 std::string text = co_await link->read();
-                link->last_frame = Clock::now();
-                handle_message(link, std::move(text), Clock::now());
+                const auto now = Clock::now();
+                link->last_frame = now;
+                ++reads;
+                handle_message(link, std::move(text), now);
             }
         } catch (const std::exception& e) {
             if (!stopping) spdlog::debug("slack: link {} ended: {}", link->id, e.what());
@@ -579,7 +669,10 @@ SocketModeClient::~SocketModeClient() {
 void SocketModeClient::start() {
     asio::co_spawn(impl_->io, impl_->supervise(), asio::detached);
     asio::co_spawn(impl_->io, impl_->watch_links(), asio::detached);
-    impl_->thread = std::thread([impl = impl_] { impl->io.run(); });
+    impl_->thread = std::thread([impl = impl_] {
+        pthread_setname_np(pthread_self(), "slack-socket");
+        impl->io.run();
+    });
 }
 
 void SocketModeClient::stop() {

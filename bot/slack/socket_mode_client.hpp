@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bot/slack/envelope.hpp"
 #include "core/metrics.hpp"
@@ -38,10 +39,11 @@ struct SocketModeEvents {
     std::function<void(Envelope)> on_envelope;
     // The link can never work again (link_disabled, token rejected).
     std::function<void(const std::string& reason)> on_fatal;
-    // Called on the socket thread before the ack of an envelope that carries
-    // an id, with its text as received: where it is made durable, so an
-    // acknowledged envelope survives a kill -9. Must be quick.
-    std::function<void(const EnvelopeHead&, const std::string& text)> before_ack;
+    // Called on the socket thread before the acks of envelopes that carry an
+    // id (those read in one burst, in order), with their text as received:
+    // where they are made durable, so that an acknowledged envelope survives
+    // a kill -9. Must be quick.
+    std::function<void(const std::vector<ReceivedEnvelope>&)> before_ack;
 };
 
 class SocketModeClient {

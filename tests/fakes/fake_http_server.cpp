@@ -97,10 +97,13 @@ public:
         for (const auto& [text, time] : inbox_) out.push_back(text);
         return out;
     }
-    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> received_timed()
-        const override {
+    TimedMessages received_timed() const override {
         std::lock_guard lock(mutex_);
         return inbox_;
+    }
+    TimedMessages sent_timed() const override {
+        std::lock_guard lock(mutex_);
+        return sent_;
     }
     std::size_t received_count() const override {
         std::lock_guard lock(mutex_);
@@ -112,6 +115,10 @@ public:
 private:
     void write_next() {
         writing_ = true;
+        {
+            std::lock_guard lock(mutex_);
+            sent_.emplace_back(outbox_.front(), std::chrono::steady_clock::now());
+        }
         ws_.async_write(asio::buffer(outbox_.front()),
                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
                             self->outbox_.pop_front();
@@ -134,7 +141,8 @@ private:
     std::atomic<bool> open_{false};
     std::atomic<bool> frozen_{false};
     mutable std::mutex mutex_;
-    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> inbox_;
+    TimedMessages inbox_;
+    TimedMessages sent_;
 };
 
 }  // namespace
@@ -161,9 +169,11 @@ struct FakeHttpServer::Impl {
         WebSocketHandler handler;
     };
 
-    asio::io_context io{1};
+    explicit Impl(int thread_count) : io(thread_count) {}
+
+    asio::io_context io;
     tcp::acceptor acceptor{io};
-    std::thread thread;
+    std::vector<std::thread> threads;
     mutable std::mutex mutex;
     std::vector<Route> routes;
     std::vector<WsRoute> ws_routes;
@@ -249,28 +259,29 @@ struct FakeHttpServer::Impl {
     asio::awaitable<void> listen() {
         for (;;) {
             beast::error_code ec;
-            tcp::socket socket =
-                co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket = co_await acceptor.async_accept(
+                asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
             ++connections;
-            asio::co_spawn(io, session(std::move(socket)), asio::detached);
+            auto strand = socket.get_executor();
+            asio::co_spawn(strand, session(std::move(socket)), asio::detached);
         }
     }
 };
 
-FakeHttpServer::FakeHttpServer() : impl_(std::make_unique<Impl>()) {
+FakeHttpServer::FakeHttpServer(int threads) : impl_(std::make_unique<Impl>(threads)) {
     const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
     impl_->acceptor.open(endpoint.protocol());
     impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
     impl_->acceptor.bind(endpoint);
     impl_->acceptor.listen(asio::socket_base::max_listen_connections);
     asio::co_spawn(impl_->io, impl_->listen(), asio::detached);
-    impl_->thread = std::thread([this] { impl_->io.run(); });
+    for (int i = 0; i < threads; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
 }
 
 FakeHttpServer::~FakeHttpServer() {
     impl_->io.stop();
-    impl_->thread.join();
+    for (auto& thread : impl_->threads) thread.join();
 }
 
 std::uint16_t FakeHttpServer::port() const {
@@ -301,6 +312,11 @@ std::vector<RecordedRequest> FakeHttpServer::requests_to(const std::string& path
     for (auto& r : requests())
         if (r.path() == path) out.push_back(std::move(r));
     return out;
+}
+
+std::size_t FakeHttpServer::request_count() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->requests.size();
 }
 
 std::size_t FakeHttpServer::connections_accepted() const {

@@ -37,6 +37,9 @@ struct FakeResponse {
 using RouteHandler = std::function<FakeResponse(const RecordedRequest&)>;
 
 // One accepted WebSocket connection, driven from the test thread.
+// Messages with the time each was sent or received, for latency figures.
+using TimedMessages = std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>>;
+
 class WebSocketPeer {
 public:
     virtual ~WebSocketPeer() = default;
@@ -50,9 +53,11 @@ public:
     virtual void freeze() = 0;
     virtual std::vector<std::string> received() const = 0;
     // Each message with the time it arrived, for latency figures.
-    virtual std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>>
-    received_timed() const = 0;
+    virtual TimedMessages received_timed() const = 0;
     virtual std::size_t received_count() const = 0;
+    // Each message sent with the time its write to the socket began: when a
+    // peer's clock starts, however long it sat in the outbox before.
+    virtual TimedMessages sent_timed() const = 0;
     virtual bool open() const = 0;
     virtual std::string target() const = 0;
 };
@@ -61,7 +66,10 @@ using WebSocketHandler = std::function<void(std::shared_ptr<WebSocketPeer>)>;
 
 class FakeHttpServer {
 public:
-    FakeHttpServer();
+    // One thread suits tests (handlers run in order); the benchmarks give the
+    // WebSocket link and the HTTP connections more, so that the fake is not
+    // what they measure. Each connection runs on its own strand.
+    explicit FakeHttpServer(int threads = 1);
     ~FakeHttpServer();
     FakeHttpServer(const FakeHttpServer&) = delete;
     FakeHttpServer& operator=(const FakeHttpServer&) = delete;
@@ -76,6 +84,7 @@ public:
 
     std::vector<RecordedRequest> requests() const;
     std::vector<RecordedRequest> requests_to(const std::string& path) const;
+    std::size_t request_count() const;  // without copying them, for polling
     std::size_t connections_accepted() const;
 
     // Polls until predicate holds or timeout passes; returns the predicate.

@@ -21,7 +21,7 @@ nlohmann::json parse_body(const RecordedRequest& request) {
 
 }  // namespace
 
-FakeSlack::FakeSlack() {
+FakeSlack::FakeSlack(int threads) : server_(threads) {
     server_.route("POST", "/api/", [this](const RecordedRequest& request) {
         return api(request.path().substr(5), request);
     });
@@ -224,7 +224,13 @@ std::shared_ptr<WebSocketPeer> FakeSlack::current_link() const {
 std::string FakeSlack::send_envelope(const std::string& type, nlohmann::json payload,
                                      int retry_attempt, const std::string& envelope_id) {
     const std::string id = envelope_id.empty() ? next_id("env-") : envelope_id;
-    nlohmann::json envelope{{"envelope_id", id},
+    send_raw(envelope_text(type, std::move(payload), retry_attempt, id));
+    return id;
+}
+
+std::string FakeSlack::envelope_text(const std::string& type, nlohmann::json payload,
+                                     int retry_attempt, const std::string& envelope_id) {
+    nlohmann::json envelope{{"envelope_id", envelope_id},
                             {"type", type},
                             {"accepts_response_payload", type == "slash_commands"},
                             {"payload", std::move(payload)}};
@@ -232,8 +238,7 @@ std::string FakeSlack::send_envelope(const std::string& type, nlohmann::json pay
         envelope["retry_attempt"] = retry_attempt;
         envelope["retry_reason"] = retry_attempt > 0 ? "timeout" : "";
     }
-    send_raw(envelope.dump());
-    return id;
+    return envelope.dump();
 }
 
 void FakeSlack::send_raw(const std::string& text) {
@@ -258,7 +263,7 @@ std::string FakeSlack::send_slash(const SlashCommand& c) {
                           {"is_enterprise_install", "false"},
                           {"response_url", server_.base_url() + "/response/" + n},
                           {"trigger_id", c.trigger_id.empty() ? "trigger-" + n : c.trigger_id}},
-                         c.retry_attempt);
+                         c.retry_attempt, c.envelope_id);
 }
 
 std::string FakeSlack::send_mention(const Mention& m) {

@@ -24,7 +24,8 @@ struct SlashCommand {
     std::string user_name = "alice";
     std::string channel = "C0ACME0001";
     int retry_attempt = 0;
-    std::string trigger_id;  // empty: a new one
+    std::string trigger_id;   // empty: a new one
+    std::string envelope_id;  // empty: a new one
 };
 
 struct Mention {
@@ -43,7 +44,7 @@ public:
     static constexpr const char* kAppToken = "xapp-1-A0TEST-1234-fakeapptokenvalue";
     static constexpr const char* kBotToken = "xoxb-1234-5678-fakebottokenvalue";
 
-    FakeSlack();
+    explicit FakeSlack(int threads = 1);  // see FakeHttpServer
 
     std::string api_url() const { return server_.base_url() + "/api/"; }
     FakeHttpServer& server() { return server_; }
@@ -86,6 +87,9 @@ public:
     void add_channel(const std::string& name, const std::string& id);
     std::string send_envelope(const std::string& type, nlohmann::json payload,
                               int retry_attempt = 0, const std::string& envelope_id = "");
+    // The text send_envelope would send, for senders that build ahead.
+    static std::string envelope_text(const std::string& type, nlohmann::json payload,
+                                     int retry_attempt, const std::string& envelope_id);
     void send_raw(const std::string& text);
     void request_refresh(const std::string& reason = "refresh_requested");
 
