@@ -161,9 +161,11 @@ int run_slack_mode(App& app, std::ostream& err) {
     SystemClock clock;
     EnvelopeLedger ledger(settings.database_path, clock);
 
-    // Niced, so that the socket thread acknowledging envelopes wins the CPU
-    // in a storm: at nice 10 twelve busy workers weigh about what the socket
-    // thread does (at 5 they outweighed it fourfold and acks waited).
+    // Niced to the floor, so that the socket thread acknowledging envelopes
+    // wins the CPU in a storm (at 5 twelve busy workers outweighed it
+    // fourfold; at 10 they still weighed about as much). Niceness only
+    // arbitrates within opsbot's cgroup (its container or systemd unit): when
+    // the socket thread is idle, the workers get the whole CPU.
     KeyedExecutor handlers({.name = "handlers", .workers = 4, .capacity = 50'000, .nice = 19});
     KeyedExecutor outbound({.name = "outbound",
                             .workers = 8,

@@ -29,11 +29,16 @@ long long unix_ms(TimePoint time) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-std::string envelope_record(std::string_view id, std::string_view body, TimePoint received) {
-    std::string out = "+" + std::to_string(id.size()) + " " + std::to_string(body.size()) + " " +
-                      std::to_string(unix_ms(received)) + "\n";
+void append_envelope_record(std::string& out, std::string_view id, std::string_view body,
+                            TimePoint received) {
+    out += '+';
+    out += std::to_string(id.size());
+    out += ' ';
+    out += std::to_string(body.size());
+    out += ' ';
+    out += std::to_string(unix_ms(received));
+    out += '\n';
     out.append(id).append(body).push_back('\n');
-    return out;
 }
 
 std::string handled_record(std::string_view id) {
@@ -121,7 +126,7 @@ EnvelopeJournal::EnvelopeJournal(std::string path, const Clock& clock)
     // either the old journal or the new one.
     std::string kept;
     for (const auto& entry : left_over_) {
-        kept += envelope_record(entry.envelope_id, entry.body, entry.received);
+        append_envelope_record(kept, entry.envelope_id, entry.body, entry.received);
         ++pending_[entry.envelope_id];
     }
     const std::string fresh = path_ + ".new";
@@ -148,11 +153,14 @@ EnvelopeJournal::~EnvelopeJournal() {
 std::size_t EnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
     const auto now = clock_.now();
     std::string bytes;
+    std::size_t size = 0;
+    for (const auto& [id, body] : arrivals) size += id.size() + body.size() + 48;
+    bytes.reserve(size);
     std::size_t added = 0;
     std::lock_guard lock(mutex_);
     for (const auto& [id, body] : arrivals) {
         if (pending_[std::string(id)]++ > 0) continue;
-        bytes += envelope_record(id, body, now);
+        append_envelope_record(bytes, id, body, now);
         ++added;
     }
     if (!bytes.empty()) append(bytes);

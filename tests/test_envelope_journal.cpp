@@ -95,6 +95,21 @@ TEST_CASE("envelope journal: a redelivery while the first runs needs both to be 
     CHECK(EnvelopeJournal(path, clock).left_over().empty());
 }
 
+TEST_CASE("envelope journal: a burst is written at once, a redelivery inside it once",
+          "[envelope_journal]") {
+    JournalFile file;
+    {
+        EnvelopeJournal journal(file.path, file.clock);
+        CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}, {"env-1", "one"}}) == 2);
+        CHECK(journal.pending() == 2);
+        journal.handled("env-1");  // one of the two deliveries
+    }
+    EnvelopeJournal journal(file.path, file.clock);
+    REQUIRE(ids(journal.left_over()) == std::vector<std::string>{"env-1", "env-2"});
+    CHECK(journal.left_over()[1].body == "two");
+    CHECK(journal.record({}) == 0);
+}
+
 TEST_CASE("envelope journal: a torn or garbled tail is ignored, the records before it kept",
           "[envelope_journal]") {
     const std::string whole = "+5 4 1000\nenv-1body\n+5 3 2000\nenv-2two\n-5\nenv-1\n";

@@ -533,6 +533,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
         spdlog::debug("slack: closing link {} after the refresh", link->id);
+        flush_acks();  // the burst's acks before our close frame
         link->close();
     }
 
@@ -635,6 +636,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
             co_await sleep(backoff_delay(failures++));
         }
         connected = false;
+        flush_acks();
         for (auto& link : std::vector(links)) link->close();
         co_await await_closed();
         finished = true;
