@@ -143,10 +143,10 @@ void Metrics::set(std::string_view name, double value, const MetricLabels& label
 }
 
 void Metrics::observe(std::string_view name, double value, const MetricLabels& labels) {
-    observe(name, std::vector<double>{value}, labels);
+    observe(name, std::span<const double>(&value, 1), labels);
 }
 
-void Metrics::observe(std::string_view name, const std::vector<double>& values,
+void Metrics::observe(std::string_view name, std::span<const double> values,
                       const MetricLabels& labels) {
     std::lock_guard lock(impl_->mutex);
     const Family& f = impl_->family(name, Kind::histogram);

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,7 @@ public:
     void set(std::string_view name, double value, const MetricLabels& labels = {});
     void observe(std::string_view name, double value, const MetricLabels& labels = {});
     // Several observations under one lock (a burst of acks).
-    void observe(std::string_view name, const std::vector<double>& values,
+    void observe(std::string_view name, std::span<const double> values,
                  const MetricLabels& labels = {});
 
     double value(std::string_view name, const MetricLabels& labels = {}) const;  // counter or gauge

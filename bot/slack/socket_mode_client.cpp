@@ -382,11 +382,14 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     // handed to the router as one job. A burst ends when the socket has
     // nothing more to read, or at kMaxBurst envelopes.
     static constexpr std::size_t kMaxBurst = 256;
+    struct AckTo {
+        std::shared_ptr<Link> link;  // where the envelope came from
+        Clock::time_point received;
+        bool route = true;  // false: the caller routes it
+    };
     struct Unacked {
-        std::vector<ReceivedEnvelope> envelopes;
-        std::vector<std::shared_ptr<Link>> links;  // where each came from
-        std::vector<Clock::time_point> received;
-        std::vector<bool> route;  // false: the caller routes it
+        std::vector<ReceivedEnvelope> envelopes;  // as before_ack takes them
+        std::vector<AckTo> acks;                  // one per envelope
     } unacked;
     std::uint64_t reads = 0;          // messages read, on any link
     std::uint64_t reads_counted = 0;  // of those, in the metrics
@@ -402,9 +405,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     void queue_ack(const std::shared_ptr<Link>& link, ReceivedEnvelope envelope,
                    Clock::time_point received, bool route) {
         unacked.envelopes.push_back(std::move(envelope));
-        unacked.links.push_back(link);
-        unacked.received.push_back(received);
-        unacked.route.push_back(route);
+        unacked.acks.push_back({link, received, route});
         if (unacked.envelopes.size() >= kMaxBurst) return flush_acks();
         if (flush_check_posted) return;
         flush_check_posted = true;
@@ -430,7 +431,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         acknowledge(burst);
         std::vector<ReceivedEnvelope> to_route;
         for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
-            if (burst.route[i]) to_route.push_back(std::move(burst.envelopes[i]));
+            if (burst.acks[i].route) to_route.push_back(std::move(burst.envelopes[i]));
         if (!to_route.empty())
             to_router([this, to_route = std::move(to_route)] {
                 for (const auto& envelope : to_route) route(envelope.head, envelope.text);
@@ -442,15 +443,15 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         // deliver on it until our close arrives, so ack on the live one.
         std::map<std::shared_ptr<Link>, std::vector<std::string>> acks;
         for (std::size_t i = 0; i < burst.envelopes.size(); ++i) {
-            const auto& link = burst.links[i];
+            const auto& link = burst.acks[i].link;
             const auto& via = link->closing() && live ? live : link;
             acks[via].push_back(ack_for(burst.envelopes[i].head.envelope_id));
         }
         for (auto& [link, texts] : acks) link->send(std::move(texts));
         const auto now = Clock::now();
         std::vector<double> latencies;
-        for (const auto received : burst.received)
-            latencies.push_back(std::chrono::duration<double>(now - received).count());
+        for (const auto& ack : burst.acks)
+            latencies.push_back(std::chrono::duration<double>(now - ack.received).count());
         metrics.increment(metric::kEnvelopesAcked, {}, static_cast<double>(latencies.size()));
         metrics.observe(metric::kAckLatency, latencies);
     }
