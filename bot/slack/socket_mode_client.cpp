@@ -9,6 +9,7 @@
 
 #include "bot/slack/socket_mode_client.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -78,6 +79,7 @@ public:
     virtual void abort() = 0;
     virtual void ping() = 0;
     virtual bool closing() const = 0;
+    virtual bool more_to_read() = 0;  // bytes the kernel holds for us
 
     int id = 0;
     const char* step = "";  // how far connect() got, for the log
@@ -163,6 +165,11 @@ public:
     }
 
     bool closing() const override { return closing_; }
+
+    bool more_to_read() override {
+        beast::error_code ec;
+        return beast::get_lowest_layer(ws_).socket().available(ec) > 0 && !ec;
+    }
 
     void abort() override {
         beast::error_code ignored;
@@ -391,7 +398,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         std::vector<ReceivedEnvelope> envelopes;  // as before_ack takes them
         std::vector<AckTo> acks;                  // one per envelope
     } unacked;
-    std::uint64_t reads = 0;          // messages read, on any link
+    std::uint64_t reads = 0;  // messages read, on any link
+    Clock::time_point last_read;
     std::uint64_t reads_counted = 0;  // of those, in the metrics
     bool flush_check_posted = false;
 
@@ -412,15 +420,25 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         post_flush_check(reads - 1);
     }
 
-    // The next read's completion, when its frame was already buffered, is
-    // queued behind this check: a check that finds no new read since the
-    // last one means the socket had nothing more, and the burst is over.
+    // The burst goes on while messages keep coming in, and while the kernel
+    // holds more bytes for a link (a frame read in two pieces completes no
+    // message in between), for at most kMaxWaitForRead after the last
+    // message: a link that stopped reading must not hold the acks back.
+    static constexpr auto kMaxWaitForRead = std::chrono::milliseconds(1);
     void post_flush_check(std::uint64_t reads_before) {
         asio::post(io, [this, reads_before] {
-            if (!unacked.envelopes.empty() && reads != reads_before) return post_flush_check(reads);
+            if (!unacked.envelopes.empty() &&
+                (reads != reads_before ||
+                 (more_to_read() && Clock::now() - last_read < kMaxWaitForRead)))
+                return post_flush_check(reads);
             flush_check_posted = false;
             flush_acks();
         });
+    }
+
+    bool more_to_read() const {
+        return std::any_of(links.begin(), links.end(),
+                           [](const auto& link) { return !link->ended && link->more_to_read(); });
     }
 
     void flush_acks() {
@@ -544,6 +562,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
                 std::string text = co_await link->read();
                 const auto now = Clock::now();
                 link->last_frame = now;
+                last_read = now;
                 ++reads;
                 handle_message(link, std::move(text), now);
             }
