@@ -24,6 +24,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "bot/slack/write_batching_stream.hpp"
 #include "core/keyed_executor.hpp"
 #include "core/time.hpp"
 
@@ -64,8 +65,6 @@ std::optional<WsUrl> parse_ws_url(const std::string& url) {
     return out;
 }
 
-using TcpCork = asio::detail::socket_option::boolean<IPPROTO_TCP, TCP_CORK>;
-
 // One WebSocket connection to Slack. All of it runs on the socket thread.
 class Link : public std::enable_shared_from_this<Link> {
 public:
@@ -92,6 +91,9 @@ public:
 
 template <class Ws>
 class LinkImpl final : public Link {
+    static constexpr bool kTls =
+        !std::is_same_v<typename Ws::next_layer_type::next_layer_type, beast::tcp_stream>;
+
 public:
     template <class... Args>
     explicit LinkImpl(Args&&... args) : ws_(std::forward<Args>(args)...) {}
@@ -106,14 +108,14 @@ public:
         // waits for the peer's ACK of the previous one (up to its delayed-ACK
         // timer, ~40 ms).
         lowest.socket().set_option(tcp::no_delay(true));
-        if constexpr (!std::is_same_v<Ws, websocket::stream<beast::tcp_stream>>) {
+        if constexpr (kTls) {
+            auto& tls = ws_.next_layer().next_layer();
             // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-            if (!SSL_ctrl(ws_.next_layer().native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+            if (!SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
                           TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())))
                 throw std::runtime_error("cannot set TLS server name");
-            ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification(url.host));
-            co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
-                                                      asio::use_awaitable);
+            tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
+            co_await tls.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
         }
         lowest.expires_never();
         websocket::stream_base::timeout timeouts{};
@@ -142,10 +144,10 @@ public:
     void send(std::vector<std::string> texts) override {
         if (closing_) return;
         for (auto& text : texts) outbox_.push_back(std::move(text));
-        // Frames queued together leave in as few TCP segments as they fit:
-        // corked until the outbox is empty, instead of a segment (and a
-        // wake-up of the peer) per frame.
-        if (outbox_.size() > 1) cork(true);
+        // Frames queued together leave in one write once the outbox is
+        // empty, instead of a system call, a segment (and a wake-up of the
+        // peer) per frame.
+        if (outbox_.size() > 1) ws_.next_layer().hold();
         if (!writing_) write_next();
     }
 
@@ -183,18 +185,12 @@ private:
                         [self = shared_from_this(), this](beast::error_code ec, std::size_t) {
                             outbox_.pop_front();
                             writing_ = false;
-                            if (ec) return outbox_.clear();
+                            if (ec) outbox_.clear();
                             if (!outbox_.empty()) return write_next();
-                            cork(false);
+                            ws_.next_layer().release();
+                            if (ec) return;
                             if (closing_ && !pinging_) close_now();
                         });
-    }
-
-    void cork(bool on) {
-        if (corked_ == on) return;
-        corked_ = on;
-        beast::error_code ignored;
-        beast::get_lowest_layer(ws_).socket().set_option(TcpCork(on), ignored);
     }
 
     void close_now() {
@@ -208,11 +204,10 @@ private:
     bool writing_ = false;
     bool closing_ = false;
     bool pinging_ = false;
-    bool corked_ = false;
 };
 
-using PlainWs = websocket::stream<beast::tcp_stream>;
-using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+using PlainWs = websocket::stream<WriteBatchingStream<beast::tcp_stream>>;
+using TlsWs = websocket::stream<WriteBatchingStream<beast::ssl_stream<beast::tcp_stream>>>;
 
 }  // namespace
 
