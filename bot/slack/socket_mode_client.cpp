@@ -115,6 +115,7 @@ public:
                           TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())))
                 throw std::runtime_error("cannot set TLS server name");
             tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
+            step = "TLS handshake";
             co_await tls.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
         }
         lowest.expires_never();
@@ -205,6 +206,13 @@ private:
     bool closing_ = false;
     bool pinging_ = false;
 };
+
+bool certificate_refused(const std::exception& e) {
+    const auto* error = dynamic_cast<const boost::system::system_error*>(&e);
+    return error && error->code().category() == asio::error::get_ssl_category() &&
+           ERR_GET_REASON(static_cast<unsigned long>(error->code().value())) ==
+               SSL_R_CERTIFICATE_VERIFY_FAILED;
+}
 
 using PlainWs = websocket::stream<WriteBatchingStream<beast::tcp_stream>>;
 using TlsWs = websocket::stream<WriteBatchingStream<beast::ssl_stream<beast::tcp_stream>>>;
@@ -576,8 +584,12 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
         try {
             co_await link->connect(*url, target.endpoints, options);
         } catch (const std::exception& e) {
-            spdlog::warn("slack: cannot open the WebSocket to {} ({}): {}", url->host, link->step,
-                         e.what());
+            spdlog::warn("slack: cannot open the WebSocket to {} ({}): {}{}", url->host, link->step,
+                         e.what(),
+                         certificate_refused(e)
+                             ? " — the server's certificate was not trusted: check the system CA "
+                               "certificates (SSL_CERT_FILE, SSL_CERT_DIR) and the host name"
+                             : "");
             co_return nullptr;
         }
         links.push_back(link);

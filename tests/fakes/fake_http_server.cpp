@@ -13,9 +13,12 @@
 #include <thread>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace opsbot::test {
 namespace {
@@ -31,10 +34,14 @@ std::string lower(std::string text) {
     return text;
 }
 
-class Peer final : public WebSocketPeer, public std::enable_shared_from_this<Peer> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+class Peer final : public WebSocketPeer, public std::enable_shared_from_this<Peer<Stream>> {
+    using std::enable_shared_from_this<Peer<Stream>>::shared_from_this;
+
 public:
-    Peer(beast::tcp_stream stream, std::string target)
-        : ws_(std::move(stream)), target_(std::move(target)) {}
+    Peer(Stream stream, std::string target) : ws_(std::move(stream)), target_(std::move(target)) {}
 
     // The handler sees the peer only once the handshake is done, so that
     // nothing is written before the stream knows it is the server side.
@@ -134,7 +141,7 @@ private:
                         });
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     std::string target_;
     std::deque<std::string> outbox_;  // touched on the io thread only
     bool writing_ = false;
@@ -169,9 +176,15 @@ struct FakeHttpServer::Impl {
         WebSocketHandler handler;
     };
 
-    explicit Impl(int thread_count) : io(thread_count) {}
+    Impl(int thread_count, const TlsIdentity* identity) : io(thread_count) {
+        if (!identity) return;
+        tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        tls->use_certificate_chain(asio::buffer(identity->certificate_pem));
+        tls->use_private_key(asio::buffer(identity->private_key_pem), asio::ssl::context::pem);
+    }
 
     asio::io_context io;
+    std::unique_ptr<asio::ssl::context> tls;
     tcp::acceptor acceptor{io};
     std::vector<std::thread> threads;
     mutable std::mutex mutex;
@@ -219,22 +232,37 @@ struct FakeHttpServer::Impl {
         return recorded;
     }
 
-    asio::awaitable<void> upgrade(beast::tcp_stream& stream,
-                                  const http::request<http::string_body>& req) {
+    template <class Stream>
+    asio::awaitable<void> upgrade(Stream& stream, const http::request<http::string_body>& req) {
         const std::string target(req.target());
         auto handler = ws_handler(target);
         if (!handler) co_return;
-        auto peer = std::make_shared<Peer>(std::move(stream), target);
+        auto peer = std::make_shared<Peer<Stream>>(std::move(stream), target);
         co_await peer->run(req, handler);
     }
 
     asio::awaitable<void> session(tcp::socket socket) {
-        beast::tcp_stream stream(std::move(socket));
+        if (!tls) {
+            beast::tcp_stream stream(std::move(socket));
+            co_await serve(stream);
+            co_return;
+        }
+        TlsStream stream(std::move(socket), *tls);
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+        beast::error_code ec;
+        co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;  // a client that did not trust us: it says why
+        co_await serve(stream);
+    }
+
+    template <class Stream>
+    asio::awaitable<void> serve(Stream& stream) {
         beast::flat_buffer buffer;
         beast::error_code ec;
         for (;;) {
             http::request<http::string_body> req;
-            stream.expires_after(std::chrono::seconds(60));
+            beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(60));
             co_await http::async_read(stream, buffer, req,
                                       asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
@@ -269,7 +297,8 @@ struct FakeHttpServer::Impl {
     }
 };
 
-FakeHttpServer::FakeHttpServer(int threads) : impl_(std::make_unique<Impl>(threads)) {
+FakeHttpServer::FakeHttpServer(int threads, const TlsIdentity* tls)
+    : impl_(std::make_unique<Impl>(threads, tls)) {
     const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
     impl_->acceptor.open(endpoint.protocol());
     impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -289,7 +318,7 @@ std::uint16_t FakeHttpServer::port() const {
 }
 
 std::string FakeHttpServer::base_url() const {
-    return "http://127.0.0.1:" + std::to_string(port());
+    return (impl_->tls ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port());
 }
 
 void FakeHttpServer::route(std::string method, std::string path_prefix, RouteHandler handler) {

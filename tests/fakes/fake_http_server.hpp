@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/fakes/tls_identity.hpp"
+
 namespace opsbot::test {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -68,14 +70,15 @@ class FakeHttpServer {
 public:
     // One thread suits tests (handlers run in order); the benchmarks give the
     // WebSocket link and the HTTP connections more, so that the fake is not
-    // what they measure. Each connection runs on its own strand.
-    explicit FakeHttpServer(int threads = 1);
+    // what they measure. Each connection runs on its own strand. With an
+    // identity, it speaks only TLS (https://, wss://).
+    explicit FakeHttpServer(int threads = 1, const TlsIdentity* tls = nullptr);
     ~FakeHttpServer();
     FakeHttpServer(const FakeHttpServer&) = delete;
     FakeHttpServer& operator=(const FakeHttpServer&) = delete;
 
     std::uint16_t port() const;
-    std::string base_url() const;  // "http://127.0.0.1:<port>"
+    std::string base_url() const;  // "http://127.0.0.1:<port>" (https with TLS)
 
     // The longest matching path prefix wins; method "*" matches any.
     void route(std::string method, std::string path_prefix, RouteHandler handler);

@@ -21,14 +21,16 @@ nlohmann::json parse_body(const RecordedRequest& request) {
 
 }  // namespace
 
-FakeSlack::FakeSlack(int threads) : server_(threads) {
+FakeSlack::FakeSlack(int threads, const TlsIdentity* link_tls)
+    : server_(threads),
+      link_server_(link_tls ? std::make_unique<FakeHttpServer>(threads, link_tls) : nullptr) {
     server_.route("POST", "/api/", [this](const RecordedRequest& request) {
         return api(request.path().substr(5), request);
     });
     server_.route("POST", "/response/", [](const RecordedRequest&) {
         return FakeResponse{200, "ok", "text/plain", {}};
     });
-    server_.websocket("/link/", [this](std::shared_ptr<WebSocketPeer> peer) {
+    links_server().websocket("/link/", [this](std::shared_ptr<WebSocketPeer> peer) {
         {
             std::lock_guard lock(mutex_);
             links_.push_back(peer);
@@ -108,9 +110,15 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
             --fail_connections_open_;
             return json_response({{"ok", false}, {"error", "internal_error"}}, 500);
         }
+        const std::string scheme = link_server_ ? "wss://" : "ws://";
+        std::string host;
+        {
+            std::lock_guard lock(mutex_);
+            host = link_host_;
+        }
         return json_response(
             {{"ok", true},
-             {"url", "ws://127.0.0.1:" + std::to_string(server_.port()) +
+             {"url", scheme + host + ":" + std::to_string(links_server().port()) +
                          "/link/?ticket=" + next_id("ticket-") + "&app_id=A0TEST"}});
     }
     if (auto refused = check_token(request, kBotToken, refuse_bot_token_); refused.status)

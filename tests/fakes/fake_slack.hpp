@@ -44,10 +44,19 @@ public:
     static constexpr const char* kAppToken = "xapp-1-A0TEST-1234-fakeapptokenvalue";
     static constexpr const char* kBotToken = "xoxb-1234-5678-fakebottokenvalue";
 
-    explicit FakeSlack(int threads = 1);  // see FakeHttpServer
+    // With link_tls, the Socket Mode links are wss:// on a server of their
+    // own (as Slack's are), the Web API stays plain HTTP.
+    explicit FakeSlack(int threads = 1,
+                       const TlsIdentity* link_tls = nullptr);  // see FakeHttpServer
 
     std::string api_url() const { return server_.base_url() + "/api/"; }
     FakeHttpServer& server() { return server_; }
+    // The host name apps.connections.open puts in link URLs (it resolves to
+    // 127.0.0.1), for tests of certificate name checks.
+    void set_link_host(std::string host) {
+        std::lock_guard lock(mutex_);
+        link_host_ = std::move(host);
+    }
 
     // What the next calls answer.
     void refuse_app_token(bool refuse) { refuse_app_token_ = refuse; }
@@ -113,7 +122,10 @@ private:
     FakeResponse pace(const std::string& channel);
     std::string next_id(const std::string& prefix);
 
+    FakeHttpServer& links_server() { return link_server_ ? *link_server_ : server_; }
     FakeHttpServer server_;
+    std::unique_ptr<FakeHttpServer> link_server_;  // with link_tls only
+    std::string link_host_ = "127.0.0.1";
     mutable std::mutex mutex_;
     std::vector<std::shared_ptr<WebSocketPeer>> links_;
     std::atomic<bool> refuse_app_token_{false};

@@ -26,7 +26,10 @@ struct SlackBot {
     std::unique_ptr<BackgroundProcess> process;
     std::string intake_url;
 
-    explicit SlackBot(const std::string& catalogue_yaml = kCatalogueYaml) {
+    // With link_tls, the fake's Socket Mode links are wss:// (see FakeSlack).
+    explicit SlackBot(const std::string& catalogue_yaml = kCatalogueYaml,
+                      const TlsIdentity* link_tls = nullptr)
+        : slack(1, link_tls) {
         env = {{"SLACK_APP_TOKEN", FakeSlack::kAppToken},
                {"SLACK_BOT_TOKEN", FakeSlack::kBotToken},
                {"SLACK_API_URL", slack.api_url()},
