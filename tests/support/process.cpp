@@ -134,18 +134,22 @@ void BackgroundProcess::pump(int timeout_ms) {
         log_.append(buffer, static_cast<std::size_t>(n));
 }
 
-std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout_seconds) {
+std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout_seconds,
+                                            int occurrence) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-    std::size_t searched = 0;
+    const auto nth = [&] {
+        auto found = log_.find(text);
+        for (int seen = 1; seen < occurrence && found != std::string::npos; ++seen)
+            found = log_.find(text, found + text.size());
+        return found;
+    };
     while (std::chrono::steady_clock::now() < deadline) {
-        const auto found = log_.find(text, searched > text.size() ? searched - text.size() : 0);
-        if (found != std::string::npos) {
+        if (const auto found = nth(); found != std::string::npos) {
             const auto start = log_.rfind('\n', found);
             const auto end = log_.find('\n', found);
             return log_.substr(start == std::string::npos ? 0 : start + 1,
                                end == std::string::npos ? std::string::npos : end - start - 1);
         }
-        searched = log_.size();
         if (!running()) break;
         pump(50);
     }

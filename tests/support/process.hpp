@@ -35,8 +35,10 @@ public:
     BackgroundProcess(const BackgroundProcess&) = delete;
     BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
-    // Waits for a line of standard error containing text; returns the line.
-    std::string wait_for_log(const std::string& text, int timeout_seconds = 10);
+    // Waits for a line of standard error containing text (its nth
+    // occurrence); returns the line.
+    std::string wait_for_log(const std::string& text, int timeout_seconds = 10, int occurrence = 1);
+    // What was read of standard error so far: only the waits above read more.
     std::string log() const;
     bool running();
     int pid() const { return pid_; }
