@@ -1,10 +1,11 @@
 // Measures opsbot in Slack mode on loopback: the real binary against a fake
 // Slack and a load generator. Prints its figures; asserts nothing.
 //
-//   opsbot_bench <path to opsbot> [--quick | --storms N]
+//   opsbot_bench <path to opsbot> [--quick] [--storms N] [--tls]
 //
 // --storms N runs only N storms of 20,000, to compare two builds' ack paths
-// on more than one sample.
+// on more than one sample. --tls puts the Socket Mode link on wss://, as
+// Slack's is (a certificate made for the run, trusted through SSL_CERT_FILE).
 
 #include <signal.h>
 
@@ -17,6 +18,7 @@
 
 #include "bench/bench_util.hpp"
 #include "tests/fakes/fake_slack.hpp"
+#include "tests/fakes/tls_identity.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -166,25 +168,30 @@ Figures paced(test::FakeSlack& slack, Load& load, int per_second, int seconds) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: opsbot_bench <path to opsbot> [--quick | --storms N]\n";
+        std::cerr << "usage: opsbot_bench <path to opsbot> [--quick] [--storms N] [--tls]\n";
         return 2;
     }
-    const std::string option = argc > 2 ? argv[2] : "";
-    const bool quick = option == "--quick";
-    const int storms_only = option == "--storms" && argc > 3 ? std::stoi(argv[3]) : 0;
-    test::FakeSlack slack(2);  // the link and the reply connections on their own threads
+    bool quick = false, tls = false;
+    int storms_only = 0;
+    for (int i = 2; i < argc; ++i) {
+        const std::string option = argv[i];
+        quick = quick || option == "--quick";
+        tls = tls || option == "--tls";
+        if (option == "--storms" && i + 1 < argc) storms_only = std::stoi(argv[++i]);
+    }
+    const auto identity = test::make_self_signed_identity({"IP:127.0.0.1"});
+    // The link and the reply connections on their own threads.
+    test::FakeSlack slack(2, tls ? &identity : nullptr);
     test::TempDir dir;
     Load load{slack};
+    std::map<std::string, std::string> extra_env{{"OPSBOT_LOG_LEVEL", "warn"}};
+    if (tls) extra_env["SSL_CERT_FILE"] = dir.write("fake-slack.pem", identity.certificate_pem);
 
     // The first envelope goes out the moment the link opens, to time start-up.
     std::string first_id;
     SteadyClock::time_point spawned;
-    test::BackgroundProcess bot({argv[1],
-                                 {},
-                                 bench::slack_mode_env(slack, dir, {{"OPSBOT_LOG_LEVEL", "warn"}}),
-                                 "",
-                                 "",
-                                 600});
+    test::BackgroundProcess bot(
+        {argv[1], {}, bench::slack_mode_env(slack, dir, extra_env), "", "", 600});
     spawned = SteadyClock::now();
     slack.wait_for_links(1, 10s);
     first_id = load.send_help();
@@ -198,8 +205,8 @@ int main(int argc, char** argv) {
     const long idle_file = rss_kib(pid, "RssFile:");
     const long idle_shmem = rss_kib(pid, "RssShmem:");
 
-    std::printf("opsbot Slack-mode benchmark (loopback, %u cores)\n",
-                std::thread::hardware_concurrency());
+    std::printf("opsbot Slack-mode benchmark (loopback, %u cores, Socket Mode link over %s)\n",
+                std::thread::hardware_concurrency(), tls ? "wss://" : "ws://");
     std::printf(
         "start-up to first ack: %.1f ms (process start → link → hello → first envelope acked)\n",
         first_ack_ms);

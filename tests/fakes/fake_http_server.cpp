@@ -291,6 +291,9 @@ struct FakeHttpServer::Impl {
                 asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) co_return;
             ++connections;
+            // As a real server's: no small write waits for the peer's
+            // delayed ACK (a TLS session ticket then the next record would).
+            socket.set_option(tcp::no_delay(true), ec);
             auto strand = socket.get_executor();
             asio::co_spawn(strand, session(std::move(socket)), asio::detached);
         }
