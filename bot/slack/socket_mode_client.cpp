@@ -209,9 +209,11 @@ private:
 
 bool certificate_refused(const std::exception& e) {
     const auto* error = dynamic_cast<const boost::system::system_error*>(&e);
-    return error && error->code().category() == asio::error::get_ssl_category() &&
-           ERR_GET_REASON(static_cast<unsigned long>(error->code().value())) ==
-               SSL_R_CERTIFICATE_VERIFY_FAILED;
+    if (!error || error->code().category() != asio::error::get_ssl_category()) return false;
+    // asio keeps ERR_get_error()'s value in an int.
+    const auto code = static_cast<unsigned long>(static_cast<unsigned int>(error->code().value()));
+    return ERR_GET_LIB(code) == ERR_LIB_SSL &&
+           ERR_GET_REASON(code) == SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
 using PlainWs = websocket::stream<WriteBatchingStream<beast::tcp_stream>>;

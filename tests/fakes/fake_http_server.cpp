@@ -312,8 +312,13 @@ FakeHttpServer::FakeHttpServer(int threads, const TlsIdentity* tls)
 }
 
 FakeHttpServer::~FakeHttpServer() {
+    stop();
+}
+
+void FakeHttpServer::stop() {
     impl_->io.stop();
-    for (auto& thread : impl_->threads) thread.join();
+    for (auto& thread : impl_->threads)
+        if (thread.joinable()) thread.join();
 }
 
 std::uint16_t FakeHttpServer::port() const {

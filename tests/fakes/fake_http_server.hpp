@@ -77,6 +77,9 @@ public:
     FakeHttpServer(const FakeHttpServer&) = delete;
     FakeHttpServer& operator=(const FakeHttpServer&) = delete;
 
+    // Stops serving: no handler runs after it returns (the destructor does it too).
+    void stop();
+
     std::uint16_t port() const;
     std::string base_url() const;  // "http://127.0.0.1:<port>" (https with TLS)
 

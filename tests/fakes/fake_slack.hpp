@@ -48,6 +48,13 @@ public:
     // own (as Slack's are), the Web API stays plain HTTP.
     explicit FakeSlack(int threads = 1,
                        const TlsIdentity* link_tls = nullptr);  // see FakeHttpServer
+    // The servers' threads stop before the members their handlers use go.
+    ~FakeSlack() {
+        if (link_server_) link_server_->stop();
+        server_.stop();
+    }
+    FakeSlack(const FakeSlack&) = delete;
+    FakeSlack& operator=(const FakeSlack&) = delete;
 
     std::string api_url() const { return server_.base_url() + "/api/"; }
     FakeHttpServer& server() { return server_; }
