@@ -128,23 +128,38 @@ TEST_CASE("a gathered write that fails closes the socket and fails the writes af
     CHECK(results[0]);
 }
 
-TEST_CASE("a WebSocket over the layer: frames gathered with a ping arrive whole and in order") {
+// A WebSocket client over the layer and a plain server, on loopback.
+struct WebSocketPair {
     asio::io_context io;
     tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
     websocket::stream<WriteBatchingStream<beast::tcp_stream>> client{io};
     websocket::stream<beast::tcp_stream> server{io};
+
+    asio::awaitable<void> accept() {
+        co_await acceptor.async_accept(server.next_layer().socket(), asio::use_awaitable);
+        co_await server.async_accept(asio::use_awaitable);
+    }
+    asio::awaitable<void> connect() {
+        co_await beast::get_lowest_layer(client).async_connect(acceptor.local_endpoint(),
+                                                               asio::use_awaitable);
+        co_await client.async_handshake("127.0.0.1", "/", asio::use_awaitable);
+    }
+};
+
+TEST_CASE("a WebSocket over the layer: frames gathered with a ping arrive whole and in order") {
+    WebSocketPair pair;
+    auto& [io, acceptor, client, server] = pair;
     std::vector<std::string> received;
     int pings = 0;
     std::size_t buffered_before_release = 1;
+    server.control_callback([&](websocket::frame_type kind, beast::string_view) {
+        if (kind == websocket::frame_type::ping) ++pings;
+    });
 
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            co_await acceptor.async_accept(server.next_layer().socket(), asio::use_awaitable);
-            server.control_callback([&](websocket::frame_type kind, beast::string_view) {
-                if (kind == websocket::frame_type::ping) ++pings;
-            });
-            co_await server.async_accept(asio::use_awaitable);
+            co_await pair.accept();
             for (int i = 0; i < 3; ++i) {
                 beast::flat_buffer buffer;
                 co_await server.async_read(buffer, asio::use_awaitable);
@@ -155,9 +170,7 @@ TEST_CASE("a WebSocket over the layer: frames gathered with a ping arrive whole 
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            co_await beast::get_lowest_layer(client).async_connect(acceptor.local_endpoint(),
-                                                                   asio::use_awaitable);
-            co_await client.async_handshake("127.0.0.1", "/", asio::use_awaitable);
+            co_await pair.connect();
             client.next_layer().hold();
             co_await client.async_write(asio::buffer(std::string("{\"envelope_id\":\"a\"}")),
                                         asio::use_awaitable);
@@ -180,10 +193,8 @@ TEST_CASE("a WebSocket over the layer: frames gathered with a ping arrive whole 
 }
 
 TEST_CASE("a WebSocket over the layer closes cleanly while writes are held") {
-    asio::io_context io;
-    tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-    websocket::stream<WriteBatchingStream<beast::tcp_stream>> client{io};
-    websocket::stream<beast::tcp_stream> server{io};
+    WebSocketPair pair;
+    auto& [io, acceptor, client, server] = pair;
     // Without the close reply, the server gives up after this and says so.
     server.set_option(websocket::stream_base::timeout{std::chrono::seconds(3),
                                                       websocket::stream_base::none(), false});
@@ -192,8 +203,7 @@ TEST_CASE("a WebSocket over the layer closes cleanly while writes are held") {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            co_await acceptor.async_accept(server.next_layer().socket(), asio::use_awaitable);
-            co_await server.async_accept(asio::use_awaitable);
+            co_await pair.accept();
             beast::flat_buffer buffer;
             co_await server.async_read(buffer, asio::use_awaitable);  // "ready"
             co_await server.async_close(websocket::close_code::going_away,
@@ -203,9 +213,7 @@ TEST_CASE("a WebSocket over the layer closes cleanly while writes are held") {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            co_await beast::get_lowest_layer(client).async_connect(acceptor.local_endpoint(),
-                                                                   asio::use_awaitable);
-            co_await client.async_handshake("127.0.0.1", "/", asio::use_awaitable);
+            co_await pair.connect();
             co_await client.async_write(asio::buffer(std::string("ready")), asio::use_awaitable);
             // Held and never released here: Beast's close reply lands in the
             // gathered bytes, behind this frame, and must still go out.
