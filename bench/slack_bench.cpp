@@ -179,7 +179,9 @@ int main(int argc, char** argv) {
         tls = tls || option == "--tls";
         if (option == "--storms" && i + 1 < argc) storms_only = std::stoi(argv[++i]);
     }
-    const auto identity = test::make_self_signed_identity({"IP:127.0.0.1"});
+    // Made only for a TLS run: a ws:// run has no use for a key.
+    const auto identity =
+        tls ? test::make_self_signed_identity({"IP:127.0.0.1"}) : test::TlsIdentity{};
     // The link and the reply connections on their own threads.
     test::FakeSlack slack(2, tls ? &identity : nullptr);
     test::TempDir dir;

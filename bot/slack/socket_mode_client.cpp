@@ -2,7 +2,6 @@
 // that its operator delete does not match the coroutine frame's new: a false
 // positive (the pair is asio's own).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#include <netinet/tcp.h>
 #include <pthread.h>
 
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
