@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -73,6 +74,28 @@ inline double cpu_seconds(int pid) {
     if (fields.size() < 13) return 0;
     return static_cast<double>(std::stoll(fields[11]) + std::stoll(fields[12])) /
            static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// What the scheduler counted so far for the process's thread of that name
+// ("slack-socket"): time on a CPU, and time runnable but waiting for one.
+// All -1 when there is no such thread.
+struct ThreadTimes {
+    long long on_cpu_ns = -1, waiting_ns = -1;
+};
+
+inline ThreadTimes thread_times(int pid, const std::string& name) {
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+        std::ifstream comm(task.path() / "comm");
+        std::string line;
+        if (!std::getline(comm, line) || line != name) continue;
+        std::ifstream schedstat(task.path() / "schedstat");
+        ThreadTimes times;
+        schedstat >> times.on_cpu_ns >> times.waiting_ns;
+        return times;
+    }
+    return {};
 }
 
 }  // namespace opsbot::bench

@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "bench/bench_util.hpp"
@@ -66,6 +68,8 @@ struct Figures {
     double seconds = 0, offered_seconds = 0, ack_p50 = 0, ack_p99 = 0, ack_max = 0, reply_p50 = 0,
            reply_p99 = 0;
     std::size_t reply_connections = 0;
+    // Per envelope, the socket thread's time on a CPU and waiting for one.
+    double socket_cpu_us = 0, socket_wait_us = 0;
 };
 
 // Envelope id → time, from messages carrying an "envelope_id".
@@ -81,9 +85,21 @@ std::map<std::string, SteadyClock::time_point> by_envelope(const test::TimedMess
 // Latencies count from the moment the fake Slack began writing an envelope
 // to the socket, as Slack's clock would: not from when the load generator
 // queued it, which would add the fake's own backlog to opsbot's figures.
-Figures measure(test::FakeSlack& slack, const std::vector<std::string>& ids,
-                std::size_t connections_before, std::size_t responses_before) {
-    const std::size_t expected_responses = responses_before + ids.size();
+// What the run starts from: the fake's counters, the socket thread's CPU time.
+struct Before {
+    std::size_t connections, responses;
+    int pid;
+    bench::ThreadTimes socket;
+
+    Before(test::FakeSlack& slack, int bot_pid)
+        : connections(slack.server().connections_accepted()),
+          responses(slack.server().request_count()),
+          pid(bot_pid),
+          socket(bench::thread_times(bot_pid, "slack-socket")) {}
+};
+
+Figures measure(test::FakeSlack& slack, const std::vector<std::string>& ids, const Before& before) {
+    const std::size_t expected_responses = before.responses + ids.size();
     test::FakeHttpServer::wait_until(
         [&] { return slack.server().request_count() >= expected_responses; }, 180s);
     // A reply may land before the fake has read its envelope's ack.
@@ -121,7 +137,13 @@ Figures measure(test::FakeSlack& slack, const std::vector<std::string>& ids,
     f.ack_max = percentile(ack_ms, 1.0);
     f.reply_p50 = percentile(reply_ms, 0.50);
     f.reply_p99 = percentile(reply_ms, 0.99);
-    f.reply_connections = slack.server().connections_accepted() - connections_before;
+    f.reply_connections = slack.server().connections_accepted() - before.connections;
+    const auto socket = bench::thread_times(before.pid, "slack-socket");
+    const auto per_envelope_us = [&](long long ns) {
+        return static_cast<double>(ns) / 1000.0 / static_cast<double>(ids.size());
+    };
+    f.socket_cpu_us = per_envelope_us(socket.on_cpu_ns - before.socket.on_cpu_ns);
+    f.socket_wait_us = per_envelope_us(socket.waiting_ns - before.socket.waiting_ns);
     return f;
 }
 
@@ -129,16 +151,17 @@ void print(const std::string& name, const Figures& f) {
     std::printf(
         "%-22s sent %6zu  offered %8.0f/s  acked %6zu  answered %6zu  ack rate %8.0f/s  ack p50 "
         "%7.3f ms  "
-        "p99 %7.3f ms  max %7.3f ms  reply p50 %8.2f ms  p99 %8.2f ms  new connections %zu\n",
+        "p99 %7.3f ms  max %7.3f ms  reply p50 %8.2f ms  p99 %8.2f ms  new connections %zu  "
+        "socket thread per envelope %.2f us on a CPU, %.2f us waiting for one\n",
         name.c_str(), f.sent,
         f.offered_seconds > 0 ? static_cast<double>(f.sent) / f.offered_seconds : 0.0, f.acked,
         f.answered, f.seconds > 0 ? static_cast<double>(f.acked) / f.seconds : 0.0, f.ack_p50,
-        f.ack_p99, f.ack_max, f.reply_p50, f.reply_p99, f.reply_connections);
+        f.ack_p99, f.ack_max, f.reply_p50, f.reply_p99, f.reply_connections, f.socket_cpu_us,
+        f.socket_wait_us);
 }
 
-Figures storm(test::FakeSlack& slack, Load& load, int count) {
-    const auto connections = slack.server().connections_accepted();
-    const auto responses = slack.server().request_count();
+Figures storm(test::FakeSlack& slack, Load& load, int count, int pid) {
+    const Before before(slack, pid);
     // Built ahead, so that the generator spends the shared cores on sending
     // only, as Slack's servers would.
     std::vector<Load::Help> envelopes;
@@ -148,12 +171,11 @@ Figures storm(test::FakeSlack& slack, Load& load, int count) {
         slack.send_raw(envelope.text);
         ids.push_back(envelope.id);
     }
-    return measure(slack, ids, connections, responses);
+    return measure(slack, ids, before);
 }
 
-Figures paced(test::FakeSlack& slack, Load& load, int per_second, int seconds) {
-    const auto connections = slack.server().connections_accepted();
-    const auto responses = slack.server().request_count();
+Figures paced(test::FakeSlack& slack, Load& load, int per_second, int seconds, int pid) {
+    const Before before(slack, pid);
     std::vector<std::string> ids;
     const auto started = SteadyClock::now();
     const auto interval = std::chrono::nanoseconds(1'000'000'000 / per_second);
@@ -161,7 +183,7 @@ Figures paced(test::FakeSlack& slack, Load& load, int per_second, int seconds) {
         std::this_thread::sleep_until(started + interval * i);
         ids.push_back(load.send_help());
     }
-    return measure(slack, ids, connections, responses);
+    return measure(slack, ids, before);
 }
 
 }  // namespace
@@ -200,7 +222,15 @@ int main(int argc, char** argv) {
     slack.wait_for_ack(first_id, 10s);
     const auto acks = slack.link(0)->received_timed();
     const double first_ack_ms = acks.empty() ? -1 : ms(acks.front().second - spawned);
+    // The libraries' own floor, measured while opsbot idles.
+    const auto floor_program =
+        std::filesystem::path(argv[0]).parent_path() / "opsbot_library_floor";
+    std::optional<test::BackgroundProcess> floor;
+    if (std::filesystem::exists(floor_program))
+        floor.emplace(test::ProcessSpec{floor_program.string(), {dir.path()}, {}, "", "", 60});
     std::this_thread::sleep_for(2s);
+    const long floor_rss = floor ? rss_kib(floor->pid(), "VmRSS:") : -1;
+    floor.reset();
     const int pid = bot.pid();
     const long idle_rss = rss_kib(pid, "VmRSS:");
     const long idle_anon = rss_kib(pid, "RssAnon:");
@@ -215,12 +245,17 @@ int main(int argc, char** argv) {
     std::printf("idle RSS: %.1f MiB (anonymous %.1f MiB, files and shared libraries %.1f MiB)\n",
                 static_cast<double>(idle_rss) / 1024.0, static_cast<double>(idle_anon) / 1024.0,
                 static_cast<double>(idle_file + idle_shmem) / 1024.0);
+    if (floor_rss > 0)
+        std::printf(
+            "idle RSS of a program that only loads and starts the same libraries "
+            "(bench/library_floor.cpp): %.1f MiB\n",
+            static_cast<double>(floor_rss) / 1024.0);
     if (storms_only > 0) {
-        for (int i = 0; i < storms_only; ++i) print("storm 20,000", storm(slack, load, 20000));
+        for (int i = 0; i < storms_only; ++i) print("storm 20,000", storm(slack, load, 20000, pid));
     } else {
-        print("storm 5,000", storm(slack, load, quick ? 1000 : 5000));
-        if (!quick) print("storm 20,000", storm(slack, load, 20000));
-        print("paced 2,000/s", paced(slack, load, 2000, quick ? 1 : 5));
+        print("storm 5,000", storm(slack, load, quick ? 1000 : 5000, pid));
+        if (!quick) print("storm 20,000", storm(slack, load, 20000, pid));
+        print("paced 2,000/s", paced(slack, load, 2000, quick ? 1 : 5, pid));
     }
     std::printf("peak RSS: %.1f MiB\n", static_cast<double>(rss_kib(pid, "VmHWM:")) / 1024.0);
     bot.signal(SIGTERM);
