@@ -23,6 +23,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "bot/slack/tls_input.hpp"
 #include "bot/slack/write_batching_stream.hpp"
 #include "core/keyed_executor.hpp"
 #include "core/time.hpp"
@@ -77,7 +78,7 @@ public:
     virtual void abort() = 0;
     virtual void ping() = 0;
     virtual bool closing() const = 0;
-    virtual bool more_to_read() = 0;  // bytes the kernel holds for us
+    virtual bool more_to_read() = 0;  // bytes the kernel (or TLS) holds for us
 
     int id = 0;
     const char* step = "";  // how far connect() got, for the log
@@ -169,6 +170,9 @@ public:
     bool closing() const override { return closing_; }
 
     bool more_to_read() override {
+        if constexpr (kTls) {
+            if (tls_holds_input(ws_.next_layer().next_layer().native_handle())) return true;
+        }
         beast::error_code ec;
         return beast::get_lowest_layer(ws_).socket().available(ec) > 0 && !ec;
     }
