@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
@@ -181,6 +182,7 @@ struct HttpServer::Impl {
                     // Named, not a temporary: GCC 12 mishandles temporaries in co_await.
                     const auto refusal = error_response(status, reason);
                     co_await write(stream, refusal, 11, false);
+                    co_await drain_before_close(stream);
                 }
                 break;
             }
@@ -195,6 +197,24 @@ struct HttpServer::Impl {
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
         --open_connections;
+    }
+
+    // A refused request may be partly unread (a body over the limit is
+    // refused on its header). Closing a socket with unread bytes resets the
+    // connection, and the reset can destroy the answer before the client
+    // reads it: so the send side closes first, and what the client still
+    // sends is read and dropped until it closes too (curl stops sending on an
+    // error answer), for at most a second and kMaxDrainBytes.
+    static constexpr std::size_t kMaxDrainBytes = 8 << 20;
+    static asio::awaitable<void> drain_before_close(beast::tcp_stream& stream) {
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.expires_after(std::chrono::seconds(1));
+        std::vector<char> sink(16 * 1024);
+        std::size_t drained = 0;
+        while (!ec && drained < kMaxDrainBytes)
+            drained += co_await stream.async_read_some(
+                asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
     }
 
     asio::awaitable<void> listen() {
