@@ -82,10 +82,7 @@ std::map<std::string, SteadyClock::time_point> by_envelope(const test::TimedMess
     return out;
 }
 
-// Latencies count from the moment the fake Slack began writing an envelope
-// to the socket, as Slack's clock would: not from when the load generator
-// queued it, which would add the fake's own backlog to opsbot's figures.
-// What the run starts from: the fake's counters, the socket thread's CPU time.
+// What a run starts from: the fake's counters, the socket thread's times.
 struct Before {
     std::size_t connections, responses;
     int pid;
@@ -98,6 +95,9 @@ struct Before {
           socket(bench::thread_times(bot_pid, "slack-socket")) {}
 };
 
+// Latencies count from the moment the fake Slack began writing an envelope
+// to the socket, as Slack's clock would: not from when the load generator
+// queued it, which would add the fake's own backlog to opsbot's figures.
 Figures measure(test::FakeSlack& slack, const std::vector<std::string>& ids, const Before& before) {
     const std::size_t expected_responses = before.responses + ids.size();
     test::FakeHttpServer::wait_until(

@@ -429,8 +429,8 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // The burst goes on while messages keep coming in, and while the kernel
-    // holds more bytes for a link (a frame read in two pieces completes no
-    // message in between), for at most kMaxWaitForRead after the last
+    // or TLS holds more bytes for a link (a frame read in two pieces completes
+    // no message in between), for at most kMaxWaitForRead after the last
     // message: a link that stopped reading must not hold the acks back.
     static constexpr auto kMaxWaitForRead = std::chrono::milliseconds(1);
     void post_flush_check(std::uint64_t reads_before) {
