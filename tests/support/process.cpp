@@ -17,22 +17,38 @@ void set_nonblocking(int fd) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-[[noreturn]] void exec_child(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
-    dup2(in_fd, 0);
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
-    if (!spec.working_dir.empty() && chdir(spec.working_dir.c_str()) != 0) _exit(126);
-    std::vector<std::string> env_strings;
-    for (const auto& [key, value] : spec.env) env_strings.push_back(key + "=" + value);
-    std::vector<char*> argv{const_cast<char*>(spec.program.c_str())};
-    for (const auto& a : spec.args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(spec.program.c_str(), argv.data(), envp.data());
-    _exit(127);
-}
+// What execve needs, built before fork(): the child of a multithreaded
+// process may only make async-signal-safe calls until it execs, and an
+// allocation there can wait forever on a lock another thread held at the
+// fork (a child that never starts and prints nothing).
+class ExecImage {
+public:
+    explicit ExecImage(const ProcessSpec& spec) : spec_(spec) {
+        for (const auto& [key, value] : spec.env) env_strings_.push_back(key + "=" + value);
+        argv_.push_back(const_cast<char*>(spec.program.c_str()));
+        for (const auto& a : spec.args) argv_.push_back(const_cast<char*>(a.c_str()));
+        argv_.push_back(nullptr);
+        for (auto& e : env_strings_) envp_.push_back(e.data());
+        envp_.push_back(nullptr);
+    }
+    ExecImage(const ExecImage&) = delete;  // argv_ and envp_ point into it
+    ExecImage& operator=(const ExecImage&) = delete;
+
+    // In the child: async-signal-safe calls only.
+    [[noreturn]] void exec(int in_fd, int out_fd, int err_fd) const {
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        if (!spec_.working_dir.empty() && chdir(spec_.working_dir.c_str()) != 0) _exit(126);
+        execve(spec_.program.c_str(), argv_.data(), envp_.data());
+        _exit(127);
+    }
+
+private:
+    const ProcessSpec& spec_;
+    std::vector<std::string> env_strings_;
+    std::vector<char*> argv_, envp_;
+};
 
 }  // namespace
 
@@ -40,13 +56,14 @@ ProcessResult run_process(const ProcessSpec& spec) {
     int in_pipe[2], out_pipe[2], err_pipe[2];
     if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0)
         throw std::runtime_error("pipe failed");
+    const ExecImage image(spec);
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         close(in_pipe[1]);
         close(out_pipe[0]);
         close(err_pipe[0]);
-        exec_child(spec, in_pipe[0], out_pipe[1], err_pipe[1]);
+        image.exec(in_pipe[0], out_pipe[1], err_pipe[1]);
     }
     close(in_pipe[0]);
     close(out_pipe[1]);
@@ -105,12 +122,13 @@ ProcessResult run_process(const ProcessSpec& spec) {
 BackgroundProcess::BackgroundProcess(const ProcessSpec& spec) {
     int err_pipe[2];
     if (pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+    const ExecImage image(spec);
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
         const int null_fd = open("/dev/null", O_RDWR);
         close(err_pipe[0]);
-        exec_child(spec, null_fd, null_fd, err_pipe[1]);
+        image.exec(null_fd, null_fd, err_pipe[1]);
     }
     close(err_pipe[1]);
     err_fd_ = err_pipe[0];
