@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libboost-dev libboost-system-dev
   nlohmann-json3-dev
   libcurl4-openssl-dev

@@ -4,22 +4,18 @@
 # suite. Any report fails the run: UBSan is built not to recover
 # (-fno-sanitize-recover=all), so a report aborts the process even in the
 # opsbot binaries the end-to-end tests start with an environment of their own.
+# The folder is built with clang and libFuzzer's coverage as well, so that
+# scripts/fuzz.sh builds only its fuzz targets there: one sanitizer build
+# serves both.
 # Pass ctest arguments through: scripts/sanitize.sh -R slack
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+source scripts/sanitizer-build.sh
+configure_sanitizer_build
 
-dir="${OPSBOT_SANITIZE_DIR:-build-asan}"
-launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 start=$(date +%s)
-cmake -S . -B "$dir" -DOPSBOT_SANITIZE=ON -DOPSBOT_WERROR=ON -DOPSBOT_BUILD_TESTS=ON \
-  "${launcher[@]}"
 cmake --build "$dir" -j"$(nproc)"
 built=$(date +%s)
-
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$dir"
-ctest --output-on-failure -j"$(nproc)" "$@"
+ctest --output-on-failure -j"$(nproc)" -LE '^fuzz$' "$@"
 echo "sanitize: build $((built - start)) s, tests $(($(date +%s) - built)) s"

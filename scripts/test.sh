@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds opsbot with warnings as errors and runs every test.
+# Builds opsbot and every test (warnings are errors, as in every build) and
+# runs them. After scripts/run.sh it compiles only the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh -DOPSBOT_WERROR=ON -DOPSBOT_BUILD_TESTS=ON
+bash scripts/build.sh
 cd "${OPSBOT_BUILD_DIR:-build}"
 ctest --output-on-failure -j"$(nproc)" "$@"

@@ -1,0 +1,13 @@
+# Sourced by scripts/sanitize.sh and scripts/fuzz.sh: installs clang and its
+# sanitizer runtimes and configures the one folder both build in. Sets $dir.
+bash scripts/bootstrap.sh clang libclang-rt-14-dev
+source scripts/configure.sh
+
+dir="${OPSBOT_SANITIZE_DIR:-build-asan}"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+
+configure_sanitizer_build() {
+  configure "$dir" -DCMAKE_CXX_COMPILER=clang++ -DOPSBOT_SANITIZE=ON -DOPSBOT_FUZZ=ON \
+    -DOPSBOT_BUILD_TESTS=ON -DOPSBOT_FUZZ_SECONDS="${OPSBOT_FUZZ_SECONDS:-20}"
+}
