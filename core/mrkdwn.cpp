@@ -30,33 +30,32 @@ bool has_space(std::string_view text) {
     return false;
 }
 
-// The length of the entity at text[at] and what it stands for, or 0.
-std::size_t entity_at(std::string_view text, std::size_t at, char& decoded) {
+// Appends the character at text[at], or what the entity there stands for
+// (&lt; &gt; &amp;); returns how many characters of text it took.
+std::size_t append_decoded(std::string& out, std::string_view text, std::size_t at) {
     static constexpr struct {
         std::string_view name;
         char value;
     } kEntities[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}};
-    for (const auto& entity : kEntities)
-        if (text.compare(at, entity.name.size(), entity.name) == 0) {
-            decoded = entity.value;
-            return entity.name.size();
-        }
-    return 0;
+    if (text[at] == '&')
+        for (const auto& entity : kEntities)
+            if (text.compare(at, entity.name.size(), entity.name) == 0) {
+                out += entity.value;
+                return entity.name.size();
+            }
+    out += text[at];
+    return 1;
 }
 
 std::string decoded(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t at = 0; at < text.size();) {
-        char c = text[at];
-        const std::size_t length = text[at] == '&' ? entity_at(text, at, c) : 0;
-        out += c;
-        at += length ? length : 1;
-    }
+    for (std::size_t at = 0; at < text.size();) at += append_decoded(out, text, at);
     return out;
 }
 
-// Where the first of `stops` or a line break is at or after `from`, or npos.
+// Where the first of `stops` at or after `from` is, or npos when the line
+// ends first.
 std::size_t find_on_line(std::string_view text, std::string_view stops, std::size_t from) {
     for (auto at = from; at < text.size() && text[at] != '\n'; ++at)
         if (stops.find(text[at]) != npos) return at;
@@ -138,28 +137,26 @@ private:
         copy_char();
     }
 
-    void copy_char() {
-        char c = text_[at_];
-        const std::size_t length = c == '&' ? entity_at(text_, at_, c) : 0;
-        out_ += c;
-        at_ += length ? length : 1;
-    }
+    void copy_char() { at_ += append_decoded(out_, text_, at_); }
 
     bool word_before() const { return at_ > 0 && is_alnum(text_[at_ - 1]); }
 
-    // ```lines``` → lines; a line break right after the opening fence, and
-    // one right after a closing fence that starts its own line, go with them.
+    // ```lines``` → lines. A line break right after the opening fence goes
+    // with it, as does the last one before a closing fence that ends a line.
     bool fence() {
         if (text_.compare(at_, 3, "```") != 0) return false;
         const std::size_t open = at_ + 3;
         const std::size_t close = text_.find("```", open);
         if (close == npos) return false;
+        const std::size_t after = close + 3;
         std::size_t begin = open;
-        if (begin < close && text_[begin] == '\n') ++begin;
-        out_ += decoded(text_.substr(begin, close - begin));
-        at_ = close + 3;
-        if (close > begin && text_[close - 1] == '\n' && at_ < text_.size() && text_[at_] == '\n')
-            ++at_;
+        std::size_t end = close;
+        if (begin < end && text_[begin] == '\n') ++begin;
+        if (begin < end && text_[end - 1] == '\n' &&
+            (after == text_.size() || text_[after] == '\n'))
+            --end;
+        out_ += decoded(text_.substr(begin, end - begin));
+        at_ = after;
         return true;
     }
 

@@ -53,10 +53,11 @@ TEST_CASE("mrkdwn: fences go, their lines stay as they are", "[mrkdwn]") {
     CHECK(mrkdwn_to_plain("would send:\n```\nPOST x\nA: *b*\n```\nNothing was changed.") ==
           "would send:\nPOST x\nA: *b*\nNothing was changed.");
     CHECK(mrkdwn_to_plain("with\n```GET https://x/?a_b_c=1\nAccept: */*\n```") ==
-          "with\nGET https://x/?a_b_c=1\nAccept: */*\n");
+          "with\nGET https://x/?a_b_c=1\nAccept: */*");
     CHECK(mrkdwn_to_plain("```one line```") == "one line");
+    CHECK(mrkdwn_to_plain("```\nkept\n\n```\nafter") == "kept\n\nafter");
     CHECK(mrkdwn_to_plain("```\n{\"channel\":\"<new channel>\"}\n```") ==
-          "{\"channel\":\"<new channel>\"}\n");
+          "{\"channel\":\"<new channel>\"}");
     // Never closed: not a fence.
     CHECK(mrkdwn_to_plain("three ``` then nothing") == "three ``` then nothing");
 }
