@@ -3,6 +3,7 @@
 #include <istream>
 #include <ostream>
 
+#include "core/mrkdwn.hpp"
 #include "core/text.hpp"
 
 namespace opsbot {
@@ -19,26 +20,7 @@ std::string strip_invocation(std::string_view line) {
 }
 
 std::string render_for_terminal(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const std::string_view rest = text.substr(i);
-        const bool entity =
-            starts_with(rest, "<@") || starts_with(rest, "<!subteam^") || starts_with(rest, "<#");
-        const auto close = rest.find('>');
-        if (!entity || close == std::string_view::npos) {
-            out += text[i];
-            continue;
-        }
-        std::string_view inner = rest.substr(1, close - 1);
-        const bool channel = inner.front() == '#';
-        inner.remove_prefix(starts_with(inner, "!subteam^") ? 9 : 1);
-        if (const auto bar = inner.find('|'); bar != std::string_view::npos)
-            inner = inner.substr(bar + 1);
-        out += (channel ? "#" : "@") + std::string(inner);
-        i += close;
-    }
-    return out;
+    return mrkdwn_to_plain(text);
 }
 
 int run_console(Dispatcher& dispatcher, const Actor& actor, std::istream& in, std::ostream& out,

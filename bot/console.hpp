@@ -13,7 +13,8 @@ namespace opsbot {
 // "/ops deploy acme stage", "@opsbot deploy acme stage".
 std::string strip_invocation(std::string_view line);
 
-// Slack markup made readable in a terminal: <@U123> → @U123.
+// A reply as plain text for a terminal: links, mentions, emphasis, code and
+// fences without Slack's markup (mrkdwn_to_plain). Slack gets mrkdwn.
 std::string render_for_terminal(std::string_view text);
 
 // Returns 0 when every command succeeded, 1 when any was refused or failed.

@@ -13,7 +13,10 @@
 // each to the output of the one before. They reproduce what the std::regex
 // table they replace did (leftmost match, greedy, first alternative wins)
 // including its length caps: a value longer than a cap has only its first
-// cap characters masked, as before. Character classes are those of the "C"
+// cap characters masked, as before. One difference: a masked value ends at
+// the end of its line, and a header's or scheme's value must start on the
+// name's line; the table's \s let "Bearer \nContent-Type" mask the next
+// header's name and the line break with it. Character classes are those of the "C"
 // locale, which opsbot never changes. Every scanner runs in linear time.
 
 namespace opsbot {
@@ -33,6 +36,8 @@ struct Is {
     static bool alnum(char c) { return digit(c) || upper(c) || lower(c); }
     static bool word(char c) { return alnum(c) || c == '_'; }                   // \w
     static bool space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  // \s
+    // Between a name and its value: a value never starts on the next line.
+    static bool blank(char c) { return c == ' ' || c == '\t'; }
     static bool hex(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
     static bool one_of(char c, std::string_view set) { return set.find(c) != npos; }
 
@@ -46,7 +51,7 @@ struct Is {
     static bool query_value(char c) { return !space(c) && !one_of(c, "&\"'<>"); }
     static bool header_value(char c) { return !space(c) && !one_of(c, ",;\""); }
     static bool key_id(char c) { return upper(c) || digit(c); }
-    static bool not_quote(char c) { return c != '"'; }
+    static bool json_string(char c) { return c != '"' && c != '\n' && c != '\r'; }
 };
 
 char to_lower_ascii(char c) {
@@ -82,10 +87,11 @@ std::size_t run_length(std::string_view text, std::size_t at, std::size_t limit,
     return n;
 }
 
-// Whitespace between a name and its separator: \s{0,8} followed by a
-// non-space only matches when the run is at most 8 long.
-std::optional<std::size_t> skip_spaces(std::string_view text, std::size_t at) {
-    const std::size_t n = run_length(text, at, 9, Is::space);
+// Whitespace between a name and its separator: at most 8 `in_class`
+// characters (Is::blank where the value must be on the name's line).
+std::optional<std::size_t> skip_spaces(std::string_view text, std::size_t at,
+                                       CharClass in_class = Is::space) {
+    const std::size_t n = run_length(text, at, 9, in_class);
     if (n > 8) return std::nullopt;
     return at + n;
 }
@@ -168,7 +174,7 @@ std::optional<Match> scheme_credential(std::string_view text, std::size_t from,
                                        std::size_t min_length) {
     for (auto at = find_icase(text, scheme, from); at != npos;
          at = find_icase(text, scheme, at + 1)) {
-        const std::size_t spaces = run_length(text, at + scheme.size(), 9, Is::space);
+        const std::size_t spaces = run_length(text, at + scheme.size(), 9, Is::blank);
         if (spaces == 0 || spaces > 8) continue;
         const std::size_t value = at + scheme.size() + spaces;
         const std::size_t n = run_length(text, value, npos, in_value);
@@ -284,10 +290,10 @@ std::optional<Match> query_secret(std::string_view text, std::size_t from) {
 // ':' or '=', spaces, value. Everything before the value is kept.
 std::optional<Match> header_value(std::string_view text, std::size_t at, std::string_view name) {
     if (!has_icase(text, at, name)) return std::nullopt;
-    const auto separator = skip_spaces(text, at + name.size());
+    const auto separator = skip_spaces(text, at + name.size(), Is::blank);
     if (!separator || !(has_char(text, *separator, ':') || has_char(text, *separator, '=')))
         return std::nullopt;
-    const auto value = skip_spaces(text, *separator + 1);
+    const auto value = skip_spaces(text, *separator + 1, Is::blank);
     if (!value) return std::nullopt;
     const std::size_t n = run_length(text, *value, npos, Is::header_value);
     if (n == 0) return std::nullopt;
@@ -345,7 +351,8 @@ std::optional<Match> aws_key_id(std::string_view text, std::size_t from) {
 }
 
 // Secret-looking JSON fields: "password": "hunter2" → "password": "[redacted]".
-// The value ends at the first unescaped '"', however long it is.
+// The value ends at the first unescaped '"', however long it is, or at the
+// end of its line (JSON strings hold no line break).
 class JsonSecret {
 public:
     std::optional<Match> operator()(std::string_view text, std::size_t from) {
@@ -369,15 +376,18 @@ private:
         if (!quote || !has_char(text, *quote, '"')) return std::nullopt;
         const std::size_t value = *quote + 1;
         const std::size_t close = closing_quote(text, value);
-        if (close == text.size()) return std::nullopt;
-        return Match{at, value - at, close + 1, "", "\""};
+        if (has_char(text, close, '"')) return Match{at, value - at, close + 1, "", "\""};
+        // Never closed: masked to the end of its line, which stays.
+        if (close == value) return std::nullopt;
+        return Match{at, value - at, close};
     }
 
-    // The first '"' not escaped by an odd run of backslashes.
+    // The first '"' not escaped by an odd run of backslashes, or the end of
+    // the line when none comes first.
     std::size_t closing_quote(std::string_view text, std::size_t at) {
         for (;;) {
             const std::size_t quote = value_end_(text, at);
-            if (quote == text.size()) return quote;
+            if (!has_char(text, quote, '"')) return quote;
             std::size_t slashes = 0;
             while (quote - slashes > at && text[quote - slashes - 1] == '\\') ++slashes;
             if (slashes % 2 == 0) return quote;
@@ -385,7 +395,7 @@ private:
         }
     }
 
-    RunEnd value_end_{Is::not_quote};
+    RunEnd value_end_{Is::json_string};
 };
 
 // Registered values are replaced as literals; a snapshot is swapped in

@@ -317,7 +317,7 @@ TEST_CASE("newproject e2e: the console's dry run prints the plan and the request
          "",
          60});
     INFO(result.out << result.err);
-    CHECK_THAT(result.out, Catch::Contains("*Dry run*"));
+    CHECK_THAT(result.out, Catch::Contains("Dry run: the plan"));
     CHECK_THAT(result.out, Catch::Contains("no Slack connection here"));
     CHECK_THAT(result.out, Catch::Contains("conversations.create"));
     CHECK_THAT(result.out, Catch::Contains("POST http://127.0.0.1:9/job/clients/job/acme-shop/"

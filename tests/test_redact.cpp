@@ -124,7 +124,6 @@ TEST_CASE("redact: near misses are left alone", "[redact]") {
     CHECK(redact("https://example.com/a?b=1&c=2") == "https://example.com/a?b=1&c=2");
     CHECK(redact("/x?tokens=abc&token=") == "/x?tokens=abc&token=");
     CHECK(redact(R"({"password":)") == R"({"password":)");
-    CHECK(redact(R"({"password": "never closed)") == R"({"password": "never closed)");
     CHECK(redact("xox-1 xoxb_1 xapp-") == "xox-1 xoxb_1 xapp-");
 }
 
@@ -188,4 +187,55 @@ TEST_CASE("redact: a SigV4 Authorization header keeps its scope, not its signatu
     CHECK(out.find("f0e8bdb87c964420") == std::string::npos);
     CHECK_THAT(out, Catch::Contains("SignedHeaders=host;range;x-amz-date"));
     CHECK_THAT(out, Catch::Contains("Signature=[redacted]"));
+}
+
+TEST_CASE("redact: a masked value never runs onto the next line", "[redact]") {
+    // An empty credential is followed by the next header, not by a value.
+    CHECK(redact("Authorization: Bearer \nContent-Type: application/json\n") ==
+          "Authorization: Bearer \nContent-Type: application/json\n");
+    CHECK(redact("Authorization: Bearer\r\nAccept: application/json, text/plain") ==
+          "Authorization: Bearer\r\nAccept: application/json, text/plain");
+    CHECK(redact("X-Slack-Signature:\nv0=a2114d57b48eac39") ==
+          "X-Slack-Signature:\nv0=a2114d57b48eac39");
+    CHECK(redact("Jenkins-Crumb = \n0a1b2c") == "Jenkins-Crumb = \n0a1b2c");
+    // A value ends at its line's end.
+    CHECK(redact("Authorization: Bearer abc\nContent-Type: application/json") ==
+          "Authorization: Bearer [redacted]\nContent-Type: application/json");
+    CHECK(redact("Authorization: Basic am9objpzZWNyZXQ=\r\nAccept: */*") ==
+          "Authorization: Basic [redacted]\r\nAccept: */*");
+    CHECK(redact("Jenkins-Crumb: 0a1b2c\nHost: x") == "Jenkins-Crumb: [redacted]\nHost: x");
+    CHECK(redact("GET /x?token=abc\nHost: x") == "GET /x?token=[redacted]\nHost: x");
+    CHECK(redact("https://h/p?X-Amz-Signature=ab\nnext") == "https://h/p?[redacted]\nnext");
+}
+
+TEST_CASE("redact: a JSON value ends at its closing quote or its line's end", "[redact]") {
+    CHECK(redact("{\"token\":\"abc\",\n\"user\":\"bob\"}") ==
+          "{\"token\":\"[redacted]\",\n\"user\":\"bob\"}");
+    // Never closed on its line: masked to the line's end, the next line kept.
+    CHECK(redact("{\"password\": \"hunter2\n\"user\":\"bob\"}") ==
+          "{\"password\": \"[redacted]\n\"user\":\"bob\"}");
+    CHECK(redact(R"({"password": "never closed)") == R"({"password": "[redacted])");
+}
+
+TEST_CASE("redact: a dry run's request keeps every header line", "[redact]") {
+    const std::string request =
+        "POST https://api.cloudflare.com/client/v4/zones/Z/purge_cache\n"
+        "Authorization: Bearer \n"
+        "Content-Type: application/json\n"
+        "\n"
+        "{\"purge_everything\":true}\n"
+        "GET https://jenkins.example.com/crumbIssuer/api/json\n"
+        "Authorization: Basic am9objpzZWNyZXQ=\n"
+        "Jenkins-Crumb: 0a1b2c3d\n"
+        "Accept: application/json\n";
+    CHECK(redact(request) ==
+          "POST https://api.cloudflare.com/client/v4/zones/Z/purge_cache\n"
+          "Authorization: Bearer \n"
+          "Content-Type: application/json\n"
+          "\n"
+          "{\"purge_everything\":true}\n"
+          "GET https://jenkins.example.com/crumbIssuer/api/json\n"
+          "Authorization: Basic [redacted]\n"
+          "Jenkins-Crumb: [redacted]\n"
+          "Accept: application/json\n");
 }

@@ -273,7 +273,7 @@ TEST_CASE("runbook e2e: the console drives a run to its end", "[e2e][runbooks]")
     const auto result = test::run_process({OPSBOT_BINARY, {"console"}, env, input, "", 60});
     INFO(result.err);
     CHECK(result.exit_code == 0);
-    CHECK_THAT(result.out, Catch::Contains("*restore-db* — Restore a database dump"));
+    CHECK_THAT(result.out, Catch::Contains("restore-db — Restore a database dump"));
     CHECK_THAT(result.out, Catch::Contains("Step 1/6: Stop the other containers"));
     CHECK_THAT(result.out, Catch::Contains("Step 6/6: Start the containers again"));
     CHECK_THAT(result.out, Catch::Contains("createdb -U postgres -T template_postgis acme"));

@@ -2,7 +2,17 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace opsbot {
+namespace {
+
+// Unset, the bucket is shown by the variable that names it.
+std::string shown_bucket(const aws::S3Config& config) {
+    return trim(config.bucket).empty() ? std::string("<BACKUP_BUCKET>") : config.bucket;
+}
+
+}  // namespace
 
 CloudflarePurgeService::CloudflarePurgeService(cloudflare::CloudflareClient* client,
                                                cloudflare::CloudflareConfig config,
@@ -74,13 +84,14 @@ std::string S3BackupService::prefix_for(const std::string& project, Env env) con
 }
 
 std::string S3BackupService::location(const std::string& project, Env env) const {
-    return "s3://" + (config_.bucket.empty() ? std::string("<BACKUP_BUCKET>") : config_.bucket) +
-           "/" + prefix_for(project, env);
+    return "s3://" + shown_bucket(config_) + "/" + prefix_for(project, env);
 }
 
 std::string S3BackupService::describe_list(const std::string& project, Env env) const {
+    aws::S3Config shown = config_;
+    shown.bucket = shown_bucket(config_);
     return describe_request(
-        aws::list_objects_request(config_, prefix_for(project, env), "", clock_.now()));
+        aws::list_objects_request(shown, prefix_for(project, env), "", clock_.now()));
 }
 
 Result<std::vector<BackupObject>> S3BackupService::list(const std::string& project, Env env) {
