@@ -79,56 +79,29 @@ bool App::open_databases(std::ostream& err) {
     return true;
 }
 
+// The start-up steps run in the order their data forces: the stores first,
+// then the adapter clients, then each service, handed what it uses.
 void App::start_services() {
     load_registered_projects();
-    audit_log_ = std::make_unique<db::AuditLog>(*database_, clock_);
-    audit_ = std::make_unique<MeteredAuditStore>(*audit_log_, metrics_);
-    intents_ = std::make_unique<db::SqliteIntentJournal>(*intents_database_);
-    locks_ = std::make_unique<db::SqliteLockStore>(*locks_database_);
-    deploy_records_ = std::make_unique<db::SqliteDeployStore>(*deploys_database_);
-    confirmations_ = std::make_unique<db::SqliteConfirmationStore>(*confirmations_database_);
-    const jenkins::JenkinsConfig jenkins_config{settings_.jenkins_url, settings_.jenkins_user,
-                                                settings_.jenkins_api_token};
-    if (!settings_.jenkins_url.empty())
-        jenkins_ = std::make_unique<jenkins::JenkinsClient>(http(), jenkins_config);
-    DeployServiceOptions deploy_options;
-    deploy_options.poll_interval = settings_.deploy_poll_interval;
-    deploy_options.build_timeout =
-        std::chrono::duration_cast<std::chrono::minutes>(settings_.deploy_timeout);
-    deploys_ = std::make_unique<JenkinsDeployService>(jenkins_.get(), jenkins_config, *locks_,
-                                                      *deploy_records_, *audit_, notifier_,
-                                                      catalogue_, clock_, deploy_options);
+    open_stores();
+    const Clients clients = make_clients();
+    JenkinsDeployService& deploys = start_deploys(clients);
+    alerts::AlertRelay& alerts = start_alerts(clients);
+    const SiteServices site = start_site_services(clients);
+    runbooks::ThreadRunbookService& runbooks = start_runbooks(clients, deploys, site.purges);
+    ProjectSetupService& project_setup = start_project_setup(clients);
     commands::register_builtin_commands(registry_);
     dispatcher_ =
         std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, intents_.get());
     dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
-    start_alerts();
-    start_site_services();
-    start_runbooks();
-    start_project_setup();
-    dispatcher_->set_services({locks_.get(), deploys_.get(), deploy_records_.get(), nullptr,
-                               alert_relay_.get(), purges_.get(), backups_.get(), runbooks_.get(),
-                               project_setup_.get()});
-}
-
-void App::start_alerts() {
-    alert_inbox_ = std::make_unique<db::SqliteAlertStore>(*alert_inbox_database_);
-    alert_inbox_->defer_checkpoints();
-    alerts_ = std::make_unique<db::SqliteAlertStore>(*alerts_database_);
-    if (!settings_.sentry_org.empty() && !settings_.sentry_auth_token.empty())
-        sentry_ = std::make_unique<sentry::SentryClient>(
-            http(), sentry::SentryConfig{settings_.sentry_url, settings_.sentry_auth_token,
-                                         settings_.sentry_org});
-    alerts::AlertRelayOptions options;
-    options.fallback_channel = settings_.alert_channel;
-    options.digest_interval = settings_.alert_digest_interval;
-    if (!settings_.sentry_client_secret.empty() && settings_.alert_channel.empty())
-        spdlog::warn(
-            "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
-            "the catalogue are recorded but shown nowhere; set it to a channel such as "
-            "#ops-alerts");
-    alert_relay_ = std::make_unique<alerts::AlertRelay>(*alerts_, notifier_, catalogue_, *audit_,
-                                                        clock_, sentry_.get(), options);
+    dispatcher_->set_services({.locks = locks_.get(),
+                               .deploys = &deploys,
+                               .deploy_records = deploy_records_.get(),
+                               .alerts = &alerts,
+                               .purges = &site.purges,
+                               .backups = &site.backups,
+                               .runbooks = &runbooks,
+                               .project_setup = &project_setup});
 }
 
 // Projects added from chat join the YAML ones.
@@ -141,7 +114,105 @@ void App::load_registered_projects() {
     spdlog::info("catalogue: {} project(s) from the project registry", registered.size());
 }
 
-void App::start_project_setup() {
+void App::open_stores() {
+    audit_log_ = std::make_unique<db::AuditLog>(*database_, clock_);
+    audit_ = std::make_unique<MeteredAuditStore>(*audit_log_, metrics_);
+    intents_ = std::make_unique<db::SqliteIntentJournal>(*intents_database_);
+    locks_ = std::make_unique<db::SqliteLockStore>(*locks_database_);
+    deploy_records_ = std::make_unique<db::SqliteDeployStore>(*deploys_database_);
+    confirmations_ = std::make_unique<db::SqliteConfirmationStore>(*confirmations_database_);
+    alert_inbox_ = std::make_unique<db::SqliteAlertStore>(*alert_inbox_database_);
+    alert_inbox_->defer_checkpoints();
+    alerts_ = std::make_unique<db::SqliteAlertStore>(*alerts_database_);
+    state_ = std::make_unique<db::SqliteStateStore>(*state_database_, clock_);
+    runbook_store_ = std::make_unique<db::SqliteRunbookStore>(*runbooks_database_);
+}
+
+App::Clients App::make_clients() {
+    if (settings_.jenkins_usable())
+        jenkins_ = std::make_unique<jenkins::JenkinsClient>(http(), settings_.jenkins_config());
+    if (settings_.sentry_usable())
+        sentry_ = std::make_unique<sentry::SentryClient>(http(), settings_.sentry_config());
+    if (settings_.cloudflare_usable())
+        cloudflare_ =
+            std::make_unique<cloudflare::CloudflareClient>(http(), settings_.cloudflare_config());
+    if (settings_.s3_usable())
+        s3_ = std::make_unique<aws::S3Client>(http(), settings_.s3_config(), clock_);
+    return {.jenkins = jenkins_.get(),
+            .sentry = sentry_.get(),
+            .cloudflare = cloudflare_.get(),
+            .s3 = s3_.get()};
+}
+
+JenkinsDeployService& App::start_deploys(const Clients& clients) {
+    DeployServiceOptions options;
+    options.poll_interval = settings_.deploy_poll_interval;
+    options.build_timeout =
+        std::chrono::duration_cast<std::chrono::minutes>(settings_.deploy_timeout);
+    deploys_ = std::make_unique<JenkinsDeployService>(clients.jenkins, settings_.jenkins_config(),
+                                                      *locks_, *deploy_records_, *audit_, notifier_,
+                                                      catalogue_, clock_, options);
+    return *deploys_;
+}
+
+alerts::AlertRelay& App::start_alerts(const Clients& clients) {
+    alerts::AlertRelayOptions options;
+    options.fallback_channel = settings_.alert_channel;
+    options.digest_interval = settings_.alert_digest_interval;
+    if (!settings_.sentry_client_secret.empty() && settings_.alert_channel.empty())
+        spdlog::warn(
+            "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
+            "the catalogue are recorded but shown nowhere; set it to a channel such as "
+            "#ops-alerts");
+    alert_relay_ = std::make_unique<alerts::AlertRelay>(*alerts_, notifier_, catalogue_, *audit_,
+                                                        clock_, clients.sentry, options);
+    return *alert_relay_;
+}
+
+App::SiteServices App::start_site_services(const Clients& clients) {
+    purges_ = std::make_unique<CloudflarePurgeService>(clients.cloudflare,
+                                                       settings_.cloudflare_config(), *state_);
+    FreshnessRules rules;
+    rules.max_age = std::chrono::duration_cast<std::chrono::hours>(settings_.backup_max_age);
+    backups_ =
+        std::make_unique<S3BackupService>(clients.s3, settings_.s3_config(),
+                                          BackupSettings{.prefix = settings_.backup_prefix,
+                                                         .link_ttl = settings_.backup_link_ttl,
+                                                         .rules = rules},
+                                          catalogue_, *state_, clock_);
+    BackupWatchOptions watch;
+    watch.channel = settings_.alert_channel;
+    if (!settings_.backup_check_at.empty()) {
+        watch.at = parse_time_of_day(settings_.backup_check_at);
+        if (!watch.at)
+            spdlog::warn(
+                "OPSBOT_BACKUP_CHECK_AT '{}' is not a UTC time like 03:30; the daily "
+                "backup check is off",
+                settings_.backup_check_at);
+    }
+    backup_watch_ = std::make_unique<BackupWatch>(*backups_, catalogue_, notifier_, *state_,
+                                                  *audit_, clock_, watch);
+    return {.purges = *purges_, .backups = *backups_};
+}
+
+runbooks::ThreadRunbookService& App::start_runbooks(const Clients& clients, DeployService& deploys,
+                                                    PurgeService& purges) {
+    runbooks::ActionTargets actions{.deploys = &deploys,
+                                    .purges = &purges,
+                                    .cloudflare = clients.cloudflare,
+                                    .http = &http(),
+                                    .catalogue = &catalogue_};
+    runbooks_ = std::make_unique<runbooks::ThreadRunbookService>(
+        runbook_definitions_, runbooks::RunbookDeps{.store = *runbook_store_,
+                                                    .audit = *audit_,
+                                                    .notifier = notifier_,
+                                                    .clock = clock_,
+                                                    .locks = locks_.get(),
+                                                    .actions = actions});
+    return *runbooks_;
+}
+
+ProjectSetupService& App::start_project_setup(const Clients& clients) {
     ProjectSetupOptions options;
     options.sentry_team = settings_.sentry_team;
     options.sentry_app_slug = settings_.sentry_app_slug;
@@ -156,67 +227,15 @@ void App::start_project_setup() {
         while (!base.empty() && base.back() == '/') base.pop_back();
         options.notify_url = base + "/hooks/jenkins?token=" + settings_.jenkins_webhook_token;
     }
-    SetupClients clients;
-    clients.sentry = sentry_.get();
-    clients.sentry_config = {settings_.sentry_url, settings_.sentry_auth_token,
-                             settings_.sentry_org};
-    clients.jenkins = jenkins_.get();
-    clients.jenkins_config = {settings_.jenkins_url, settings_.jenkins_user,
-                              settings_.jenkins_api_token};
-    clients.cloudflare = cloudflare_.get();
-    clients.cloudflare_config = {settings_.cloudflare_api_url, settings_.cloudflare_api_token};
-    project_setup_ = std::make_unique<ProjectSetupService>(options, clients, catalogue_,
+    const SetupClients setup_clients{.sentry = clients.sentry,
+                                     .sentry_config = settings_.sentry_config(),
+                                     .jenkins = clients.jenkins,
+                                     .jenkins_config = settings_.jenkins_config(),
+                                     .cloudflare = clients.cloudflare,
+                                     .cloudflare_config = settings_.cloudflare_config()};
+    project_setup_ = std::make_unique<ProjectSetupService>(options, setup_clients, catalogue_,
                                                            *project_registry_, *setups_);
-}
-
-void App::start_site_services() {
-    state_ = std::make_unique<db::SqliteStateStore>(*state_database_, clock_);
-    const cloudflare::CloudflareConfig cloudflare_config{settings_.cloudflare_api_url,
-                                                         settings_.cloudflare_api_token};
-    if (!settings_.cloudflare_api_token.empty())
-        cloudflare_ = std::make_unique<cloudflare::CloudflareClient>(http(), cloudflare_config);
-    purges_ =
-        std::make_unique<CloudflarePurgeService>(cloudflare_.get(), cloudflare_config, *state_);
-    aws::S3Config s3_config;
-    s3_config.bucket = settings_.backup_bucket;
-    s3_config.region = settings_.aws_region;
-    s3_config.endpoint = settings_.s3_endpoint;
-    s3_config.credentials = {settings_.aws_access_key_id, settings_.aws_secret_access_key,
-                             settings_.aws_session_token};
-    if (!s3_config.bucket.empty() && !settings_.aws_access_key_id.empty() &&
-        !settings_.aws_secret_access_key.empty())
-        s3_ = std::make_unique<aws::S3Client>(http(), s3_config, clock_);
-    FreshnessRules rules;
-    rules.max_age = std::chrono::duration_cast<std::chrono::hours>(settings_.backup_max_age);
-    backups_ = std::make_unique<S3BackupService>(
-        s3_.get(), s3_config,
-        BackupSettings{settings_.backup_prefix, settings_.backup_link_ttl, rules}, catalogue_,
-        *state_, clock_);
-    BackupWatchOptions watch;
-    watch.channel = settings_.alert_channel;
-    if (!settings_.backup_check_at.empty()) {
-        watch.at = parse_time_of_day(settings_.backup_check_at);
-        if (!watch.at)
-            spdlog::warn(
-                "OPSBOT_BACKUP_CHECK_AT '{}' is not a UTC time like 03:30; the daily "
-                "backup check is off",
-                settings_.backup_check_at);
-    }
-    backup_watch_ = std::make_unique<BackupWatch>(*backups_, catalogue_, notifier_, *state_,
-                                                  *audit_, clock_, watch);
-}
-
-void App::start_runbooks() {
-    runbook_store_ = std::make_unique<db::SqliteRunbookStore>(*runbooks_database_);
-    runbooks::ActionTargets actions;
-    actions.deploys = deploys_.get();
-    actions.purges = purges_.get();
-    actions.cloudflare = cloudflare_.get();
-    actions.http = &http();
-    actions.catalogue = &catalogue_;
-    runbooks_ = std::make_unique<runbooks::ThreadRunbookService>(
-        runbook_definitions_,
-        runbooks::RunbookDeps{*runbook_store_, *audit_, notifier_, clock_, locks_.get(), actions});
+    return *project_setup_;
 }
 
 void App::register_hooks(net::HttpServer& intake) {

@@ -143,13 +143,31 @@ private:
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
 
+    // The adapter clients, each null when its settings leave it unusable.
+    struct Clients {
+        jenkins::JenkinsClient* jenkins = nullptr;
+        sentry::SentryClient* sentry = nullptr;
+        cloudflare::CloudflareClient* cloudflare = nullptr;
+        aws::S3Client* s3 = nullptr;
+    };
+    struct SiteServices {
+        CloudflarePurgeService& purges;
+        S3BackupService& backups;
+    };
+
     bool open_databases(std::ostream& err);
+    // Each step gets what it uses and returns what it makes, so their order
+    // follows from the data (start_services).
     void start_services();
-    void start_alerts();
-    void start_site_services();
     void load_registered_projects();
-    void start_project_setup();
-    void start_runbooks();
+    void open_stores();
+    Clients make_clients();
+    JenkinsDeployService& start_deploys(const Clients& clients);
+    alerts::AlertRelay& start_alerts(const Clients& clients);
+    SiteServices start_site_services(const Clients& clients);
+    runbooks::ThreadRunbookService& start_runbooks(const Clients& clients, DeployService& deploys,
+                                                   PurgeService& purges);
+    ProjectSetupService& start_project_setup(const Clients& clients);
 };
 
 // Opens the database at path (creating its folder), migrates it, and returns

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
+#include "core/locks.hpp"
 #include "core/permissions.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
@@ -11,14 +12,24 @@ namespace opsbot {
 
 namespace {
 
-std::string error_text(const Error& error) {
-    return error.hint.empty() ? error.message : error.message + "\n" + error.hint;
-}
-
 bool needs_confirmation(const CommandSpec& spec, const ParsedArgs& args) {
     if (args.dry_run) return false;
     if (spec.confirm == ConfirmPolicy::always) return true;
     return spec.confirm == ConfirmPolicy::prod_only && args.env() == Env::prod;
+}
+
+// The refusal of a command whose project and environment are held (see
+// LockPolicy), or nothing.
+std::optional<CommandResult> refused_by_lock(const CommandSpec& spec, const ParsedArgs& args,
+                                             const Actor& actor, const LockStore* locks,
+                                             TimePoint now) {
+    const auto env = args.env();
+    if (spec.lock == LockPolicy::ignore || args.dry_run || !locks || !env) return std::nullopt;
+    const auto held = locks->find(args.project(), *env, now);
+    if (!held) return std::nullopt;
+    if (spec.lock == LockPolicy::refuse_others && held->owner_id == actor.user_id)
+        return std::nullopt;
+    return CommandResult::failure(locked_error(*held, now, spec.name));
 }
 
 std::string command_name_of(const std::vector<std::string>& tokens) {
@@ -142,7 +153,7 @@ DispatchResult Dispatcher::refuse(const CommandRequest& request, const std::stri
     audit_.append(std::move(entry));
     spdlog::info("command {} corr={} actor={} code={}", to_string(outcome), correlation_id,
                  request.actor.user_id, error.code);
-    return DispatchResult{{error_text(error), Visibility::ephemeral, {}}, outcome, correlation_id};
+    return DispatchResult{{user_text(error), Visibility::ephemeral, {}}, outcome, correlation_id};
 }
 
 // Journals an action's intent; a request already journaled is answered and
@@ -152,15 +163,13 @@ std::optional<DispatchResult> Dispatcher::refuse_duplicate(const CommandRequest&
                                                            const Prepared& prepared) {
     const auto& key = request.idempotency_key;
     if (!intents_ || key.empty() || !prepared.command->spec().action) return std::nullopt;
-    const Intent intent{key,
-                        correlation_id,
-                        request.text,
-                        request.actor.user_id,
-                        request.channel,
-                        request.thread,
-                        clock_.now(),
-                        std::nullopt,
-                        ""};
+    const Intent intent{.key = key,
+                        .correlation_id = correlation_id,
+                        .command = request.text,
+                        .actor_id = request.actor.user_id,
+                        .channel = request.channel,
+                        .thread = request.thread,
+                        .started = clock_.now()};
     if (intents_->begin(intent)) return std::nullopt;
     const auto earlier = intents_->find(key);
     AuditEntry entry = audit_entry(request, correlation_id);
@@ -204,10 +213,18 @@ DispatchResult Dispatcher::execute(const CommandRequest& request, const std::str
 CommandContext Dispatcher::context_for(const CommandRequest& request,
                                        const std::string& correlation_id, const Prepared& prepared,
                                        const std::string& approved_by) const {
-    return CommandContext{
-        request.actor, *prepared.catalogue, *prepared.permissions, audit_,          clock_,
-        registry_,     correlation_id,      prepared.args.dry_run, request.channel, request.thread,
-        services_,     approved_by};
+    return CommandContext{.actor = request.actor,
+                          .catalogue = *prepared.catalogue,
+                          .permissions = *prepared.permissions,
+                          .audit = audit_,
+                          .clock = clock_,
+                          .registry = registry_,
+                          .correlation_id = correlation_id,
+                          .dry_run = prepared.args.dry_run,
+                          .channel = request.channel,
+                          .thread = request.thread,
+                          .services = services_,
+                          .approved_by = approved_by};
 }
 
 DispatchResult Dispatcher::run_command(const CommandRequest& request,
@@ -216,7 +233,10 @@ DispatchResult Dispatcher::run_command(const CommandRequest& request,
     const auto& spec = prepared.command->spec();
     CommandContext context = context_for(request, correlation_id, prepared, approved_by);
     const auto started = clock_.now();
-    CommandResult result = prepared.command->run(context, prepared.args);
+    auto refused =
+        refused_by_lock(spec, prepared.args, request.actor, services_.locks, clock_.now());
+    CommandResult result =
+        refused ? std::move(*refused) : prepared.command->run(context, prepared.args);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
 

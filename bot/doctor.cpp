@@ -87,8 +87,7 @@ std::vector<DoctorCheck> check_slack(const Settings& settings, HttpClient& http)
 DoctorCheck check_jenkins(const Settings& settings, HttpClient& http) {
     if (settings.jenkins_url.empty())
         return not_configured("jenkins", "JENKINS_URL, JENKINS_USER and JENKINS_API_TOKEN");
-    jenkins::JenkinsClient client(
-        http, {settings.jenkins_url, settings.jenkins_user, settings.jenkins_api_token});
+    jenkins::JenkinsClient client(http, settings.jenkins_config());
     const std::function<std::string(const std::string&)> describe = [&](const std::string& name) {
         return settings.jenkins_url + " knows opsbot as " + name;
     };
@@ -98,8 +97,7 @@ DoctorCheck check_jenkins(const Settings& settings, HttpClient& http) {
 DoctorCheck check_sentry(const Settings& settings, HttpClient& http) {
     if (settings.sentry_org.empty() && settings.sentry_auth_token.empty())
         return not_configured("sentry", "SENTRY_ORG and SENTRY_AUTH_TOKEN");
-    sentry::SentryClient client(
-        http, {settings.sentry_url, settings.sentry_auth_token, settings.sentry_org});
+    sentry::SentryClient client(http, settings.sentry_config());
     const std::function<std::string(const std::string&)> describe = [&](const std::string& name) {
         return "organization " + settings.sentry_org + " (" + name + ")";
     };
@@ -109,8 +107,7 @@ DoctorCheck check_sentry(const Settings& settings, HttpClient& http) {
 DoctorCheck check_cloudflare(const Settings& settings, HttpClient& http) {
     if (settings.cloudflare_api_token.empty())
         return not_configured("cloudflare", "CLOUDFLARE_API_TOKEN");
-    cloudflare::CloudflareClient client(
-        http, {settings.cloudflare_api_url, settings.cloudflare_api_token});
+    cloudflare::CloudflareClient client(http, settings.cloudflare_config());
     const std::function<std::string(const std::string&)> describe = [](const std::string& status) {
         return "API token " + status;
     };
@@ -120,14 +117,8 @@ DoctorCheck check_cloudflare(const Settings& settings, HttpClient& http) {
 DoctorCheck check_s3(const Settings& settings, HttpClient& http) {
     if (settings.backup_bucket.empty() && settings.aws_access_key_id.empty())
         return not_configured("s3", "BACKUP_BUCKET, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-    aws::S3Config config;
-    config.bucket = settings.backup_bucket;
-    config.region = settings.aws_region;
-    config.endpoint = settings.s3_endpoint;
-    config.credentials = {settings.aws_access_key_id, settings.aws_secret_access_key,
-                          settings.aws_session_token};
     const SystemClock clock;
-    aws::S3Client client(http, config, clock);
+    aws::S3Client client(http, settings.s3_config(), clock);
     if (const auto listed = client.check_access(settings.backup_prefix); !listed.ok())
         return {"s3", State::failed, error_text(listed.error())};
     return {"s3", State::ok,

@@ -2,6 +2,10 @@
 
 #include <cstdlib>
 
+#include "adapters/aws/s3.hpp"
+#include "adapters/cloudflare/cloudflare.hpp"
+#include "adapters/jenkins/jenkins_client.hpp"
+#include "adapters/sentry/sentry.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -66,8 +70,9 @@ void read_newproject(const EnvLookup& lookup, LoadedSettings& loaded) {
     s.newproject_repo = value_or(lookup, "NEWPROJECT_REPO", "");
     if (s.newproject_job.find("{project}") == std::string::npos ||
         s.newproject_job.find("{env}") == std::string::npos) {
-        loaded.problems.push_back("NEWPROJECT_JENKINS_JOB must contain {project} and {env}; using "
-                                  "clients/{project}/deploy-{env}");
+        loaded.problems.push_back(
+            "NEWPROJECT_JENKINS_JOB must contain {project} and {env}; using "
+            "clients/{project}/deploy-{env}");
         s.newproject_job = "clients/{project}/deploy-{env}";
     }
 }
@@ -146,6 +151,27 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
         loaded.problems.push_back(
             "SLACK_BOT_TOKEN should start with xoxb- (the bot user OAuth token)");
     return loaded;
+}
+
+jenkins::JenkinsConfig Settings::jenkins_config() const {
+    return {.base_url = jenkins_url, .user = jenkins_user, .api_token = jenkins_api_token};
+}
+
+sentry::SentryConfig Settings::sentry_config() const {
+    return {.base_url = sentry_url, .auth_token = sentry_auth_token, .org = sentry_org};
+}
+
+cloudflare::CloudflareConfig Settings::cloudflare_config() const {
+    return {.api_url = cloudflare_api_url, .api_token = cloudflare_api_token};
+}
+
+aws::S3Config Settings::s3_config() const {
+    return {.bucket = backup_bucket,
+            .region = aws_region,
+            .endpoint = s3_endpoint,
+            .credentials = {.access_key_id = aws_access_key_id,
+                            .secret_access_key = aws_secret_access_key,
+                            .session_token = aws_session_token}};
 }
 
 Actor console_actor(const Settings& settings, const Catalogue& catalogue) {

@@ -14,6 +14,19 @@
 
 namespace opsbot {
 
+namespace jenkins {
+struct JenkinsConfig;
+}
+namespace sentry {
+struct SentryConfig;
+}
+namespace cloudflare {
+struct CloudflareConfig;
+}
+namespace aws {
+struct S3Config;
+}
+
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 EnvLookup process_environment();
 
@@ -58,14 +71,27 @@ struct Settings {
     std::string aws_region = "us-east-1";            // AWS_REGION
     std::string s3_endpoint;                         // S3_ENDPOINT (path-style)
     // newproject
-    std::string public_url;        // OPSBOT_PUBLIC_URL: where Jenkins and Sentry reach opsbot
-    std::string sentry_team;       // SENTRY_TEAM: owns the new Sentry projects
-    std::string sentry_app_slug;   // SENTRY_APP_SLUG: the integration alert rules notify
+    std::string public_url;         // OPSBOT_PUBLIC_URL: where Jenkins and Sentry reach opsbot
+    std::string sentry_team;        // SENTRY_TEAM: owns the new Sentry projects
+    std::string sentry_app_slug;    // SENTRY_APP_SLUG: the integration alert rules notify
     std::string jenkins_templates;  // OPSBOT_JENKINS_TEMPLATES (default: config/jenkins)
     std::string newproject_job = "clients/{project}/deploy-{env}";  // NEWPROJECT_JENKINS_JOB
     std::string newproject_repo;  // NEWPROJECT_REPO, e.g. git@git.example.com:clients/{project}.git
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
+    // Each adapter's configuration, made from the variables above in this one
+    // place; the adapter's client is worth making only when it is usable.
+    jenkins::JenkinsConfig jenkins_config() const;
+    bool jenkins_usable() const { return !jenkins_url.empty(); }
+    sentry::SentryConfig sentry_config() const;
+    bool sentry_usable() const { return !sentry_org.empty() && !sentry_auth_token.empty(); }
+    cloudflare::CloudflareConfig cloudflare_config() const;
+    bool cloudflare_usable() const { return !cloudflare_api_token.empty(); }
+    aws::S3Config s3_config() const;
+    bool s3_usable() const {
+        return !backup_bucket.empty() && !aws_access_key_id.empty() &&
+               !aws_secret_access_key.empty();
+    }
 };
 
 struct LoadedSettings {

@@ -107,10 +107,7 @@ public:
             return CommandResult::ok("Dry run: would " + what + " with\n```" +
                                      alerts->describe_change(id, change_) + "```");
         if (const auto changed = alerts->change(id, change_, context.actor); !changed) {
-            const auto& e = changed.error();
-            return CommandResult::failure(
-                "Could not " + what + ": " + e.message + (e.hint.empty() ? "" : "\n" + e.hint),
-                e.code);
+            return CommandResult::failure(changed.error(), "Could not " + what + ": ");
         }
         CommandResult result = CommandResult::ok(past_tense() + " Sentry issue `" + id + "` (" +
                                                  issue->latest.title + ").");

@@ -19,11 +19,7 @@ public:
                                      args.flag_value("actor"), args.flag_value("outcome"),
                                      args.flag_value("limit")};
         auto query = build_audit_query(filter, context.clock.now(), kDefaultRows, kMaxRows);
-        if (!query) {
-            const auto& e = query.error();
-            return CommandResult::failure(e.message + (e.hint.empty() ? "" : " — " + e.hint),
-                                          e.code);
-        }
+        if (!query) return CommandResult::failure(query.error());
         const auto rows = context.audit.query(query.value());
         std::string text =
             "*Audit log* — " + std::to_string(rows.size()) + " row(s), newest first\n";

@@ -35,8 +35,7 @@ std::optional<CommandResult> dry(CommandContext& context, const BackupService& b
 }
 
 CommandResult list_failed(const Error& e) {
-    return CommandResult::failure(
-        "Could not list the backups: " + e.message + (e.hint.empty() ? "" : "\n" + e.hint), e.code);
+    return CommandResult::failure(e, "Could not list the backups: ");
 }
 
 // The environment's backups, or what to answer instead: a dry run, no

@@ -3,7 +3,6 @@
 
 #include "commands/builtin_commands.hpp"
 #include "core/deploys.hpp"
-#include "core/locks.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::commands {
@@ -39,27 +38,19 @@ public:
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
         auto made =
             make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
-        if (!made)
-            return CommandResult::failure(made.error().message + "\n" + made.error().hint,
-                                          made.error().code);
+        if (!made) return CommandResult::failure(made.error());
         const DeployPlan& plan = made.value();
         const std::string where = plan.project + " " + to_string(plan.env);
         DeployService* deploys = context.services.deploys;
         if (context.dry_run || !deploys || !deploys->configured()) return dry_run(context, plan);
-        if (context.services.locks)
-            if (const auto held =
-                    context.services.locks->find(plan.project, plan.env, context.clock.now())) {
-                const auto error = locked_error(*held, context.clock.now(), "deploy");
-                return CommandResult::failure(error.message + "\n" + error.hint, "locked");
-            }
         const auto started =
             deploys->start({plan, context.actor, context.approved_by, context.channel,
                             context.thread, context.correlation_id});
         if (!started) {
             const auto& e = started.error();
-            return CommandResult::failure("Deploy of " + where + " did not start: " + e.message +
-                                              (e.hint.empty() ? "" : "\n" + e.hint),
-                                          e.code + ": " + e.message);
+            auto result = CommandResult::failure(e, "Deploy of " + where + " did not start: ");
+            result.error = e.code + ": " + e.message;
+            return result;
         }
         CommandResult result = CommandResult::ok(
             "🚀 Deploying *" + where + "* (`" + plan.ref + "`) with " + job_link(context, plan) +
@@ -93,6 +84,7 @@ private:
         .examples = {"deploy acme stage", "deploy acme prod v1.4.2", "deploy acme prod --dry-run"},
         .permission = "deploy",
         .confirm = ConfirmPolicy::prod_only,
+        .lock = LockPolicy::refuse_any,
         .action = true,
         .group = "deploys",
     };

@@ -37,8 +37,7 @@ public:
         if (context.dry_run)
             return CommandResult::ok("Dry run: would lock " + where + " — " + lock.reason);
         if (const auto held = context.services.locks->acquire(lock, now)) {
-            const auto error = locked_error(*held, now, "lock");
-            return CommandResult::failure(error.message + "\n" + error.hint, "locked");
+            return CommandResult::failure(locked_error(*held, now, "lock"));
         }
         CommandResult result = CommandResult::ok("🔒 " + where + " is " + describe_lock(lock, now) +
                                                  ".\nDeploys and purges of " + where +

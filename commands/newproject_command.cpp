@@ -171,12 +171,9 @@ public:
         auto* setup = context.services.project_setup;
         if (!setup) return CommandResult::failure(kUnavailable, "unavailable");
         auto request = request_of(context, args, *setup);
-        if (!request)
-            return CommandResult::failure(request.error().message + "\n" + request.error().hint,
-                                          request.error().code);
+        if (!request) return CommandResult::failure(request.error());
         if (auto conflict = conflicting_run(*setup, request.value()); !conflict)
-            return CommandResult::failure(conflict.error().message + "\n" + conflict.error().hint,
-                                          conflict.error().code);
+            return CommandResult::failure(conflict.error());
         if (context.dry_run)
             return CommandResult::ok("*Dry run*: the plan\n" + plan_text(*setup, request.value()) +
                                      "\nThe requests a run would send:\n```\n" +

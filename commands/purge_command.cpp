@@ -2,7 +2,6 @@
 // whole or for the given URLs.
 
 #include "commands/builtin_commands.hpp"
-#include "core/locks.hpp"
 #include "core/purges.hpp"
 #include "core/text.hpp"
 
@@ -25,15 +24,6 @@ public:
                                               " has no domain in the catalogue; add `domain:` "
                                               "to it to purge its cache.",
                                           "no_domain");
-        // A held environment (a migration, a move) is not purged under its holder.
-        if (auto* locks = context.services.locks) {
-            const auto now = context.clock.now();
-            const auto held = locks->find(project->slug, env, now);
-            if (held && held->owner_id != context.actor.user_id) {
-                const auto error = locked_error(*held, now, "purge");
-                return CommandResult::failure(error.message + "\n" + error.hint, "locked");
-            }
-        }
         const auto urls =
             args.lists.count("urls") ? args.lists.at("urls") : std::vector<std::string>{};
         const PurgeRequest request{project->slug, env, environment->domain,
@@ -47,10 +37,7 @@ public:
                 ": would purge " + what + " with\n```" + purges->describe(request) + "```");
         const auto done = purges->purge(request);
         if (!done) {
-            const auto& e = done.error();
-            return CommandResult::failure("Could not purge " + what + ": " + e.message +
-                                              (e.hint.empty() ? "" : "\n" + e.hint),
-                                          e.code);
+            return CommandResult::failure(done.error(), "Could not purge " + what + ": ");
         }
         CommandResult result =
             CommandResult::ok("🧹 Purged " + what + " (zone `" + done.value().zone_id + "`, " +
@@ -78,6 +65,9 @@ private:
         .examples = {"purge acme", "purge acme stage",
                      "purge acme https://acme.com/styles.css https://acme.com/app.js"},
         .permission = "purge",
+        // A held environment (a migration, a move) is not purged under its
+        // holder; the holder may purge.
+        .lock = LockPolicy::refuse_others,
         .action = true,
         .group = "sites",
     };

@@ -17,8 +17,7 @@ CommandResult not_wired() {
 }
 
 CommandResult refused(const Error& error) {
-    auto result = CommandResult::failure(
-        error.message + (error.hint.empty() ? "" : "\n" + error.hint), error.code);
+    auto result = CommandResult::failure(error);
     result.reply.visibility = Visibility::ephemeral;
     if (error.code == "not_oncall") result.outcome = Outcome::denied;
     return result;

@@ -21,6 +21,10 @@ CommandResult CommandResult::failure(std::string text, std::string error) {
     return result;
 }
 
+CommandResult CommandResult::failure(const Error& error, std::string_view lead) {
+    return failure(std::string(lead) + user_text(error), error.code);
+}
+
 Result<ConfirmationPlan> Command::plan(CommandContext&, const ParsedArgs& args) const {
     const std::string shown = spec().name + " " + args.to_json();
     return ConfirmationPlan{"`" + spec().name + "` with " + args.to_json(), sha256_hex(shown)};

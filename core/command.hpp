@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/audit.hpp"
@@ -54,6 +55,9 @@ struct CommandResult {
 
     static CommandResult ok(std::string text, Visibility visibility = Visibility::in_channel);
     static CommandResult failure(std::string text, std::string error);
+    // A failure from an error value: `lead` (what was being done, "Could not
+    // purge x: "), then user_text(error); the audit row keeps error.code.
+    static CommandResult failure(const Error& error, std::string_view lead = {});
 };
 
 // The stores and services commands reach; null when not wired (unit tests).

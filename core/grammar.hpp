@@ -42,6 +42,16 @@ struct FlagSpec {
 
 enum class ConfirmPolicy { never, prod_only, always };
 
+// What a live lock on the command's project and environment (its "project"
+// and "env" parameters) does to it. The dispatcher checks just before the
+// command runs, so every command refuses in the same words; a dry run changes
+// nothing and is never refused.
+enum class LockPolicy {
+    ignore,
+    refuse_any,     // even the holder's own lock: one deploy at a time
+    refuse_others,  // the holder may go on (a purge during their own migration)
+};
+
 struct CommandSpec {
     std::string name;  // "deploy", or two words for a subcommand: "audit verify"
     std::string summary;
@@ -52,6 +62,7 @@ struct CommandSpec {
     // environment parameters when it has them.
     std::string permission;
     ConfirmPolicy confirm = ConfirmPolicy::never;
+    LockPolicy lock = LockPolicy::ignore;
     // Changes something outside opsbot: takes --dry-run.
     bool action = false;
     std::string group = "general";  // heading in help

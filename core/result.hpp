@@ -16,6 +16,12 @@ struct Error {
     std::string hint;     // what to do about it; may be empty
 };
 
+// What the user reads: the message, then the hint on a line of its own when
+// there is one (never a trailing line break).
+inline std::string user_text(const Error& error) {
+    return error.hint.empty() ? error.message : error.message + "\n" + error.hint;
+}
+
 template <class T>
 class [[nodiscard]] Result {
 public:

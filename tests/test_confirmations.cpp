@@ -176,13 +176,18 @@ TEST_CASE("confirm: without the second-person rule the requester may approve", "
 
 TEST_CASE("confirm: a late press says it expired and runs nothing", "[confirm]") {
     Harness h;
-    const auto id = confirmation_id(h.ask("ship acme prod", kBob).reply.text);
+    const auto asked = h.ask("ship acme prod", kBob);
+    const auto id = confirmation_id(asked.reply.text);
     h.clock.advance(11min);
     const auto late = h.press(id, kOps);
     CHECK(late.decided);
     CHECK(late.result.outcome == Outcome::expired);
     CHECK_THAT(late.result.reply.text, Catch::Contains("expired at 2026-11-24T22:23:47.123Z"));
     CHECK(h.ship->runs == 0);
+    const auto rows = h.rows(asked.correlation_id);
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows.back().outcome == Outcome::expired);
+    CHECK(rows.back().external_ref == "confirmation " + id);
     CHECK(h.press(id, kOps).result.outcome == Outcome::duplicate);
 }
 

@@ -9,6 +9,7 @@
 #include "persistence/audit_log.hpp"
 #include "persistence/intent_journal.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/ops_stores.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -29,6 +30,7 @@ public:
         spec_.action = true;
     }
     const CommandSpec& spec() const override { return spec_; }
+    void set_lock_policy(LockPolicy policy) { spec_.lock = policy; }
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
         if (explode_)
             throw std::runtime_error("adapter blew up with token xoxb-1111-2222-secretvalue");
@@ -241,4 +243,42 @@ TEST_CASE("dispatcher: a throwing action leaves a finished intent", "[dispatcher
     h.run("explode acme stage", "U01ALICE01", "event:Ev50");
     CHECK(h.intents.unfinished().empty());
     CHECK(h.intents.find("event:Ev50")->outcome == "failed");
+}
+
+TEST_CASE("dispatcher: a held environment refuses a command by its lock policy", "[dispatcher]") {
+    Harness h;
+    db::Database locks_database{h.dir.file("opsbot.db")};
+    db::SqliteLockStore locks{locks_database};
+    h.dispatcher->set_services(Services{.locks = &locks});
+    Lock lock;
+    lock.project = "acme";
+    lock.env = Env::stage;
+    lock.owner_id = "U01ALICE01";
+    lock.owner_name = "alice";
+    lock.reason = "db migration";
+    lock.acquired = h.clock.now();
+    REQUIRE_FALSE(locks.acquire(lock, h.clock.now()));
+
+    // By default a lock is no concern of the command's.
+    CHECK(h.run("probe acme stage", "U02BOB0002").outcome == Outcome::succeeded);
+
+    h.probe->set_lock_policy(LockPolicy::refuse_others);
+    CHECK(h.run("probe acme stage", "U01ALICE01").outcome == Outcome::succeeded);
+    const auto refused = h.run("probe acme stage", "U02BOB0002");
+    CHECK(refused.outcome == Outcome::failed);
+    CHECK_THAT(refused.reply.text,
+               Catch::StartsWith("Cannot probe acme stage: locked by <@U01ALICE01> (manual)"));
+    CHECK_THAT(refused.reply.text, Catch::Contains("db migration"));
+    CHECK_THAT(refused.reply.text,
+               Catch::EndsWith("ask the holder, or `unlock acme stage` if you may"));
+    const auto rows = h.rows_of(refused.correlation_id);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].outcome == Outcome::accepted);
+    CHECK(rows[1].outcome == Outcome::failed);
+    CHECK(rows[1].error == "locked");
+    CHECK(h.run("probe acme stage --dry-run", "U02BOB0002").reply.text == "would probe acme");
+
+    h.probe->set_lock_policy(LockPolicy::refuse_any);
+    CHECK(h.run("probe acme stage", "U01ALICE01").outcome == Outcome::failed);
+    CHECK(h.probe->runs == 3);
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::cloudflare {
@@ -95,8 +96,7 @@ void collect_errors(const json& list, std::vector<CloudflareError>& out) {
         CloudflareError error;
         if (const auto code = item.find("code"); code != item.end() && code->is_number_integer())
             error.code = code->get<long>();
-        if (const auto text = item.find("message"); text != item.end() && text->is_string())
-            error.message = text->get<std::string>();
+        error.message = string_field(item, "message");
         if (error.code != 0 || !error.message.empty()) out.push_back(std::move(error));
         if (const auto chain = item.find("error_chain"); chain != item.end())
             collect_errors(*chain, out);
@@ -283,10 +283,7 @@ Result<json> detail::send(HttpClient& http, const CloudflareConfig& config,
 namespace {
 
 Result<std::string> purge_id(const json& result, const HttpRequest& request) {
-    if (result.is_object())
-        if (const auto id = result.find("id");
-            id != result.end() && id->is_string() && !id->get<std::string>().empty())
-            return id->get<std::string>();
+    if (auto id = string_field(result, "id"); !id.empty()) return id;
     return Error{"bad_response", "Cloudflare accepted " + where(request) + " but sent no result id",
                  "check that CLOUDFLARE_API_URL is Cloudflare's v4 API "
                  "(https://api.cloudflare.com/client/v4/)"};

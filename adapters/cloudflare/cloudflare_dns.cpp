@@ -7,6 +7,7 @@
 #include "adapters/cloudflare/cloudflare.hpp"
 #include "adapters/cloudflare/cloudflare_envelope.hpp"
 #include "core/encoding.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::cloudflare {
@@ -42,18 +43,13 @@ std::string records_path(const std::string& zone_id) {
     return "zones/" + percent_encode(trim(zone_id)) + "/dns_records";
 }
 
-std::string text_of(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::optional<DnsRecord> record_from(const json& item) {
     if (!item.is_object()) return std::nullopt;
     DnsRecord record;
-    record.id = text_of(item, "id");
-    record.type = text_of(item, "type");
-    record.name = text_of(item, "name");
-    record.content = text_of(item, "content");
+    record.id = string_field(item, "id");
+    record.type = string_field(item, "type");
+    record.name = string_field(item, "name");
+    record.content = string_field(item, "content");
     const auto proxied = item.find("proxied");
     record.proxied = proxied != item.end() && proxied->is_boolean() && proxied->get<bool>();
     if (record.id.empty() || record.type.empty() || record.name.empty()) return std::nullopt;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::jenkins {
@@ -139,11 +140,6 @@ Result<json> parse_json(const HttpResponse& response, const HttpRequest& request
                  "the answer may have been cut off; try again, or check the Jenkins logs"};
 }
 
-std::string text_of(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 long number_of(const json& object, const char* key) {
     const auto it = object.find(key);
     return it != object.end() && it->is_number() ? it->get<long>() : 0;
@@ -163,10 +159,10 @@ void read_revision(const json& build, BuildState& state) {
         if (!action.is_object() || !action.contains("lastBuiltRevision")) continue;
         const auto& revision = action["lastBuiltRevision"];
         if (!revision.is_object()) continue;
-        state.commit = text_of(revision, "SHA1");
+        state.commit = string_field(revision, "SHA1");
         const auto branches = revision.find("branch");
         if (branches != revision.end() && branches->is_array() && !branches->empty()) {
-            std::string name = text_of(branches->front(), "name");
+            std::string name = string_field(branches->front(), "name");
             // "refs/remotes/origin/master" → "origin/master", as GIT_BRANCH and the
             // Notification plugin write it.
             if (starts_with(name, "refs/remotes/")) name.erase(0, 13);
@@ -186,7 +182,7 @@ void read_author(const json& build, BuildState& state) {
         if (!(*list)->is_object()) continue;
         const auto items = (*list)->find("items");
         if (items == (*list)->end() || !items->is_array() || items->empty()) continue;
-        state.author_email = text_of(items->back(), "authorEmail");
+        state.author_email = string_field(items->back(), "authorEmail");
         return;
     }
 }
@@ -194,10 +190,10 @@ void read_author(const json& build, BuildState& state) {
 BuildState build_from_json(const json& build) {
     BuildState state;
     state.number = number_of(build, "number");
-    state.url = text_of(build, "url");
+    state.url = string_field(build, "url");
     state.queue_id = number_of(build, "queueId");
     state.building = flag_of(build, "building");
-    state.result = text_of(build, "result");
+    state.result = string_field(build, "result");
     state.duration = std::chrono::milliseconds(number_of(build, "duration"));
     read_revision(build, state);
     read_author(build, state);
@@ -214,10 +210,10 @@ QueueState queue_from_json(const json& item) {
     if (executable != item.end() && executable->is_object()) {
         state.phase = QueueState::Phase::started;
         state.build_number = number_of(*executable, "number");
-        state.build_url = text_of(*executable, "url");
+        state.build_url = string_field(*executable, "url");
         return state;
     }
-    state.why = text_of(item, "why");
+    state.why = string_field(item, "why");
     return state;
 }
 
@@ -326,8 +322,8 @@ Status JenkinsClient::fetch_crumb() {
         return *error;
     const auto body = parse_json(response.value(), request);
     if (!body.ok()) return body.error();
-    const std::string field = text_of(body.value(), "crumbRequestField");
-    const std::string crumb = text_of(body.value(), "crumb");
+    const std::string field = string_field(body.value(), "crumbRequestField");
+    const std::string crumb = string_field(body.value(), "crumb");
     if (field.empty() || crumb.empty())
         return Error{"bad_response", "Jenkins' crumb issuer sent no crumb (" + where(request) + ")",
                      "check the CSRF protection settings in Manage Jenkins → Security"};
@@ -435,7 +431,7 @@ Result<std::string> JenkinsClient::who_am_i() {
     if (flag_of(parsed.value(), "anonymous") || !flag_of(parsed.value(), "authenticated"))
         return Error{"jenkins_auth", "Jenkins treats opsbot as anonymous (" + where(request) + ")",
                      kCredentialsHint};
-    return text_of(parsed.value(), "name");
+    return string_field(parsed.value(), "name");
 }
 
 }  // namespace opsbot::jenkins

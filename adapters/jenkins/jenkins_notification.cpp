@@ -12,6 +12,7 @@
 
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "core/encoding.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 
@@ -24,11 +25,6 @@ Error bad(std::string message) {
     return Error{"bad_notification", std::move(message),
                  "configure the Jenkins Notification plugin endpoint with format JSON and "
                  "protocol HTTP"};
-}
-
-std::string text_of(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 bool all_digits(std::string_view text) {
@@ -77,9 +73,9 @@ std::string full_name_from_url(std::string_view url) {
 }
 
 std::string job_name(const json& message) {
-    const std::string name = text_of(message, "name");
-    if (const auto full = text_of(message, "full_name"); !full.empty()) return full;
-    const std::string from_url = full_name_from_url(text_of(message, "url"));
+    const std::string name = string_field(message, "name");
+    if (const auto full = string_field(message, "full_name"); !full.empty()) return full;
+    const std::string from_url = full_name_from_url(string_field(message, "url"));
     const bool agrees = from_url == name || (from_url.size() > name.size() &&
                                              from_url.compare(from_url.size() - name.size() - 1,
                                                               std::string::npos, "/" + name) == 0);
@@ -137,8 +133,8 @@ std::optional<TimePoint> timestamp_of(const json& build) {
 void read_scm(const json& build, BuildNotification& out) {
     const auto scm = build.find("scm");
     if (scm == build.end() || !scm->is_object()) return;
-    out.branch = text_of(*scm, "branch");
-    out.commit = text_of(*scm, "commit");
+    out.branch = string_field(*scm, "branch");
+    out.commit = string_field(*scm, "commit");
     const auto culprits = scm->find("culprits");
     if (culprits == scm->end() || !culprits->is_array()) return;
     for (const auto& culprit : *culprits)
@@ -157,15 +153,15 @@ Result<BuildNotification> parse_notification(std::string_view body) {
     BuildNotification out;
     out.job = job_name(message);
     if (out.job.empty()) return bad("the Jenkins notification names no job");
-    out.phase = text_of(*build, "phase");
+    out.phase = string_field(*build, "phase");
     for (auto& c : out.phase)
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
     if (out.phase.empty()) return bad("the Jenkins notification for " + out.job + " has no phase");
-    out.job_url = text_of(message, "url");
-    out.status = text_of(*build, "status");
+    out.job_url = string_field(message, "url");
+    out.status = string_field(*build, "status");
     out.number = number_of(*build, "number");
     out.queue_id = number_of(*build, "queue_id");
-    out.full_url = text_of(*build, "full_url");
+    out.full_url = string_field(*build, "full_url");
     out.timestamp = timestamp_of(*build);
     read_scm(*build, out);
     return out;

@@ -6,6 +6,7 @@
 
 #include "adapters/sentry/sentry.hpp"
 #include "adapters/sentry/sentry_http.hpp"
+#include "core/json.hpp"
 
 namespace opsbot::sentry {
 namespace {
@@ -74,7 +75,7 @@ Result<std::optional<std::string>> SentryClient::find_alert_rule(const std::stri
         return Error{"bad_response", "Sentry sent no list of rules for " + detail::where(request),
                      "check SENTRY_URL"};
     for (const auto& rule : rules)
-        if (rule.is_object() && rule.value("name", std::string{}) == name) {
+        if (string_field(rule, "name") == name) {
             const auto id = rule.find("id");
             if (id == rule.end()) continue;
             return std::optional<std::string>{id->is_string() ? id->get<std::string>()

@@ -34,6 +34,7 @@
 
 #include "adapters/sentry/sentry.hpp"
 #include "core/digest.hpp"
+#include "core/json.hpp"
 
 namespace opsbot::sentry {
 namespace {
@@ -109,11 +110,6 @@ const json* object_at(const json& parent, const char* key) {
     return it != parent.end() && it->is_object() ? &*it : nullptr;
 }
 
-std::string text_of(const json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Ids arrive as strings in the integration platform and as numbers in older
 // or hand-made payloads.
 std::string id_of(const json& object, const char* key) {
@@ -147,13 +143,13 @@ std::string tag_of(const json& event, std::string_view name) {
         if (tag.is_array() && tag.size() == 2 && tag[0].is_string() && tag[1].is_string() &&
             tag[0].get_ref<const std::string&>() == name)
             return tag[1].get<std::string>();
-        if (tag.is_object() && text_of(tag, "key") == name) return text_of(tag, "value");
+        if (tag.is_object() && string_field(tag, "key") == name) return string_field(tag, "value");
     }
     return {};
 }
 
 std::string field_or_tag(const json& event, const char* key) {
-    auto value = text_of(event, key);
+    auto value = string_field(event, key);
     return value.empty() ? tag_of(event, key) : value;
 }
 
@@ -171,7 +167,8 @@ std::string project_from_api_url(std::string_view url) {
 // The person behind a status change; Sentry itself ("application") is no one.
 std::string user_actor(const json& payload) {
     const auto* actor = object_at(payload, "actor");
-    return actor && text_of(*actor, "type") == "user" ? text_of(*actor, "name") : std::string();
+    return actor && string_field(*actor, "type") == "user" ? string_field(*actor, "name")
+                                                           : std::string();
 }
 
 // assignedTo: null, a plain string, or a user or team {name, email, id}.
@@ -181,7 +178,7 @@ std::string assignee_of(const json& issue) {
     if (it->is_string()) return it->get<std::string>();
     if (!it->is_object()) return {};
     for (const char* key : {"name", "email"})
-        if (auto value = text_of(*it, key); !value.empty()) return value;
+        if (auto value = string_field(*it, key); !value.empty()) return value;
     return id_of(*it, "id");
 }
 
@@ -194,25 +191,26 @@ Result<SentryAlert> read_issue(const json& payload, const json& data) {
     if (!issue) return bad("the issue webhook has no data.issue object");
     SentryAlert alert;
     alert.resource = "issue";
-    alert.action = ignored_for_archived(text_of(payload, "action"));
+    alert.action = ignored_for_archived(string_field(payload, "action"));
     if (alert.action.empty()) return bad("the issue webhook has no action");
     alert.issue_id = id_of(*issue, "id");
     if (alert.issue_id.empty()) return bad("the issue webhook's data.issue has no id");
-    alert.short_id = text_of(*issue, "shortId");
+    alert.short_id = string_field(*issue, "shortId");
     if (const auto* project = object_at(*issue, "project"))
-        alert.project = text_of(*project, "slug");
-    if (alert.project.empty()) alert.project = project_from_api_url(text_of(*issue, "project_url"));
-    alert.title = text_of(*issue, "title");
-    alert.culprit = text_of(*issue, "culprit");
-    alert.level = text_of(*issue, "level");
-    alert.environment = text_of(*issue, "environment");
-    alert.release = text_of(*issue, "release");
-    alert.first_seen = text_of(*issue, "firstSeen");
-    alert.last_seen = text_of(*issue, "lastSeen");
+        alert.project = string_field(*project, "slug");
+    if (alert.project.empty())
+        alert.project = project_from_api_url(string_field(*issue, "project_url"));
+    alert.title = string_field(*issue, "title");
+    alert.culprit = string_field(*issue, "culprit");
+    alert.level = string_field(*issue, "level");
+    alert.environment = string_field(*issue, "environment");
+    alert.release = string_field(*issue, "release");
+    alert.first_seen = string_field(*issue, "firstSeen");
+    alert.last_seen = string_field(*issue, "lastSeen");
     alert.count = count_of(*issue, "count");
-    alert.link = text_of(*issue, "web_url");
-    if (alert.link.empty()) alert.link = text_of(*issue, "permalink");
-    alert.status = ignored_for_archived(text_of(*issue, "status"));
+    alert.link = string_field(*issue, "web_url");
+    if (alert.link.empty()) alert.link = string_field(*issue, "permalink");
+    alert.status = ignored_for_archived(string_field(*issue, "status"));
     alert.assignee = assignee_of(*issue);
     alert.actor = user_actor(payload);
     return alert;
@@ -223,20 +221,20 @@ Result<SentryAlert> read_event(const json& payload, const json& event, const std
                                const std::string& default_action) {
     SentryAlert alert;
     alert.resource = resource;
-    alert.action = text_of(payload, "action");
+    alert.action = string_field(payload, "action");
     if (alert.action.empty()) alert.action = default_action;
     alert.issue_id = id_of(event, "issue_id");
     if (alert.issue_id.empty()) return bad("the " + resource + " webhook's event has no issue_id");
-    alert.project = text_of(event, "project_slug");
-    if (alert.project.empty()) alert.project = project_from_api_url(text_of(event, "url"));
-    alert.title = text_of(event, "title");
-    if (alert.title.empty()) alert.title = text_of(event, "message");
-    alert.culprit = text_of(event, "culprit");
+    alert.project = string_field(event, "project_slug");
+    if (alert.project.empty()) alert.project = project_from_api_url(string_field(event, "url"));
+    alert.title = string_field(event, "title");
+    if (alert.title.empty()) alert.title = string_field(event, "message");
+    alert.culprit = string_field(event, "culprit");
     alert.level = field_or_tag(event, "level");
     alert.environment = field_or_tag(event, "environment");
     alert.release = field_or_tag(event, "release");
-    alert.last_seen = text_of(event, "datetime");
-    alert.link = text_of(event, "web_url");
+    alert.last_seen = string_field(event, "datetime");
+    alert.link = string_field(event, "web_url");
     alert.event_id = id_of(event, "event_id");
     alert.actor = user_actor(payload);
     return alert;
@@ -247,10 +245,10 @@ Result<SentryAlert> read_event_alert(const json& payload, const json& data) {
     if (!event) return bad("the event_alert webhook has no data.event object");
     auto alert = read_event(payload, *event, "event_alert", "triggered");
     if (!alert) return alert;
-    alert.value().rule = text_of(data, "triggered_rule");
+    alert.value().rule = string_field(data, "triggered_rule");
     if (const auto* issue_alert = object_at(data, "issue_alert");
         issue_alert && alert.value().rule.empty())
-        alert.value().rule = text_of(*issue_alert, "title");
+        alert.value().rule = string_field(*issue_alert, "title");
     return alert;
 }
 
@@ -274,21 +272,21 @@ Result<SentryAlert> read_metric_alert(const json& payload, const json& data) {
     if (!incident) return bad("the metric_alert webhook has no data.metric_alert object");
     SentryAlert alert;
     alert.resource = "metric_alert";
-    alert.action = text_of(payload, "action");
+    alert.action = string_field(payload, "action");
     if (alert.action.empty()) return bad("the metric_alert webhook has no action");
     const auto id = id_of(*incident, "id");
     if (id.empty()) return bad("the metric_alert webhook's data.metric_alert has no id");
     alert.issue_id = "metric-" + id;
-    alert.title = text_of(data, "description_title");
-    alert.culprit = text_of(data, "description_text");
+    alert.title = string_field(data, "description_title");
+    alert.culprit = string_field(data, "description_text");
     if (alert.action == "critical" || alert.action == "warning") alert.level = alert.action;
     alert.status = alert.action == "resolved" ? "resolved" : "unresolved";
     alert.project = first_text(*incident, "projects");
-    alert.first_seen = text_of(*incident, "date_started");
-    alert.link = text_of(data, "web_url");
+    alert.first_seen = string_field(*incident, "date_started");
+    alert.link = string_field(data, "web_url");
     if (const auto* rule = object_at(*incident, "alert_rule")) {
-        alert.rule = text_of(*rule, "name");
-        alert.environment = text_of(*rule, "environment");
+        alert.rule = string_field(*rule, "name");
+        alert.environment = string_field(*rule, "environment");
         if (alert.project.empty()) alert.project = first_text(*rule, "projects");
     }
     if (alert.title.empty()) alert.title = alert.rule;
@@ -298,7 +296,7 @@ Result<SentryAlert> read_metric_alert(const json& payload, const json& data) {
 SentryAlert read_installation(const json& payload) {
     SentryAlert alert;
     alert.resource = "installation";
-    alert.action = text_of(payload, "action");
+    alert.action = string_field(payload, "action");
     alert.actor = user_actor(payload);
     return alert;
 }
@@ -351,21 +349,21 @@ Result<SentryAlert> parse_legacy_webhook(std::string_view body) {
     alert.action = "triggered";
     alert.issue_id = id_of(payload, "id");
     if (alert.issue_id.empty()) return bad("the WebHooks plugin payload has no issue id");
-    alert.project = text_of(payload, "project_slug");
-    if (alert.project.empty()) alert.project = text_of(payload, "project");
-    alert.culprit = text_of(payload, "culprit");
-    alert.level = text_of(payload, "level");
-    alert.link = text_of(payload, "url");
+    alert.project = string_field(payload, "project_slug");
+    if (alert.project.empty()) alert.project = string_field(payload, "project");
+    alert.culprit = string_field(payload, "culprit");
+    alert.level = string_field(payload, "level");
+    alert.link = string_field(payload, "url");
     const json empty = json::object();
     const json* event = object_at(payload, "event");
     if (!event) event = &empty;
-    alert.title = text_of(*event, "title");
-    if (alert.title.empty()) alert.title = text_of(payload, "message");
-    if (alert.culprit.empty()) alert.culprit = text_of(*event, "culprit");
+    alert.title = string_field(*event, "title");
+    if (alert.title.empty()) alert.title = string_field(payload, "message");
+    if (alert.culprit.empty()) alert.culprit = string_field(*event, "culprit");
     if (alert.level.empty()) alert.level = field_or_tag(*event, "level");
     alert.environment = field_or_tag(*event, "environment");
     alert.release = field_or_tag(*event, "release");
-    alert.last_seen = text_of(*event, "datetime");
+    alert.last_seen = string_field(*event, "datetime");
     alert.event_id = id_of(*event, "event_id");
     if (alert.event_id.empty()) alert.event_id = id_of(*event, "id");
     alert.rule = first_text(payload, "triggering_rules");

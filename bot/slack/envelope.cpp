@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/json.hpp"
+
 namespace opsbot::slack {
 namespace {
 
@@ -13,11 +15,6 @@ EnvelopeType type_from(const std::string& name) {
     if (name == "slash_commands") return EnvelopeType::slash_commands;
     if (name == "interactive") return EnvelopeType::interactive;
     return EnvelopeType::other;
-}
-
-std::string string_field(const nlohmann::json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 // Walks one JSON object without building it. Lenient only where the full

@@ -3,15 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::slack {
 namespace {
-
-std::string field(const nlohmann::json& object, const char* key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
 
 const nlohmann::json& member(const nlohmann::json& object, const char* key) {
     static const nlohmann::json empty = nlohmann::json::object();
@@ -118,16 +114,16 @@ void SlackRouter::schedule(const std::string& conversation, std::function<void()
 }
 
 void SlackRouter::route_slash(const nlohmann::json& payload, EnvelopeDone done) {
-    const std::string trigger = field(payload, "trigger_id");
+    const std::string trigger = string_field(payload, "trigger_id");
     const std::string key = "slash:" + trigger;
     if (!trigger.empty() && !recent_.insert(key)) return finish(done);
     CommandRequest request;
-    request.text = command_text(field(payload, "command"), field(payload, "text"));
-    request.channel = field(payload, "channel_id");
+    request.text = command_text(string_field(payload, "command"), string_field(payload, "text"));
+    request.channel = string_field(payload, "channel_id");
     request.idempotency_key = trigger.empty() ? "" : key;
-    const std::string user = field(payload, "user_id");
-    const std::string user_name = field(payload, "user_name");
-    const std::string response_url = field(payload, "response_url");
+    const std::string user = string_field(payload, "user_id");
+    const std::string user_name = string_field(payload, "user_name");
+    const std::string response_url = string_field(payload, "response_url");
     schedule("conversation:" + request.channel,
              [this, request, user, user_name, response_url, done]() mutable {
                  request.actor = actor_for(user, user_name);
@@ -137,22 +133,22 @@ void SlackRouter::route_slash(const nlohmann::json& payload, EnvelopeDone done) 
 
 void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) {
     const auto& event = member(payload, "event");
-    const std::string type = field(event, "type");
-    const std::string user = field(event, "user");
-    if (!field(event, "bot_id").empty() || user == bot_user_id_ || user.empty())
+    const std::string type = string_field(event, "type");
+    const std::string user = string_field(event, "user");
+    if (!string_field(event, "bot_id").empty() || user == bot_user_id_ || user.empty())
         return finish(done);
     if (type != "app_mention") {
         spdlog::debug("slack: ignored event '{}'", type);
         return finish(done);
     }
-    const std::string event_id = field(payload, "event_id");
+    const std::string event_id = string_field(payload, "event_id");
     const std::string key = "event:" + event_id;
     if (!event_id.empty() && !recent_.insert(key)) return finish(done);
     CommandRequest request;
-    request.text = strip_bot_mention(field(event, "text"), bot_user_id_);
-    request.channel = field(event, "channel");
-    request.thread =
-        field(event, "thread_ts").empty() ? field(event, "ts") : field(event, "thread_ts");
+    request.text = strip_bot_mention(string_field(event, "text"), bot_user_id_);
+    request.channel = string_field(event, "channel");
+    request.thread = string_field(event, "thread_ts").empty() ? string_field(event, "ts")
+                                                              : string_field(event, "thread_ts");
     request.idempotency_key = event_id.empty() ? "" : key;
     schedule("conversation:" + request.channel + ":" + request.thread, [this, request, user,
                                                                         done]() mutable {
@@ -164,8 +160,8 @@ void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) 
 // The actions of one payload share a message, hence a conversation, and run
 // in order: the envelope is done once the answer to the last of them went out.
 void SlackRouter::route_interactive(const nlohmann::json& payload, EnvelopeDone done) {
-    if (field(payload, "type") != "block_actions") {
-        spdlog::debug("slack: ignored interaction '{}'", field(payload, "type"));
+    if (string_field(payload, "type") != "block_actions") {
+        spdlog::debug("slack: ignored interaction '{}'", string_field(payload, "type"));
         return finish(done);
     }
     const auto& user = member(payload, "user");
@@ -173,15 +169,15 @@ void SlackRouter::route_interactive(const nlohmann::json& payload, EnvelopeDone 
     if (actions == payload.end() || !actions->is_array()) return finish(done);
     std::vector<std::pair<std::string, BlockAction>> jobs;
     for (const auto& a : *actions) {
-        BlockAction action{field(a, "action_id"),
-                           field(a, "value"),
-                           field(a, "action_ts"),
-                           field(payload, "trigger_id"),
-                           field(user, "id"),
-                           field(user, "username"),
-                           field(member(payload, "channel"), "id"),
-                           field(member(payload, "message"), "ts"),
-                           field(payload, "response_url")};
+        BlockAction action{.action_id = string_field(a, "action_id"),
+                           .value = string_field(a, "value"),
+                           .action_ts = string_field(a, "action_ts"),
+                           .trigger_id = string_field(payload, "trigger_id"),
+                           .user_id = string_field(user, "id"),
+                           .user_name = string_field(user, "username"),
+                           .channel = string_field(member(payload, "channel"), "id"),
+                           .message_ts = string_field(member(payload, "message"), "ts"),
+                           .response_url = string_field(payload, "response_url")};
         if (!recent_.insert("action:" + action.trigger_id + ":" + action.action_ts)) continue;
         jobs.emplace_back("conversation:" + action.channel + ":" + action.message_ts, action);
     }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/encoding.hpp"
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
 
@@ -34,12 +35,6 @@ bool form_encoded_only(const std::string& method) {
 bool token_refused(const std::string& code) {
     return code == "invalid_auth" || code == "not_authed" || code == "account_inactive" ||
            code == "token_revoked" || code == "token_expired" || code == "not_allowed_token_type";
-}
-
-std::string string_of(const nlohmann::json& json, const char* key) {
-    if (!json.is_object()) return {};
-    const auto it = json.find(key);
-    return it != json.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 bool bool_of(const nlohmann::json& json, const char* key) {
@@ -107,11 +102,11 @@ nlohmann::json message_body(const OutgoingMessage& message) {
 UserInfo user_from(const nlohmann::json& answer) {
     const auto user = object_of(answer, "user");
     const auto profile = object_of(user, "profile");
-    std::string shown = string_of(profile, "display_name");
-    if (shown.empty()) shown = string_of(user, "real_name");
-    if (shown.empty()) shown = string_of(profile, "real_name");
-    return UserInfo{string_of(user, "id"), string_of(user, "name"), std::move(shown),
-                    string_of(profile, "email"), bool_of(user, "is_bot")};
+    std::string shown = string_field(profile, "display_name");
+    if (shown.empty()) shown = string_field(user, "real_name");
+    if (shown.empty()) shown = string_field(profile, "real_name");
+    return UserInfo{string_field(user, "id"), string_field(user, "name"), std::move(shown),
+                    string_field(profile, "email"), bool_of(user, "is_bot")};
 }
 
 // Retry-After in whole seconds, as Slack sends it; 1 s when absent or unreadable.
@@ -154,7 +149,7 @@ std::string hint_for(const std::string& code, const nlohmann::json& answer,
                      const std::string& token_variable) {
     if (token_refused(code)) return "check " + token_variable;
     if (code == "missing_scope")
-        return "add the " + string_of(answer, "needed") +
+        return "add the " + string_field(answer, "needed") +
                " scope to the Slack app, reinstall it and update SLACK_BOT_TOKEN";
     if (code == "not_in_channel" || code == "channel_not_found")
         return "invite opsbot to the channel, and check the channel ID";
@@ -180,7 +175,7 @@ Result<nlohmann::json> read_answer(const std::string& method, const HttpResponse
         return Error{"http_" + status, what, "check SLACK_API_URL"};
     }
     if (!bool_of(json, "ok")) {
-        std::string code = string_of(json, "error");
+        std::string code = string_field(json, "error");
         if (code.empty()) code = "unknown_error";
         return Error{code, "Slack " + method + " failed: " + code,
                      hint_for(code, json, token_variable)};
@@ -212,7 +207,7 @@ WebApi::WebApi(HttpClient& http, WebApiConfig config, Metrics& metrics)
     : http_(http), config_(std::move(config)), metrics_(metrics) {}
 
 Result<nlohmann::json> WebApi::call(const std::string& method, const nlohmann::json& body) {
-    return call_with_token(method, body, config_.bot_token, string_of(body, "channel"));
+    return call_with_token(method, body, config_.bot_token, string_field(body, "channel"));
 }
 
 Result<nlohmann::json> WebApi::call_with_token(const std::string& method,
@@ -249,7 +244,8 @@ Result<AuthInfo> WebApi::auth_test() {
     auto answer = call("auth.test", nlohmann::json::object());
     if (!answer) return answer.error();
     const auto& json = answer.value();
-    return AuthInfo{string_of(json, "user_id"), string_of(json, "bot_id"), string_of(json, "team")};
+    return AuthInfo{string_field(json, "user_id"), string_field(json, "bot_id"),
+                    string_field(json, "team")};
 }
 
 ConnectionUrl WebApi::open_connection() {
@@ -264,7 +260,7 @@ ConnectionUrl WebApi::open_connection() {
                         "SLACK_APP_TOKEN"};
         return {false, false, "", e.message};
     }
-    std::string url = string_of(answer.value(), "url");
+    std::string url = string_field(answer.value(), "url");
     if (url.empty())
         return {false, false, "", "Slack apps.connections.open failed: the answer has no url"};
     return {true, false, std::move(url), ""};
@@ -273,9 +269,9 @@ ConnectionUrl WebApi::open_connection() {
 Result<PostedMessage> WebApi::post_message(const OutgoingMessage& message) {
     auto answer = call("chat.postMessage", message_body(message));
     if (!answer) return answer.error();
-    std::string channel = string_of(answer.value(), "channel");
+    std::string channel = string_field(answer.value(), "channel");
     return PostedMessage{channel.empty() ? message.channel : std::move(channel),
-                         string_of(answer.value(), "ts")};
+                         string_field(answer.value(), "ts")};
 }
 
 Status WebApi::update_message(const std::string& channel, const std::string& ts,
@@ -350,7 +346,7 @@ Result<std::vector<std::string>> WebApi::usergroup_members(const std::string& us
 Result<std::string> WebApi::conversations_create(const std::string& name, bool is_private) {
     auto answer = call("conversations.create", {{"name", name}, {"is_private", is_private}});
     if (!answer) return answer.error();
-    return string_of(object_of(answer.value(), "channel"), "id");
+    return string_field(object_of(answer.value(), "channel"), "id");
 }
 
 Status WebApi::conversations_invite(const std::string& channel,
@@ -371,9 +367,9 @@ Result<std::optional<std::string>> WebApi::find_channel(const std::string& name)
         if (!answer) return answer.error();
         const auto& channels = answer.value().value("channels", nlohmann::json::array());
         for (const auto& channel : channels)
-            if (channel.is_object() && channel.value("name", std::string{}) == name)
-                return std::optional<std::string>{channel.value("id", std::string{})};
-        cursor = string_of(object_of(answer.value(), "response_metadata"), "next_cursor");
+            if (string_field(channel, "name") == name)
+                return std::optional<std::string>{string_field(channel, "id")};
+        cursor = string_field(object_of(answer.value(), "response_metadata"), "next_cursor");
         if (cursor.empty()) break;
     }
     return std::optional<std::string>{};

@@ -6,6 +6,7 @@
 
 #include "core/encoding.hpp"
 #include "core/http.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::test {
@@ -298,15 +299,11 @@ FakeResponse FakeCloudflare::create_record(const RecordedRequest& request,
     const auto body = json::parse(request.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
         return refusal(400, 9207, "Request body is invalid.");
-    const auto field = [&](const char* key) {
-        const auto it = body.find(key);
-        return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
     FakeCloudflareRecord record;
     record.zone_id = zone_id;
-    record.type = field("type");
-    record.name = dns_name(field("name"));
-    record.content = field("content");
+    record.type = string_field(body, "type");
+    record.name = dns_name(string_field(body, "name"));
+    record.content = string_field(body, "content");
     if (const auto proxied = body.find("proxied"); proxied != body.end() && proxied->is_boolean())
         record.proxied = proxied->get<bool>();
     if (const auto ttl = body.find("ttl"); ttl != body.end() && ttl->is_number_integer())
