@@ -170,28 +170,47 @@ void LinkSupervisor::on_disconnect(const LinkPtr& link, const std::string& reaso
     notify();
 }
 
-// Silence past the ping interval gets a ping; past twice the interval the
-// link is dead. Any frame counts, pongs included. One loop watches every
-// link; it holds none across a wait, so it may be left suspended.
+// A link silent for the ping interval gets a ping; silent for the pong
+// timeout after that, it is dropped and replaced. Silence is what was read
+// (any frame, pongs included), never what was written: a peer that stopped
+// reading lets writes pile up in the kernel, or blocks them, and neither may
+// pass for an answer. The timer is set for the next deadline when it fires,
+// not re-armed on every frame (a system call per envelope on the ack path);
+// a link opened meanwhile has its first deadline after that one. One loop
+// watches every link; it holds none across a wait, so it may be left
+// suspended.
 asio::awaitable<void> LinkSupervisor::watch() {
     while (!stopping_) {
-        watchdog_.expires_after(options_.ping_interval / 4);
+        auto next = Clock::now() + options_.ping_interval;
+        for (const auto& link : std::vector(links_.all))
+            next = std::min(next, check_silence(*link));
+        watchdog_.expires_at(next);
         error_code ec;
         co_await watchdog_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        for (const auto& link : std::vector(links_.all)) check_silence(*link);
     }
 }
 
-void LinkSupervisor::check_silence(Link& link) {
-    const auto silent = Clock::now() - link.last_frame;
-    if (silent >= options_.ping_interval * 2) {
-        spdlog::warn(
-            "slack: link {} silent for {}, even to a ping; dropping it", link.id,
-            format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(silent)));
-        link.abort();
-    } else if (silent >= options_.ping_interval) {
+// Pings or drops the link as its silence asks; returns when to look again.
+Clock::time_point LinkSupervisor::check_silence(Link& link) {
+    const auto now = Clock::now();
+    const auto ping_at = link.last_frame + options_.ping_interval;
+    const auto drop_at = ping_at + options_.pong_timeout;
+    if (now < ping_at) return ping_at;
+    if (now < drop_at) {
+        // The pong moves ping_at on: look again by then, so that an idle
+        // link is pinged every interval, not every timeout.
         link.ping();
+        return std::min(drop_at, now + options_.ping_interval);
     }
+    if (!link.dropped) {
+        link.dropped = true;
+        spdlog::warn(
+            "slack: link {} answered nothing, not even a ping, for {}; replacing it", link.id,
+            format_duration(
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - link.last_frame)));
+        link.abort();
+    }
+    return Clock::time_point::max();
 }
 
 void LinkSupervisor::start_reading(const LinkPtr& link) {
@@ -252,6 +271,7 @@ asio::awaitable<LinkPtr> LinkSupervisor::open_link(const Target& target) {
                          : "");
         co_return nullptr;
     }
+    link->last_frame = Clock::now();  // silence counts from here
     links_.all.push_back(link);
     start_reading(link);
     const auto greeted = [&link] { return link->hello || link->ended; };
@@ -315,7 +335,8 @@ asio::awaitable<void> LinkSupervisor::supervise() {
         // The first reconnect is immediate; a link that drops again soon
         // after opening counts as a failure, so a flapping connection backs
         // off instead of looping.
-        const bool stable = Clock::now() - current->opened > options_.ping_interval * 3;
+        const bool stable =
+            Clock::now() - current->opened > (options_.ping_interval + options_.pong_timeout) * 3;
         if (stable) failures = 0;
         if (!stopping_) spdlog::warn("slack: connection lost (link {}); reconnecting", current->id);
         current.reset();

@@ -71,7 +71,7 @@ private:
     boost::asio::awaitable<void> supervise();
     boost::asio::awaitable<void> await_closed();
     boost::asio::awaitable<void> watch();
-    void check_silence(Link& link);
+    LinkClock::time_point check_silence(Link& link);
     void notify();
 
     boost::asio::io_context& io_;

@@ -46,6 +46,7 @@ public:
     bool hello = false;
     bool ended = false;
     bool refresh_requested = false;
+    bool dropped = false;  // by the watchdog
     LinkClock::time_point opened = LinkClock::now();
     LinkClock::time_point last_frame = LinkClock::now();  // any frame read, pongs included
 };
