@@ -1,7 +1,7 @@
 #pragma once
 // One WebSocket connection of the Socket Mode client, behind an interface
-// so that only socket_link_plain.cpp and socket_link_tls.cpp instantiate
-// Beast's WebSocket. Internal to opsbot_net: it pulls in Asio.
+// so that only the socket_link_*.cpp files instantiate Beast's WebSocket.
+// Internal to opsbot_net: it pulls in Asio.
 
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 

@@ -1,7 +1,8 @@
 #pragma once
-// Link over a Beast WebSocket, for socket_link_plain.cpp and
-// socket_link_tls.cpp: each instantiates one stream type, so the two compile
-// in parallel. Internal to opsbot_net: it pulls in Beast.
+// Link over a Beast WebSocket, for socket_link_{plain,tls}{,_connect}.cpp:
+// each instantiates one stream type, and connect() apart from the rest, so
+// that the four compile in parallel. Internal to opsbot_net: it pulls in
+// Beast.
 
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 
@@ -11,7 +12,9 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "bot/slack/socket_link.hpp"
 #include "bot/slack/tls_input.hpp"
@@ -21,6 +24,7 @@ namespace opsbot::slack {
 
 template <class Ws>
 class LinkImpl final : public Link {
+public:
     static constexpr bool kTls =
         !std::is_same_v<typename Ws::next_layer_type::next_layer_type, boost::beast::tcp_stream>;
 
@@ -28,47 +32,11 @@ public:
     template <class... Args>
     explicit LinkImpl(Args&&... args) : ws_(std::forward<Args>(args)...) {}
 
+    // Defined in socket_link_connect.hpp and instantiated in a translation
+    // unit of its own: the handshakes and the frames compile in parallel.
     boost::asio::awaitable<void> connect(
         const WsUrl& url, const boost::asio::ip::tcp::resolver::results_type& endpoints,
-        const SocketModeOptions& options) override {
-        namespace asio = boost::asio;
-        namespace beast = boost::beast;
-        namespace websocket = beast::websocket;
-        auto& lowest = beast::get_lowest_layer(ws_);
-        lowest.expires_after(options.connect_timeout);
-        step = "connect";
-        co_await lowest.async_connect(endpoints, asio::use_awaitable);
-        // An ack must leave at once: with Nagle's algorithm on, a small write
-        // waits for the peer's ACK of the previous one (up to its delayed-ACK
-        // timer, ~40 ms).
-        lowest.socket().set_option(asio::ip::tcp::no_delay(true));
-        if constexpr (kTls) {
-            auto& tls = ws_.next_layer().next_layer();
-            // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
-            if (!SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                          TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())))
-                throw std::runtime_error("cannot set TLS server name");
-            tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
-            step = "TLS handshake";
-            co_await tls.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-        }
-        lowest.expires_never();
-        websocket::stream_base::timeout timeouts{};
-        timeouts.handshake_timeout = options.connect_timeout;
-        // Silence is watched by LinkSupervisor::watch, not by Beast: Beast's
-        // idle timer is re-armed on every frame, a timerfd_settime system
-        // call per envelope on the ack path.
-        timeouts.idle_timeout = websocket::stream_base::none();
-        timeouts.keep_alive_pings = false;
-        ws_.set_option(timeouts);
-        ws_.control_callback(
-            [this](websocket::frame_type, beast::string_view) { last_frame = LinkClock::now(); });
-        ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-            req.set(beast::http::field::user_agent, "opsbot");
-        }));
-        step = "handshake";
-        co_await ws_.async_handshake(url.host, url.target, asio::use_awaitable);
-    }
+        const SocketModeOptions& options) override;
 
     boost::asio::awaitable<std::string> read() override {
         buffer_.clear();
@@ -144,5 +112,9 @@ private:
     bool closing_ = false;
     bool pinging_ = false;
 };
+
+using PlainWs = boost::beast::websocket::stream<WriteBatchingStream<boost::beast::tcp_stream>>;
+using TlsWs = boost::beast::websocket::stream<
+    WriteBatchingStream<boost::beast::ssl_stream<boost::beast::tcp_stream>>>;
 
 }  // namespace opsbot::slack

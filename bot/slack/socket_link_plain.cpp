@@ -8,8 +8,12 @@
 
 namespace opsbot::slack {
 
+// In socket_link_plain_connect.cpp.
+extern template boost::asio::awaitable<void> LinkImpl<PlainWs>::connect(
+    const WsUrl& url, const boost::asio::ip::tcp::resolver::results_type& endpoints,
+    const SocketModeOptions& options);
+
 LinkPtr make_plain_link(boost::asio::io_context& io) {
-    using PlainWs = boost::beast::websocket::stream<WriteBatchingStream<boost::beast::tcp_stream>>;
     return std::make_shared<LinkImpl<PlainWs>>(io);
 }
 

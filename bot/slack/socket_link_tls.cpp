@@ -4,25 +4,15 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include "bot/slack/socket_link_impl.hpp"
 
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-
 namespace opsbot::slack {
 
-LinkPtr make_tls_link(boost::asio::io_context& io, boost::asio::ssl::context& tls) {
-    using TlsWs = boost::beast::websocket::stream<
-        WriteBatchingStream<boost::beast::ssl_stream<boost::beast::tcp_stream>>>;
-    return std::make_shared<LinkImpl<TlsWs>>(io, tls);
-}
+// In socket_link_tls_connect.cpp.
+extern template boost::asio::awaitable<void> LinkImpl<TlsWs>::connect(
+    const WsUrl& url, const boost::asio::ip::tcp::resolver::results_type& endpoints,
+    const SocketModeOptions& options);
 
-bool certificate_refused(const std::exception& e) {
-    namespace asio = boost::asio;
-    const auto* error = dynamic_cast<const boost::system::system_error*>(&e);
-    if (!error || error->code().category() != asio::error::get_ssl_category()) return false;
-    // asio keeps ERR_get_error()'s value in an int.
-    const auto code = static_cast<unsigned long>(static_cast<unsigned int>(error->code().value()));
-    return ERR_GET_LIB(code) == ERR_LIB_SSL &&
-           ERR_GET_REASON(code) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+LinkPtr make_tls_link(boost::asio::io_context& io, boost::asio::ssl::context& tls) {
+    return std::make_shared<LinkImpl<TlsWs>>(io, tls);
 }
 
 }  // namespace opsbot::slack
