@@ -2,14 +2,20 @@
 // Slack and a load generator. Prints its figures; asserts nothing.
 //
 //   opsbot_bench <path to opsbot> [--quick] [--storms N] [--tls]
+//                [--stale-link [ROUNDS]] [--idle-link [SECONDS]]
 //
 // --storms N runs only N storms of 20,000, to compare two builds' ack paths
 // on more than one sample. --tls puts the Socket Mode link on wss://, as
 // Slack's is (a certificate made for the run, trusted through SSL_CERT_FILE).
+// --stale-link (3 rounds) makes the live link go silent (no reads, no pongs,
+// no close) and times how long until a new link acks an envelope;
+// --idle-link (600 s) leaves the link idle, answering pings, and counts
+// reconnects. Both run opsbot with its default watchdog settings.
 
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -186,20 +192,83 @@ Figures paced(test::FakeSlack& slack, Load& load, int per_second, int seconds, i
     return measure(slack, ids, before);
 }
 
+// Rounds of: the live link goes silent; time until an envelope sent on the
+// link that replaces it is acknowledged. The envelope goes out as soon as
+// the fake sees the new link (it polls every 2 ms).
+void stale_link(test::FakeSlack& slack, Load& load, int rounds) {
+    std::vector<double> seconds;
+    for (int round = 0; round < rounds; ++round) {
+        const std::size_t links = slack.links();
+        const auto silent = slack.current_link();
+        // Not in step with the watchdog: the last pong is a random time ago.
+        std::this_thread::sleep_for(std::chrono::milliseconds(700 + 900 * round));
+        const auto went_silent = SteadyClock::now();
+        silent->go_silent();
+        if (!slack.wait_for_links(links + 1, 120s)) {
+            std::printf("stale link, round %d: no new link within 120 s\n", round + 1);
+            return;
+        }
+        const auto opened = SteadyClock::now();
+        const auto fresh = slack.link(links);
+        test::FakeHttpServer::wait_until([&] { return slack.current_link() == fresh; }, 10s);
+        const auto id = load.send_help();
+        slack.wait_for_ack(id, 10s);
+        const auto acks = by_envelope(fresh->received_timed());
+        const auto ack = acks.find(id);
+        if (ack == acks.end()) {
+            std::printf("stale link, round %d: the new link acked nothing\n", round + 1);
+            return;
+        }
+        seconds.push_back(ms(ack->second - went_silent) / 1000.0);
+        std::printf(
+            "stale link, round %d: silent → new link's first ack %.3f s (new link seen after "
+            "%.3f s)\n",
+            round + 1, seconds.back(), ms(opened - went_silent) / 1000.0);
+    }
+    std::printf("stale link: worst of %d rounds %.3f s\n", rounds,
+                *std::max_element(seconds.begin(), seconds.end()));
+}
+
+// An idle link that answers pings, for `seconds`: it should stay the only one.
+void idle_link(test::FakeSlack& slack, Load& load, int seconds) {
+    const auto link = slack.current_link();
+    const std::size_t links = slack.links();
+    const std::size_t opens = slack.server().requests_to("/api/apps.connections.open").size();
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    const std::size_t reconnects = slack.links() - links;
+    const auto id = load.send_help();
+    const bool acked = slack.wait_for_ack(id, 10s);
+    std::printf(
+        "idle link for %d s: %zu reconnects (%zu apps.connections.open calls), %zu pings "
+        "answered, first link %s, an envelope afterwards %s\n",
+        seconds, reconnects,
+        slack.server().requests_to("/api/apps.connections.open").size() - opens,
+        link->pings_answered(), link->open() ? "still open" : "closed",
+        acked ? "acknowledged" : "NOT acknowledged");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: opsbot_bench <path to opsbot> [--quick] [--storms N] [--tls]\n";
+        std::cerr << "usage: opsbot_bench <path to opsbot> [--quick] [--storms N] [--tls] "
+                     "[--stale-link [ROUNDS]] [--idle-link [SECONDS]]\n";
         return 2;
     }
     bool quick = false, tls = false;
-    int storms_only = 0;
+    int storms_only = 0, stale_rounds = 0, idle_seconds = 0;
+    const auto count_after = [&](int& i, int fallback) {
+        return i + 1 < argc && std::isdigit(static_cast<unsigned char>(argv[i + 1][0]))
+                   ? std::stoi(argv[++i])
+                   : fallback;
+    };
     for (int i = 2; i < argc; ++i) {
         const std::string option = argv[i];
         quick = quick || option == "--quick";
         tls = tls || option == "--tls";
         if (option == "--storms" && i + 1 < argc) storms_only = std::stoi(argv[++i]);
+        if (option == "--stale-link") stale_rounds = count_after(i, 3);
+        if (option == "--idle-link") idle_seconds = count_after(i, 600);
     }
     // Made only for a TLS run: a ws:// run has no use for a key.
     const auto identity =
@@ -222,6 +291,15 @@ int main(int argc, char** argv) {
     slack.wait_for_ack(first_id, 10s);
     const auto acks = slack.link(0)->received_timed();
     const double first_ack_ms = acks.empty() ? -1 : ms(acks.front().second - spawned);
+    if (stale_rounds > 0 || idle_seconds > 0) {
+        std::printf("opsbot Socket Mode watchdog (loopback, link over %s, default settings)\n",
+                    tls ? "wss://" : "ws://");
+        if (stale_rounds > 0) stale_link(slack, load, stale_rounds);
+        if (idle_seconds > 0) idle_link(slack, load, idle_seconds);
+        bot.signal(SIGTERM);
+        std::printf("opsbot exit code after SIGTERM: %d\n", bot.wait());
+        return 0;
+    }
     // The libraries' own floor, measured while opsbot idles.
     const auto floor_program =
         std::filesystem::path(argv[0]).parent_path() / "opsbot_library_floor";

@@ -37,6 +37,20 @@ void read_duration(const EnvLookup& lookup, const std::string& name, std::chrono
                            std::to_string(out.count()) + "s");
 }
 
+// The Socket Mode watchdog's also in milliseconds: "500ms".
+void read_duration(const EnvLookup& lookup, const std::string& name, std::chrono::milliseconds& out,
+                   std::vector<std::string>& problems) {
+    const auto text = value_or(lookup, name, "");
+    if (text.empty()) return;
+    const bool millis = text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0;
+    const auto parsed = parse_duration(millis ? text.substr(0, text.size() - 2) : text);
+    if (parsed && parsed->count() > 0)
+        out = millis ? std::chrono::milliseconds(parsed->count()) : *parsed;
+    else
+        problems.push_back(name + " '" + text + "' is not a duration like 5s or 500ms; using " +
+                           format_duration(out));
+}
+
 std::vector<std::string> split_commas(const std::string& text) {
     std::vector<std::string> parts;
     for (const auto& part : split(text, ','))
@@ -123,6 +137,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     s.listen = value_or(lookup, "OPSBOT_LISTEN", s.listen);
     s.listen_explicit = !value_or(lookup, "OPSBOT_LISTEN", "").empty();
     read_duration(lookup, "OPSBOT_SLACK_PING_INTERVAL", s.slack_ping_interval, loaded.problems);
+    read_duration(lookup, "OPSBOT_SLACK_PONG_TIMEOUT", s.slack_pong_timeout, loaded.problems);
     read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
     read_duration(lookup, "OPSBOT_SHUTDOWN_GRACE", s.shutdown_grace, loaded.problems);
     read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);

@@ -40,7 +40,8 @@ struct Settings {
     std::string slack_api_url = "https://slack.com/api/";  // SLACK_API_URL
     std::string listen = "127.0.0.1:8080";                 // OPSBOT_LISTEN
     bool listen_explicit = false;                          // set: the console serves webhooks too
-    std::chrono::seconds slack_ping_interval{10};          // OPSBOT_SLACK_PING_INTERVAL
+    std::chrono::milliseconds slack_ping_interval{3'000};  // OPSBOT_SLACK_PING_INTERVAL
+    std::chrono::milliseconds slack_pong_timeout{5'000};   // OPSBOT_SLACK_PONG_TIMEOUT
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
     std::chrono::seconds shutdown_grace{10};               // OPSBOT_SHUTDOWN_GRACE
     std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL

@@ -190,6 +190,7 @@ int run_slack_mode(App& app, std::ostream& err) {
     StopFlag stop;
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;
+    options.pong_timeout = settings.slack_pong_timeout;
     options.backoff_initial = settings.reconnect_backoff;
     slack::SocketModeClient client(
         options, [&api] { return api.open_connection(); },

@@ -16,8 +16,10 @@
 namespace opsbot::slack {
 
 struct SocketModeOptions {
-    // Silence longer than this makes the client ping; twice this, the link is dead.
-    std::chrono::milliseconds ping_interval{10'000};
+    // Silence on a link (nothing read, not even a pong) this long makes the
+    // client ping; pong_timeout more and the link is replaced.
+    std::chrono::milliseconds ping_interval{3'000};
+    std::chrono::milliseconds pong_timeout{5'000};
     std::chrono::milliseconds backoff_initial{1'000};
     std::chrono::milliseconds backoff_max{30'000};
     std::chrono::milliseconds connect_timeout{10'000};

@@ -36,6 +36,72 @@ std::string lower(std::string text) {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// The layer under the fake's WebSocket that can go silent: from then on no
+// byte reaches Beast (a read in flight is held, no new one starts), so it
+// neither reads messages nor answers pings, while the socket stays open.
+template <class Next>
+class Silenceable {
+public:
+    using executor_type = typename Next::executor_type;
+    using next_layer_type = Next;
+
+    explicit Silenceable(Next&& next) : next_(std::move(next)), never_(next_.get_executor()) {
+        never_.expires_at(asio::steady_timer::time_point::max());
+    }
+
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    Next& next_layer() noexcept { return next_; }
+    const Next& next_layer() const noexcept { return next_; }
+    void silence() { silent_ = true; }
+    bool silent() const { return silent_; }
+
+    template <class Buffers, class Token>
+    auto async_read_some(const Buffers& buffers, Token&& token) {
+        return asio::async_compose<Token, void(beast::error_code, std::size_t)>(
+            ReadOp<Buffers>{*this, buffers}, token, next_);
+    }
+
+    template <class Buffers, class Token>
+    auto async_write_some(const Buffers& buffers, Token&& token) {
+        return next_.async_write_some(buffers, std::forward<Token>(token));
+    }
+
+private:
+    // Held reads wait on a timer that never fires; they end when the server
+    // stops.
+    template <class Buffers>
+    struct ReadOp {
+        Silenceable& stream;
+        Buffers buffers;
+        bool read = false;
+
+        template <class Self>
+        void operator()(Self& self, beast::error_code ec = {}, std::size_t bytes = 0) {
+            if (ec == asio::error::operation_aborted && stream.silent_) return self.complete(ec, 0);
+            if (stream.silent_) return stream.never_.async_wait(std::move(self));
+            if (read) return self.complete(ec, bytes);
+            read = true;
+            stream.next_.async_read_some(buffers, std::move(self));
+        }
+    };
+
+    Next next_;
+    asio::steady_timer never_;
+    std::atomic<bool> silent_{false};
+};
+
+template <class Next>
+void teardown(beast::role_type role, Silenceable<Next>& stream, beast::error_code& ec) {
+    using beast::websocket::teardown;
+    teardown(role, stream.next_layer(), ec);
+}
+
+template <class Next, class Handler>
+void async_teardown(beast::role_type role, Silenceable<Next>& stream, Handler&& handler) {
+    using beast::websocket::async_teardown;
+    async_teardown(role, stream.next_layer(), std::forward<Handler>(handler));
+}
+
 template <class Stream>
 class Peer final : public WebSocketPeer, public std::enable_shared_from_this<Peer<Stream>> {
     using std::enable_shared_from_this<Peer<Stream>>::shared_from_this;
@@ -55,6 +121,9 @@ public:
         co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         open_ = true;
+        ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+            if (kind == websocket::frame_type::ping) ++pings_;
+        });
         handler(self);
         beast::flat_buffer buffer;
         while (open_) {
@@ -72,6 +141,7 @@ public:
     }
 
     void send(std::string text) override {
+        if (ws_.next_layer().silent()) return;
         asio::post(ws_.get_executor(),
                    [self = shared_from_this(), text = std::move(text)]() mutable {
                        self->outbox_.push_back(std::move(text));
@@ -97,6 +167,8 @@ public:
     }
 
     void freeze() override { frozen_ = true; }
+    void go_silent() override { ws_.next_layer().silence(); }
+    std::size_t pings_answered() const override { return pings_; }
 
     std::vector<std::string> received() const override {
         std::lock_guard lock(mutex_);
@@ -141,12 +213,13 @@ private:
                         });
     }
 
-    websocket::stream<Stream> ws_;
+    websocket::stream<Silenceable<Stream>> ws_;
     std::string target_;
     std::deque<std::string> outbox_;  // touched on the io thread only
     bool writing_ = false;
     std::atomic<bool> open_{false};
     std::atomic<bool> frozen_{false};
+    std::atomic<std::size_t> pings_{0};
     mutable std::mutex mutex_;
     TimedMessages inbox_;
     TimedMessages sent_;

@@ -53,6 +53,12 @@ public:
     // Stops reading after the next message arrives: pings go unanswered,
     // as on a half-dead connection.
     virtual void freeze() = 0;
+    // Goes silent at once and for good, without closing: reads nothing more
+    // (what the client sends stays in the kernel's buffers until they fill),
+    // so pings go unanswered, and sends nothing.
+    virtual void go_silent() = 0;
+    // Pings read from the client, each answered with a pong.
+    virtual std::size_t pings_answered() const = 0;
     virtual std::vector<std::string> received() const = 0;
     // Each message with the time it arrived, for latency figures.
     virtual TimedMessages received_timed() const = 0;

@@ -38,6 +38,7 @@ struct SlackBot {
                {"OPSBOT_DB", dir.file("opsbot.db")},
                {"OPSBOT_LOG_LEVEL", "debug"},
                {"OPSBOT_SLACK_PING_INTERVAL", "1s"},
+               {"OPSBOT_SLACK_PONG_TIMEOUT", "1s"},
                {"OPSBOT_RECONNECT_BACKOFF", "1s"}};
     }
 

@@ -1,0 +1,75 @@
+#include "bot/slack/ack_batcher.hpp"
+
+#include <map>
+
+#include <boost/asio/post.hpp>
+
+namespace opsbot::slack {
+
+AckBatcher::AckBatcher(boost::asio::io_context& io, const LinkSet& links, Metrics& metrics,
+                       Hooks hooks)
+    : io_(io), links_(links), metrics_(metrics), hooks_(std::move(hooks)) {}
+
+void AckBatcher::count_reads() {
+    metrics_.increment(metric::kEnvelopesReceived, {},
+                       static_cast<double>(reads_ - reads_counted_));
+    reads_counted_ = reads_;
+}
+
+void AckBatcher::queue(const LinkPtr& link, ReceivedEnvelope envelope,
+                       LinkClock::time_point received, bool route) {
+    unacked_.envelopes.push_back(std::move(envelope));
+    unacked_.acks.push_back({link, received, route});
+    if (unacked_.envelopes.size() >= kMaxBurst) return flush();
+    if (flush_check_posted_) return;
+    flush_check_posted_ = true;
+    post_flush_check(reads_ - 1);
+}
+
+// The burst goes on while messages keep coming in, and while the kernel or
+// TLS holds more bytes for a link (a frame read in two pieces completes no
+// message in between), for at most kMaxWaitForRead after the last message:
+// a link that stopped reading must not hold the acks back.
+void AckBatcher::post_flush_check(std::uint64_t reads_before) {
+    static constexpr auto kMaxWaitForRead = std::chrono::milliseconds(1);
+    boost::asio::post(io_, [this, reads_before] {
+        if (!unacked_.envelopes.empty() &&
+            (reads_ != reads_before ||
+             (links_.more_to_read() && LinkClock::now() - last_read_ < kMaxWaitForRead)))
+            return post_flush_check(reads_);
+        flush_check_posted_ = false;
+        flush();
+    });
+}
+
+void AckBatcher::flush() {
+    if (unacked_.envelopes.empty()) return;
+    Unacked burst = std::exchange(unacked_, {});
+    count_reads();
+    if (hooks_.before_ack) hooks_.before_ack(burst.envelopes);
+    acknowledge(burst);
+    std::vector<ReceivedEnvelope> to_route;
+    for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
+        if (burst.acks[i].route) to_route.push_back(std::move(burst.envelopes[i]));
+    if (!to_route.empty()) hooks_.route(std::move(to_route));
+}
+
+void AckBatcher::acknowledge(const Unacked& burst) {
+    // A link we are closing can send no more frames: Slack may still deliver
+    // on it until our close arrives, so ack on the live one.
+    std::map<LinkPtr, std::vector<std::string>> acks;
+    for (std::size_t i = 0; i < burst.envelopes.size(); ++i) {
+        const auto& link = burst.acks[i].link;
+        const auto& via = link->closing() && links_.live ? links_.live : link;
+        acks[via].push_back(ack_for(burst.envelopes[i].head.envelope_id));
+    }
+    for (auto& [link, texts] : acks) link->send(std::move(texts));
+    const auto now = LinkClock::now();
+    std::vector<double> latencies;
+    for (const auto& ack : burst.acks)
+        latencies.push_back(std::chrono::duration<double>(now - ack.received).count());
+    metrics_.increment(metric::kEnvelopesAcked, {}, static_cast<double>(latencies.size()));
+    metrics_.observe(metric::kAckLatency, latencies);
+}
+
+}  // namespace opsbot::slack

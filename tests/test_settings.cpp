@@ -1,0 +1,48 @@
+// Settings read from the environment: the Socket Mode watchdog's durations.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "bot/settings.hpp"
+
+using namespace opsbot;
+using namespace std::chrono_literals;
+
+namespace {
+
+EnvLookup lookup(std::map<std::string, std::string> values) {
+    return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+        const auto it = values.find(name);
+        if (it == values.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+}  // namespace
+
+TEST_CASE("settings: the Socket Mode watchdog defaults notice a silent link within 8 s",
+          "[settings]") {
+    const auto loaded = load_settings(lookup({}));
+    CHECK(loaded.settings.slack_ping_interval == 3s);
+    CHECK(loaded.settings.slack_pong_timeout == 5s);
+}
+
+TEST_CASE("settings: the Socket Mode watchdog takes seconds or milliseconds", "[settings]") {
+    const auto loaded = load_settings(
+        lookup({{"OPSBOT_SLACK_PING_INTERVAL", "500ms"}, {"OPSBOT_SLACK_PONG_TIMEOUT", "2s"}}));
+    CHECK(loaded.problems.empty());
+    CHECK(loaded.settings.slack_ping_interval == 500ms);
+    CHECK(loaded.settings.slack_pong_timeout == 2s);
+}
+
+TEST_CASE("settings: a bad watchdog duration is reported and the default kept", "[settings]") {
+    const auto loaded = load_settings(
+        lookup({{"OPSBOT_SLACK_PING_INTERVAL", "0ms"}, {"OPSBOT_SLACK_PONG_TIMEOUT", "fast"}}));
+    CHECK(loaded.problems ==
+          std::vector<std::string>{
+              "OPSBOT_SLACK_PING_INTERVAL '0ms' is not a duration like 5s or 500ms; using 3.0 s",
+              "OPSBOT_SLACK_PONG_TIMEOUT 'fast' is not a duration like 5s or 500ms; using 5.0 s"});
+    CHECK(loaded.settings.slack_ping_interval == 3s);
+    CHECK(loaded.settings.slack_pong_timeout == 5s);
+}
