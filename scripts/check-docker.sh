@@ -60,7 +60,7 @@ cleanup() {
     wait "$fake_pid" 2>/dev/null
   fi
   if docker info >/dev/null 2>&1; then
-    docker ps -aq --filter "name=^$run_id" | xargs -r docker rm -f >/dev/null
+    docker ps -aq --filter "name=^$run_id" | xargs -r docker rm -f -v >/dev/null
     docker volume rm -f "$volume" >/dev/null 2>&1
     docker image rm -f "$image" "$build_image" >/dev/null 2>&1
   fi
@@ -147,9 +147,9 @@ ok "image $image is $size bytes ($size_mb MB, at most $max_mb MB)"
 run() { docker run --rm --network host "$@"; }
 
 # The binary: stripped, its debug info left in the build stage.
-probe=$(docker create --network host "$image")
+probe=$(docker create --name "$run_id-probe" --network host "$image")
 docker cp "$probe:/usr/local/bin/opsbot" "$logs/opsbot" >/dev/null
-docker rm "$probe" >/dev/null
+docker rm -v "$probe" >/dev/null
 sections=$(readelf -S -W "$logs/opsbot")
 ! grep -q '\.debug_info' <<<"$sections" || fail "the image's binary keeps its debug info"
 ! grep -q '\.symtab' <<<"$sections" || fail "the image's binary is not stripped (it has a .symtab)"
