@@ -81,8 +81,9 @@ trap 'exit 130' INT TERM
 if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
   say "installing docker.io"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends docker.io >/dev/null 2>&1 ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io >/dev/null; } ||
+  apt=(apt-get -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends)
+  "${apt[@]}" install docker.io >/dev/null 2>&1 ||
+    { "${apt[@]}" update && "${apt[@]}" install docker.io >/dev/null; } ||
     fail "cannot install docker.io"
 fi
 

@@ -37,9 +37,11 @@ flock 9
 if [ ! -f "$base_dir/rootfs.done" ]; then
   if ! command -v debootstrap >/dev/null; then
     log "installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends debootstrap; }
+    # Waits for another apt run (scripts/bootstrap.sh in CI) instead of failing.
+    apt=(apt-get -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends)
+    export DEBIAN_FRONTEND=noninteractive
+    "${apt[@]}" install debootstrap || { "${apt[@]}" update && "${apt[@]}" install debootstrap; } ||
+      fail "cannot install debootstrap"
   fi
   rm -rf "$rootfs"
   log "debootstrap --variant=minbase bookworm from $mirror"
