@@ -2,7 +2,8 @@
 # opsbot in two stages: built on Debian 12 with exactly the packages of
 # scripts/bootstrap.sh, run on debian:12-slim with only the shared libraries
 # the binary links against, as a non-root user, its SQLite database on the
-# /data volume. CI checks both lists (scripts/check-docker-libs.sh).
+# /data volume. CI checks both lists (scripts/check-docker-libs.sh), then
+# builds and runs the image (scripts/check-docker.sh).
 #
 #   docker build --build-arg OPSBOT_GIT_DESCRIBE="$(git describe --always --dirty)" -t opsbot .
 #   cp config/opsbot.env.example .env    # fill in the tokens
@@ -15,10 +16,17 @@ RUN bash scripts/bootstrap.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
 # No .git in the build context (.dockerignore): pass the description in.
 ARG OPSBOT_GIT_DESCRIBE=""
+# Only the opsbot target. The image ships it stripped (about a tenth of its
+# size); its debug info stays in this stage as /build/opsbot.debug, linked by
+# .gnu_debuglink: `docker build --target build -t opsbot-build .` keeps it.
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPSBOT_BUILD_TESTS=OFF \
         -DOPSBOT_WERROR=ON "-DOPSBOT_GIT_DESCRIBE=${OPSBOT_GIT_DESCRIBE}" \
     && cmake --build /build -j"$(nproc)" --target opsbot \
-    && /build/opsbot --version
+    && cd /build \
+    && objcopy --only-keep-debug opsbot opsbot.debug \
+    && strip --strip-all opsbot \
+    && objcopy --add-gnu-debuglink=opsbot.debug opsbot \
+    && ./opsbot --version
 
 FROM debian:12-slim
 # The Debian packages holding the libraries in the binary's NEEDED entries,
