@@ -19,8 +19,8 @@ ARG OPSBOT_GIT_DESCRIBE=""
 # Only the opsbot target. The image ships it stripped (about a tenth of its
 # size); its debug info stays in this stage as /build/opsbot.debug, linked by
 # .gnu_debuglink: `docker build --target build -t opsbot-build .` keeps it.
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPSBOT_BUILD_TESTS=OFF \
-        -DOPSBOT_WERROR=ON "-DOPSBOT_GIT_DESCRIBE=${OPSBOT_GIT_DESCRIBE}" \
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOPSBOT_BUILD_TESTS=OFF \
+        -DOPSBOT_WERROR=ON -DOPSBOT_CCACHE=OFF "-DOPSBOT_GIT_DESCRIBE=${OPSBOT_GIT_DESCRIBE}" \
     && cmake --build /build -j"$(nproc)" --target opsbot \
     && cd /build \
     && objcopy --only-keep-debug opsbot opsbot.debug \
