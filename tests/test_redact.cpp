@@ -228,14 +228,8 @@ TEST_CASE("redact: a dry run's request keeps every header line", "[redact]") {
         "Authorization: Basic am9objpzZWNyZXQ=\n"
         "Jenkins-Crumb: 0a1b2c3d\n"
         "Accept: application/json\n";
-    CHECK(redact(request) ==
-          "POST https://api.cloudflare.com/client/v4/zones/Z/purge_cache\n"
-          "Authorization: Bearer \n"
-          "Content-Type: application/json\n"
-          "\n"
-          "{\"purge_everything\":true}\n"
-          "GET https://jenkins.example.com/crumbIssuer/api/json\n"
-          "Authorization: Basic [redacted]\n"
-          "Jenkins-Crumb: [redacted]\n"
-          "Accept: application/json\n");
+    std::string expected = request;
+    expected.replace(expected.find("am9objpzZWNyZXQ="), 16, "[redacted]");
+    expected.replace(expected.find("0a1b2c3d"), 8, "[redacted]");
+    CHECK(redact(request) == expected);
 }
