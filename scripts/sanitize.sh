@@ -15,11 +15,12 @@ source scripts/configure.sh
 
 dir="${OPSBOT_SANITIZE_DIR:-build-asan}"
 start=$(date +%s)
-# -O1, as the sanitizers' manuals advise: quicker to build, and reports still
-# name every frame. No bench: it measures, and nothing here would.
+# -O0: the build is the longest stage of CI, and unoptimised it takes 388 s
+# instead of 648 s at -O1, while the suite runs 89 s instead of 65 s; reports
+# name every frame either way. No bench: it measures, and nothing here would.
 configure "$dir" -DOPSBOT_SANITIZE=ON -DOPSBOT_WERROR=ON -DOPSBOT_BUILD_TESTS=ON \
   -DOPSBOT_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1 -DNDEBUG"
 cmake --build "$dir" -j"$(nproc)"
 built=$(date +%s)
 
