@@ -19,7 +19,6 @@ struct ActionTargets {
     DeployService* deploys = nullptr;
     PurgeService* purges = nullptr;
     cloudflare::CloudflareClient* cloudflare = nullptr;  // null: CLOUDFLARE_API_TOKEN unset
-    cloudflare::CloudflareConfig cloudflare_config;
     HttpClient* http = nullptr;
     const CatalogueSource* catalogue = nullptr;
     int http_attempts = 10;  // wait_for_http, unless the step says `attempts:`
