@@ -14,6 +14,10 @@ std::optional<Env> parse_env(const std::string& text) {
     return std::nullopt;
 }
 
+const char* to_string(ReleaseMode mode) {
+    return mode == ReleaseMode::promote ? "promote" : "job";
+}
+
 const Environment* Project::environment(Env env) const {
     auto it = environments.find(env);
     return it == environments.end() ? nullptr : &it->second;

@@ -24,6 +24,11 @@ struct SourceLocation {
 struct Environment {
     std::string jenkins_job;  // folders allowed: "clients/acme/deploy-prod"
     std::map<std::string, std::string> jenkins_params;
+    // The job parameter that takes the branch, tag or commit to deploy.
+    // BRANCH unless the catalogue names another; a promote project's prod
+    // must name it, since rollback runs the job with an older commit.
+    std::string ref_param;
+    bool ref_param_given = false;
     std::string branch;           // develop for stage, master for prod
     std::string domain;           // acme.com
     std::string cloudflare_zone;  // zone id; empty: looked up by domain
@@ -32,11 +37,19 @@ struct Environment {
     SourceLocation location;
 };
 
+// How prod is released. job: deploy starts the prod Jenkins job on master.
+// promote: the manual's release, develop merged into master and pushed; the
+// Jenkins job that deploys every push to master does the rest.
+enum class ReleaseMode { job, promote };
+const char* to_string(ReleaseMode mode);
+
 struct Project {
     std::string slug;  // [a-z0-9-], starts with a letter
     std::string name;
     std::string channel;  // "#acme" or a channel id
-    std::string repo;
+    std::string repo;     // the git remote: git@host:group/acme.git, ssh://…, https://…
+    std::string web_url;  // the repo in a browser (https://git.example.com/group/acme), for links
+    ReleaseMode release = ReleaseMode::job;
     // Prod deploys must be approved by someone other than the requester.
     bool prod_requires_second_person = false;
     std::map<Env, Environment> environments;

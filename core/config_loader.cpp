@@ -36,10 +36,11 @@ namespace {
 
 const std::vector<std::string> kTopKeys{"projects", "roles", "members", "runbooks"};
 const std::vector<std::string> kProjectKeys{
-    "slug", "name", "channel", "repo", "prod_requires_second_person", "environments"};
-const std::vector<std::string> kEnvironmentKeys{"jenkins_job",  "jenkins_params",  "branch",
-                                                "domain",       "cloudflare_zone", "sentry_project",
-                                                "backup_prefix"};
+    "slug",        "name", "channel", "repo", "web_url", "release", "prod_requires_second_person",
+    "environments"};
+const std::vector<std::string> kEnvironmentKeys{
+    "jenkins_job",     "jenkins_params", "branch",        "domain",
+    "cloudflare_zone", "sentry_project", "backup_prefix", "ref_param"};
 const std::vector<std::string> kRoleKeys{"description", "permissions", "environments"};
 const std::vector<std::string> kMemberKeys{"user", "usergroup", "name", "roles", "projects"};
 
@@ -130,6 +131,9 @@ Environment read_environment(Checker& c, const YAML::Node& node, Env env,
                   "add 'jenkins_job: clients/<slug>/deploy-" + std::string(to_string(env)) + "'");
     e.branch = c.text(node, "branch", where, false);
     if (e.branch.empty()) e.branch = env == Env::prod ? "master" : "develop";
+    e.ref_param = c.text(node, "ref_param", where, false);
+    e.ref_param_given = !e.ref_param.empty();
+    if (!e.ref_param_given) e.ref_param = "BRANCH";
     e.domain = c.text(node, "domain", where, false);
     e.cloudflare_zone = c.text(node, "cloudflare_zone", where, false);
     static const std::regex zone_id("^[0-9a-f]{32}$");
@@ -176,6 +180,35 @@ void read_environments(Checker& c, const YAML::Node& node, Project& p, const std
                       "add '" + std::string(to_string(env)) + ":' with its jenkins_job");
 }
 
+// release: job (the default) or promote, and what promote needs.
+void read_release_mode(Checker& c, const YAML::Node& node, Project& p, const std::string& where) {
+    const auto mode = c.text(node, "release", where, false);
+    if (mode.empty() || mode == "job") return;
+    if (mode != "promote") {
+        c.problem(
+            node["release"], "release '" + mode + "' in " + where + " is neither job nor promote",
+            "release: job starts the prod Jenkins job on master (the default); release: promote "
+            "merges develop into master and pushes it, and Jenkins deploys the push");
+        return;
+    }
+    p.release = ReleaseMode::promote;
+    if (p.repo.empty())
+        c.problem(node["release"], where + " releases by promotion but has no repo",
+                  "add 'repo: git@…' (the remote opsbot merges develop into master in)");
+}
+
+// A promote project's prod must name the job's ref parameter: rollback runs
+// the job with the commit to put back.
+void check_rollback_target(Checker& c, const YAML::Node& node, const Project& p,
+                           const std::string& where) {
+    const Environment* prod = p.environment(Env::prod);
+    if (p.release != ReleaseMode::promote || !prod || prod->ref_param_given) return;
+    c.problem(node["environments"]["prod"],
+              "prod of " + where + " names no ref_param, so it cannot be rolled back",
+              "add 'ref_param: <the prod job's parameter that takes a branch or commit>' (e.g. "
+              "ref_param: BRANCH); rollback starts the job with the older commit in it");
+}
+
 Project read_project(Checker& c, const YAML::Node& node) {
     Project p;
     p.location = c.at(node);
@@ -192,12 +225,20 @@ Project read_project(Checker& c, const YAML::Node& node) {
         c.problem(node["channel"], "channel '" + p.channel + "' is neither #name nor a channel id",
                   "use \"#" + p.slug + "\" (quoted: # starts a comment in YAML) or the C… id");
     p.repo = c.text(node, "repo", where, false);
+    p.web_url = c.text(node, "web_url", where, false);
+    if (!p.web_url.empty() && !starts_with(p.web_url, "https://") &&
+        !starts_with(p.web_url, "http://"))
+        c.problem(
+            node["web_url"], "web_url '" + p.web_url + "' is not a web address",
+            "give the repo's page in a browser, e.g. https://git.example.com/clients/" + p.slug);
+    read_release_mode(c, node, p, where);
     const auto second = c.text(node, "prod_requires_second_person", where, false);
     if (!second.empty() && second != "true" && second != "false")
         c.problem(node["prod_requires_second_person"],
                   "prod_requires_second_person must be true or false", "");
     p.prod_requires_second_person = second == "true";
     read_environments(c, node, p, where);
+    check_rollback_target(c, node, p, where);
     for (auto& [env, e] : p.environments)
         if (e.backup_prefix.empty()) e.backup_prefix = "backups/" + p.slug + "/";
     return p;

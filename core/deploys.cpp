@@ -9,7 +9,19 @@ namespace {
 constexpr const char* kStateNames[] = {"queued",  "started",   "succeeded", "failed",
                                        "aborted", "cancelled", "lost"};
 
+constexpr const char* kKindNames[] = {"job", "release", "rollback"};
+
 }  // namespace
+
+const char* to_string(DeployKind kind) {
+    return kKindNames[static_cast<int>(kind)];
+}
+
+std::optional<DeployKind> parse_deploy_kind(std::string_view text) {
+    for (int i = 0; i < 3; ++i)
+        if (text == kKindNames[i]) return static_cast<DeployKind>(i);
+    return std::nullopt;
+}
 
 const char* to_string(DeployState state) {
     return kStateNames[static_cast<int>(state)];
@@ -53,8 +65,7 @@ Result<DeployPlan> make_deploy_plan(const Catalogue& catalogue, const std::strin
                          " in " + catalogue.source_file};
     DeployPlan plan{p->slug, env, e->jenkins_job, ref.empty() ? e->branch : ref, e->jenkins_params};
     if (plan.ref.empty()) plan.ref = env == Env::prod ? "master" : "develop";
-    // The agency's deploy jobs all take the ref as BRANCH.
-    plan.params["BRANCH"] = plan.ref;
+    plan.params[e->ref_param.empty() ? "BRANCH" : e->ref_param] = plan.ref;
     return plan;
 }
 

@@ -18,6 +18,14 @@
 
 namespace opsbot {
 
+// job: the environment's Jenkins job started by opsbot. release: develop
+// promoted to master and pushed; the build Jenkins starts for the push is
+// found by its commit. rollback: the job started with an older commit, after
+// which the environment stays locked until someone unlocks it.
+enum class DeployKind { job, release, rollback };
+const char* to_string(DeployKind kind);
+std::optional<DeployKind> parse_deploy_kind(std::string_view text);
+
 enum class DeployState { queued, started, succeeded, failed, aborted, cancelled, lost };
 const char* to_string(DeployState state);
 std::optional<DeployState> parse_deploy_state(std::string_view text);
@@ -42,8 +50,13 @@ Result<DeployPlan> make_deploy_plan(const Catalogue& catalogue, const std::strin
 struct DeployRecord {
     std::int64_t id = 0;
     std::string correlation_id;
+    DeployKind kind = DeployKind::job;
     DeployPlan plan;
-    std::string requested_by;  // Slack user id
+    // The commit this put live: a release's pushed SHA, a rollback's target,
+    // or the SHA the Jenkins build reports. Empty until known.
+    std::string commit;
+    std::string replaced_commit;  // what was live before, when known
+    std::string requested_by;     // Slack user id
     std::string requested_by_name;
     std::string approved_by;  // empty when no confirmation was needed
     std::string queue_url;
@@ -76,11 +89,18 @@ public:
                                                          std::int64_t queue_id) const = 0;
     virtual std::vector<DeployRecord> unfinished() const = 0;
     virtual std::vector<DeployRecord> recent(const std::string& project, int limit) const = 0;
+    // Newest first: the finished, succeeded deploys of one environment that
+    // know their commit (what was live, and when).
+    virtual std::vector<DeployRecord> live_history(const std::string& project, Env env,
+                                                   int limit) const = 0;
 };
 
 // Who asked, and where to report.
 struct DeployRequest {
+    DeployKind kind = DeployKind::job;
     DeployPlan plan;
+    std::string commit;           // a rollback's target SHA; a release's is known after the push
+    std::string replaced_commit;  // what is live now, when known
     Actor requester;
     std::string approved_by;
     std::string channel;
@@ -94,6 +114,13 @@ public:
     // Takes the environment's deploy lock, triggers the job and starts
     // following the build; the error says why not (lock held, Jenkins down).
     virtual Result<DeployRecord> start(const DeployRequest& request) = 0;
+    // Releases, in three steps so that the lock is held across the push:
+    // begin takes the lock and records the release without triggering
+    // anything; pushed follows the build Jenkins starts for that commit;
+    // abandon ends a release whose push did not happen (nothing went out).
+    virtual Result<DeployRecord> begin_release(const DeployRequest& request) = 0;
+    virtual void pushed(DeployRecord& release, const std::string& sha) = 0;
+    virtual void abandon(DeployRecord& release, const std::string& error) = 0;
     // The exact request the trigger would send, for --dry-run.
     virtual std::string describe_trigger(const DeployPlan& plan) const = 0;
     virtual bool configured() const = 0;  // false: JENKINS_URL unset, runs are dry

@@ -3,7 +3,7 @@
 namespace opsbot {
 namespace {
 
-constexpr const char* kKindNames[] = {"manual", "deploy", "runbook"};
+constexpr const char* kKindNames[] = {"manual", "deploy", "runbook", "rollback"};
 
 std::string ago(TimePoint then, TimePoint now) {
     return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - then));
@@ -16,7 +16,7 @@ const char* to_string(LockKind kind) {
 }
 
 std::optional<LockKind> parse_lock_kind(std::string_view text) {
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 4; ++i)
         if (text == kKindNames[i]) return static_cast<LockKind>(i);
     return std::nullopt;
 }

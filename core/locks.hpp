@@ -14,7 +14,9 @@
 
 namespace opsbot {
 
-enum class LockKind { manual, deploy, runbook };
+// rollback: held after a rollback, so that the next release does not
+// silently undo it; released by hand.
+enum class LockKind { manual, deploy, runbook, rollback };
 const char* to_string(LockKind kind);
 std::optional<LockKind> parse_lock_kind(std::string_view text);
 

@@ -10,7 +10,8 @@ namespace {
 constexpr const char* kColumns =
     "id, correlation_id, project, environment, job, ref, params_json, requested_by, "
     "requested_by_name, approved_by, queue_url, queue_id, build_number, build_url, state, "
-    "result, channel, thread, status_ts, created_at, started_at, finished_at, error";
+    "result, channel, thread, status_ts, created_at, started_at, finished_at, error, kind, "
+    "commit_sha, replaced_commit";
 
 DeployRecord read_deploy(const Statement& row) {
     DeployRecord r;
@@ -40,6 +41,9 @@ DeployRecord read_deploy(const Statement& row) {
     r.started = column_time(row, 20);
     r.finished = column_time(row, 21);
     r.error = row.column_text(22);
+    r.kind = parse_deploy_kind(row.column_text(23)).value_or(DeployKind::job);
+    r.commit = row.column_text(24);
+    r.replaced_commit = row.column_text(25);
     return r;
 }
 
@@ -55,13 +59,13 @@ void bind_progress(Statement& s, const DeployRecord& r) {
         .bind(8, r.thread);
     bind_time(s, 9, r.started);
     bind_time(s, 10, r.finished);
-    s.bind(11, r.error);
+    s.bind(11, r.error).bind(12, r.commit);
 }
 
 constexpr const char* kProgressUpdate =
     "UPDATE deploys SET queue_url = ?, queue_id = ?, build_number = ?, build_url = ?, "
     "state = ?, result = ?, status_ts = ?, thread = ?, started_at = ?, finished_at = ?, "
-    "error = ? WHERE id = ? AND finished_at IS NULL";
+    "error = ?, commit_sha = ? WHERE id = ? AND finished_at IS NULL";
 
 }  // namespace
 
@@ -69,8 +73,8 @@ std::int64_t SqliteDeployStore::create(const DeployRecord& r) {
     std::lock_guard guard(mutex_);
     auto insert = db_.prepare(
         "INSERT INTO deploys (correlation_id, project, environment, job, ref, params_json, "
-        "requested_by, requested_by_name, approved_by, state, channel, thread, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "requested_by, requested_by_name, approved_by, state, channel, thread, created_at, kind, "
+        "commit_sha, replaced_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, r.correlation_id)
         .bind(2, r.plan.project)
         .bind(3, to_string(r.plan.env))
@@ -83,7 +87,10 @@ std::int64_t SqliteDeployStore::create(const DeployRecord& r) {
         .bind(10, to_string(r.state))
         .bind(11, r.channel)
         .bind(12, r.thread)
-        .bind(13, format_iso8601(r.created));
+        .bind(13, format_iso8601(r.created))
+        .bind(14, to_string(r.kind))
+        .bind(15, r.commit)
+        .bind(16, r.replaced_commit);
     insert.run();
     return db_.last_insert_rowid();
 }
@@ -92,7 +99,7 @@ void SqliteDeployStore::save_progress(const DeployRecord& record) {
     std::lock_guard guard(mutex_);
     auto update = db_.prepare(kProgressUpdate);
     bind_progress(update, record);
-    update.bind(12, record.id);
+    update.bind(13, record.id);
     update.run();
 }
 
@@ -102,7 +109,7 @@ bool SqliteDeployStore::finish(const DeployRecord& record) {
     if (!finished.finished) finished.finished = std::chrono::system_clock::now();
     auto update = db_.prepare(kProgressUpdate);
     bind_progress(update, finished);
-    update.bind(12, finished.id);
+    update.bind(13, finished.id);
     update.run();
     return sqlite3_changes(db_.handle()) == 1;
 }
@@ -147,6 +154,14 @@ std::vector<DeployRecord> SqliteDeployStore::unfinished() const {
 std::vector<DeployRecord> SqliteDeployStore::recent(const std::string& project, int limit) const {
     return select("WHERE (? = '' OR project = ?) ORDER BY id DESC LIMIT ?",
                   {project, project, std::to_string(limit)});
+}
+
+std::vector<DeployRecord> SqliteDeployStore::live_history(const std::string& project, Env env,
+                                                          int limit) const {
+    return select(
+        "WHERE project = ? AND environment = ? AND state = 'succeeded' AND commit_sha != '' "
+        "ORDER BY id DESC LIMIT ?",
+        {project, to_string(env), std::to_string(limit)});
 }
 
 }  // namespace opsbot::db

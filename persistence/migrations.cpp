@@ -243,6 +243,14 @@ CREATE INDEX envelope_journal_pending ON envelope_journal (handled_at, received_
 -- the path that acknowledges envelopes slowed every ack in a storm.
 DROP TABLE envelope_journal;
 )sql"},
+    {11, "011_deploy_commits", R"sql(
+-- What each deploy put live: releases by promotion, rollbacks, and the
+-- commit the build reported, for status and rollback.
+ALTER TABLE deploys ADD COLUMN kind TEXT NOT NULL DEFAULT 'job';
+ALTER TABLE deploys ADD COLUMN commit_sha TEXT NOT NULL DEFAULT '';
+ALTER TABLE deploys ADD COLUMN replaced_commit TEXT NOT NULL DEFAULT '';
+CREATE INDEX deploys_live ON deploys (project, environment, state, id);
+)sql"},
 };
 
 // A gap or a duplicate number would make user_version lie about what ran.

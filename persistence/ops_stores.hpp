@@ -40,6 +40,8 @@ public:
                                                  std::int64_t queue_id) const override;
     std::vector<DeployRecord> unfinished() const override;
     std::vector<DeployRecord> recent(const std::string& project, int limit) const override;
+    std::vector<DeployRecord> live_history(const std::string& project, Env env,
+                                           int limit) const override;
 
 private:
     std::vector<DeployRecord> select(const std::string& where,

@@ -151,6 +151,13 @@ Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
     return d;
 }
 
+// In progress (issue 19): the release path is being written.
+Result<DeployRecord> JenkinsDeployService::begin_release(const DeployRequest&) {
+    return Error{"not_ready", "releases by promotion are not wired yet", ""};
+}
+void JenkinsDeployService::pushed(DeployRecord&, const std::string&) {}
+void JenkinsDeployService::abandon(DeployRecord&, const std::string&) {}
+
 void JenkinsDeployService::update_status(DeployRecord& d) {
     std::string text = std::string(icon(d.state)) + " *" + d.plan.project + " " +
                        to_string(d.plan.env) + "* (`" + d.plan.ref + "`) — deploy #" +

@@ -39,6 +39,9 @@ public:
     ~JenkinsDeployService() override;
 
     Result<DeployRecord> start(const DeployRequest& request) override;
+    Result<DeployRecord> begin_release(const DeployRequest& request) override;
+    void pushed(DeployRecord& release, const std::string& sha) override;
+    void abandon(DeployRecord& release, const std::string& error) override;
     std::string describe_trigger(const DeployPlan& plan) const override;
     bool configured() const override { return jenkins_ != nullptr; }
     std::string job_url(const std::string& job) const override;
