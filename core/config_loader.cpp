@@ -13,7 +13,7 @@
 namespace opsbot {
 
 const std::vector<std::string>& known_permissions() {
-    static const std::vector<std::string> names{"deploy",  "purge", "backup", "lock",
+    static const std::vector<std::string> names{"deploy",  "rollback", "purge", "backup", "lock",
                                                 "runbook", "audit", "alerts", "newproject",
                                                 "triage",  "*"};
     return names;
