@@ -93,10 +93,17 @@ private:
     };
 };
 
+// "#4 acme prod release `master` (`c6d86dc`) — succeeded (SUCCESS), by Alice, …"
 std::string describe_deploy(const DeployRecord& d) {
     std::string who = d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
     std::string line = "#" + std::to_string(d.id) + " " + d.plan.project + " " +
-                       to_string(d.plan.env) + " `" + d.plan.ref + "` — " + to_string(d.state);
+                       to_string(d.plan.env) +
+                       (d.kind == DeployKind::job ? "" : std::string(" ") + to_string(d.kind));
+    // A rollback's ref is the commit it puts back: shown once, short.
+    const bool ref_is_commit = !d.commit.empty() && d.plan.ref == d.commit;
+    line += " `" + (ref_is_commit ? short_sha(d.commit) : d.plan.ref) + "`";
+    if (!d.commit.empty() && !ref_is_commit) line += " (`" + short_sha(d.commit) + "`)";
+    line += " — " + std::string(to_string(d.state));
     if (!d.result.empty()) line += " (" + d.result + ")";
     line += ", by " + who + ", " + format_iso8601(d.created);
     if (!d.build_url.empty())
