@@ -151,8 +151,7 @@ App::Clients App::make_clients() {
 JenkinsDeployService& App::start_deploys(const Clients& clients) {
     DeployServiceOptions options;
     options.poll_interval = settings_.deploy_poll_interval;
-    options.build_timeout =
-        std::chrono::duration_cast<std::chrono::minutes>(settings_.deploy_timeout);
+    options.build_timeout = settings_.deploy_timeout;
     deploys_ = std::make_unique<JenkinsDeployService>(clients.jenkins, settings_.jenkins_config(),
                                                       *locks_, *deploy_records_, *audit_, notifier_,
                                                       catalogue_, clock_, options);

@@ -1,6 +1,7 @@
 #include "bot/slack_mode.hpp"
 
 #include "bot/alerts/alert_messages.hpp"
+#include "bot/deploy/deploy_messages.hpp"
 #include "bot/envelope_ledger.hpp"
 #include "bot/runbooks/runbook_messages.hpp"
 #include "bot/slack/slack_notifier.hpp"
@@ -21,6 +22,7 @@
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"
+#include "core/text.hpp"
 
 namespace opsbot {
 namespace {
@@ -186,6 +188,11 @@ int run_slack_mode(App& app, std::ostream& err) {
     });
     router.on_command_button(runbooks::kActionPrefix, [](const slack::BlockAction& action) {
         return runbooks::button_command(action.action_id, action.value);
+    });
+    // Roll back on a finished release: its value is the rollback command;
+    // anything else becomes a bare `rollback`, which only shows its usage.
+    router.on_command_button(deploy::kRollbackAction, [](const slack::BlockAction& action) {
+        return starts_with(action.value, "rollback ") ? action.value : std::string("rollback");
     });
     StopFlag stop;
     slack::SocketModeOptions options;

@@ -52,9 +52,12 @@ public:
         const std::string where = plan.project + " " + to_string(plan.env);
         DeployService* deploys = context.services.deploys;
         if (context.dry_run || !deploys || !deploys->configured()) return dry_run(context, plan);
-        const auto started =
-            deploys->start({DeployKind::job, plan, "", "", context.actor, context.approved_by,
-                            context.channel, context.thread, context.correlation_id});
+        const auto started = deploys->start({.plan = plan,
+                                             .requester = context.actor,
+                                             .approved_by = context.approved_by,
+                                             .channel = context.channel,
+                                             .thread = context.thread,
+                                             .correlation_id = context.correlation_id});
         if (!started) {
             const auto& e = started.error();
             auto result = CommandResult::failure(e, "Deploy of " + where + " did not start: ");
@@ -109,10 +112,17 @@ private:
     };
 };
 
+// "#4 acme prod release `master` (`c6d86dc`) — succeeded (SUCCESS), by Alice, …"
 std::string describe_deploy(const DeployRecord& d) {
     std::string who = d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
     std::string line = "#" + std::to_string(d.id) + " " + d.plan.project + " " +
-                       to_string(d.plan.env) + " `" + d.plan.ref + "` — " + to_string(d.state);
+                       to_string(d.plan.env) +
+                       (d.kind == DeployKind::job ? "" : std::string(" ") + to_string(d.kind));
+    // A rollback's ref is the commit it puts back: shown once, short.
+    const bool ref_is_commit = !d.commit.empty() && d.plan.ref == d.commit;
+    line += " `" + (ref_is_commit ? short_sha(d.commit) : d.plan.ref) + "`";
+    if (!d.commit.empty() && !ref_is_commit) line += " (`" + short_sha(d.commit) + "`)";
+    line += " — " + std::string(to_string(d.state));
     if (!d.result.empty()) line += " (" + d.result + ")";
     line += ", by " + who + ", " + format_iso8601(d.created);
     if (!d.build_url.empty())

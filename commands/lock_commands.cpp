@@ -1,5 +1,5 @@
 // lock, unlock and locks: a person's hold on a project's environment, which
-// deploys and purges respect.
+// deploys and purges respect. unlock also ends the hold a rollback leaves.
 
 #include "commands/builtin_commands.hpp"
 #include "core/locks.hpp"
@@ -75,25 +75,36 @@ public:
         const std::string where = project + " " + to_string(env);
         const auto held = context.services.locks->find(project, env, context.clock.now());
         if (!held) return CommandResult::ok(where + " was not locked; nothing to do.");
-        if (held->kind != LockKind::manual)
+        if (held->kind != LockKind::manual && held->kind != LockKind::rollback)
             return CommandResult::failure(where + " is held by a running " + to_string(held->kind) +
                                               " (" + held->ref +
                                               "); it is released when that ends.",
                                           "lock_not_manual");
         if (context.dry_run) return CommandResult::ok("Dry run: would unlock " + where);
-        context.services.locks->release(project, env, LockKind::manual, "");
+        context.services.locks->release(project, env, held->kind, "");
         std::string text = "🔓 " + where + " is unlocked";
-        if (held->owner_id != context.actor.user_id)
-            text += " (it was held by <@" + held->owner_id + ">: " + held->reason + ")";
-        CommandResult result = CommandResult::ok(text + ".");
+        if (held->kind == LockKind::rollback)
+            text += rollback_unlocked(*held, where);
+        else if (held->owner_id != context.actor.user_id)
+            text += " (it was held by <@" + held->owner_id + ">: " + held->reason + ").";
+        else
+            text += ".";
+        CommandResult result = CommandResult::ok(text);
         result.external_ref = "unlock " + where;
         return result;
     }
 
 private:
+    // What unlocking a rollback lock lets happen again.
+    static std::string rollback_unlocked(const Lock& held, const std::string& where) {
+        return " (it was kept after <@" + held.owner_id + ">'s rollback: " + held.reason +
+               ").\nReleases and deploys of " + where +
+               " are allowed again, and the next release puts back what the rollback took out.";
+    }
+
     CommandSpec spec_{
         .name = "unlock",
-        .summary = "Release the lock on an environment",
+        .summary = "Release the lock on an environment (a manual one, or a rollback's)",
         .params = {kWhere[0], kWhere[1]},
         .examples = {"unlock acme prod"},
         .permission = "lock",

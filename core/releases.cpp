@@ -20,8 +20,4 @@ std::string compare_url(const Project& project, const std::string& base, const s
     return url + "/compare/" + base + "..." + tip;
 }
 
-std::string short_sha(const std::string& sha) {
-    return sha.substr(0, 7);
-}
-
 }  // namespace opsbot

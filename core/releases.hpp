@@ -11,6 +11,7 @@
 #include "core/command.hpp"
 #include "core/deploys.hpp"
 #include "core/result.hpp"
+#include "core/text.hpp"
 
 namespace opsbot {
 
@@ -81,6 +82,5 @@ public:
 // "https://git.example.com/acme/-/compare/master...develop"-style link, or
 // empty: GitHub, GitLab, Gitea and Bitbucket all answer /compare/a...b.
 std::string compare_url(const Project& project, const std::string& base, const std::string& tip);
-std::string short_sha(const std::string& sha);
 
 }  // namespace opsbot

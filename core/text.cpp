@@ -110,4 +110,8 @@ std::string escape_mrkdwn(std::string_view text) {
     return out;
 }
 
+std::string short_sha(std::string_view sha) {
+    return std::string(sha.substr(0, 7));
+}
+
 }  // namespace opsbot

@@ -26,5 +26,7 @@ std::string shorten(std::string text, std::size_t limit);
 // &, < and > as Slack's mrkdwn wants them in text from outside: no mention or
 // link can be smuggled in.
 std::string escape_mrkdwn(std::string_view text);
+// A commit SHA as people read it: its first 7 characters ("c6d86dc").
+std::string short_sha(std::string_view sha);
 
 }  // namespace opsbot

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <set>
 #include <string>
@@ -393,6 +394,98 @@ TEST_CASE("jenkins: a forgotten queue item is gone; its build is found by queue 
     const auto missing = j.client.find_build_by_queue_id("clients/acme/nope", 1);
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().code == "jenkins_job_missing");
+}
+
+TEST_CASE("jenkins: the build Jenkins started for a push is found by its commit",
+          "[jenkins][release-follow]") {
+    Jenkins j;
+    j.fake.set_timing(0ms, 1h);
+    const std::string pushed = "4f2a9c81d0b3e5f7a6c8d9e0f1a2b3c4d5e6f708";
+    j.fake.start_scm_build(kProd, "0c3d5e7f9a1b2c4d6e8f0a1b3c5d7e9f1a2b4c6d");  // #42
+    j.fake.start_scm_build(kProd, pushed);                                      // #43
+    trigger_prod(j);  // #44, of the default commit
+
+    const auto found = j.client.find_build_by_commit(kProd, pushed);
+    REQUIRE(found.ok());
+    REQUIRE(found.value().has_value());
+    CHECK(found.value()->number == 43);
+    CHECK(found.value()->commit == pushed);
+    CHECK(found.value()->branch == "origin/master");
+    CHECK(found.value()->building);
+    CHECK(found.value()->url == j.fake.base_url() + "job/clients/job/acme/job/deploy-prod/43/");
+    const auto age = std::chrono::system_clock::now() - found.value()->timestamp;
+    CHECK(age >= 0s);
+    CHECK(age < 1min);
+    const auto requests = j.fake.server().requests_to(prod_path("api/json"));
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].target ==
+          prod_path("api/json?tree=builds%5Bnumber%2Curl%2CqueueId%2Cbuilding%2Cresult%2Cduration"
+                    "%2Ctimestamp%2Cactions%5BlastBuiltRevision%5BSHA1%2Cbranch%5Bname%5D%5D%5D%5D"
+                    "%7B0%2C50%7D"));
+
+    std::string upper = pushed;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const auto by_upper = j.client.find_build_by_commit(kProd, upper);
+    REQUIRE(by_upper.ok());
+    REQUIRE(by_upper.value().has_value());
+    CHECK(by_upper.value()->number == 43);
+
+    const auto none = j.client.find_build_by_commit(kProd, std::string(40, 'e'));
+    REQUIRE(none.ok());
+    CHECK_FALSE(none.value().has_value());
+
+    const auto abbreviated = j.client.find_build_by_commit(kProd, "4f2a9c8");
+    REQUIRE_FALSE(abbreviated.ok());
+    CHECK(abbreviated.error().code == "bad_commit");
+    CHECK(j.fake.server().requests_to(prod_path("api/json")).size() == 3);  // nothing sent
+
+    const auto missing = j.client.find_build_by_commit("clients/acme/nope", pushed);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().code == "jenkins_job_missing");
+
+    // find_build_by_queue_id asks for its own fields, as before.
+    REQUIRE(j.client.find_build_by_queue_id(kProd, 1).ok());
+    CHECK(j.fake.server().requests_to(prod_path("api/json")).back().target ==
+          prod_path("api/json?tree=builds%5Bnumber%2Curl%2CqueueId%2Cbuilding%2Cresult%2Cduration"
+                    "%5D%7B0%2C50%7D"));
+}
+
+TEST_CASE("jenkins: a pipeline's shared library checkout does not hide the job's own commit",
+          "[jenkins][release-follow]") {
+    Jenkins j;
+    const std::string pushed = "4f2a9c81d0b3e5f7a6c8d9e0f1a2b3c4d5e6f708";
+    // A pipeline run's tree= answer: the library's BuildData first, then the job's.
+    const auto revision = [](const std::string& sha, const std::string& branch) {
+        return nlohmann::json{{"_class", "hudson.plugins.git.util.BuildData"},
+                              {"lastBuiltRevision",
+                               {{"SHA1", sha}, {"branch", {{{"SHA1", sha}, {"name", branch}}}}}}};
+    };
+    const nlohmann::json run{
+        {"_class", "org.jenkinsci.plugins.workflow.job.WorkflowRun"},
+        {"actions",
+         {{{"_class", "hudson.model.CauseAction"}},
+          revision("aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00", "refs/remotes/origin/main"),
+          revision(pushed, "refs/remotes/origin/master"),
+          nlohmann::json::object()}},
+        {"building", false},
+        {"duration", 64120},
+        {"number", 7},
+        {"queueId", 311},
+        {"result", "SUCCESS"},
+        {"timestamp", 1764000000000LL},
+        {"url", j.fake.base_url() + "job/clients/job/acme/job/deploy-prod/7/"}};
+    const nlohmann::json body{{"_class", "org.jenkinsci.plugins.workflow.job.WorkflowJob"},
+                              {"builds", {run}}};
+    j.fake.server().route("GET", prod_path("api/json"), [body](const RecordedRequest&) {
+        return FakeResponse{200, body.dump(), "application/json;charset=utf-8", {}};
+    });
+    const auto found = j.client.find_build_by_commit(kProd, pushed);
+    REQUIRE(found.ok());
+    REQUIRE(found.value().has_value());
+    CHECK(found.value()->number == 7);
+    CHECK(found.value()->commit == pushed);
+    CHECK(found.value()->branch == "origin/master");
+    CHECK(found.value()->result == "SUCCESS");
 }
 
 TEST_CASE("jenkins: build() reads result, duration, commit, branch and author", "[jenkins]") {

@@ -10,6 +10,7 @@
 
 #include "persistence/audit_log.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/ops_stores.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace opsbot;
@@ -137,6 +138,58 @@ TEST_CASE("migrations: an old database is upgraded in place and keeps its rows")
     const auto check = audit.verify();
     CHECK(check.ok);
     CHECK(check.rows_checked == 6);
+}
+
+TEST_CASE(
+    "migrations: 011 keeps the deploys of an older database, as job deploys of no known "
+    "commit",
+    "[release-follow]") {
+    test::TempDir dir;
+    const auto path = dir.file("opsbot.db");
+    {
+        db::Database database(path);
+        db::migrate(database, 10);
+        database.exec(
+            "INSERT INTO deploys (correlation_id, project, environment, job, ref, params_json, "
+            "requested_by, requested_by_name, build_number, build_url, state, result, created_at, "
+            "finished_at) VALUES ('c-1', 'acme', 'prod', 'clients/acme/deploy-prod', 'master', "
+            "'{\"BRANCH\":\"master\"}', 'U01ALICE01', 'Alice', 12, "
+            "'https://ci.example.com/job/x/12/', 'succeeded', 'SUCCESS', "
+            "'2026-11-20T10:00:00.000Z', '2026-11-20T10:04:00.000Z')");
+    }
+    db::Database database(path);
+    db::migrate(database);
+    CHECK(db::schema_version(database) == db::latest_schema_version());
+    CHECK(has_object(database, "index", "deploys_live"));
+
+    db::SqliteDeployStore store(database);
+    const auto old = store.find(1);
+    REQUIRE(old.has_value());
+    CHECK(old->kind == DeployKind::job);
+    CHECK(old->commit.empty());
+    CHECK(old->replaced_commit.empty());
+    CHECK(old->plan.params.at("BRANCH") == "master");
+    CHECK(old->build_number == 12);
+    CHECK(old->state == DeployState::succeeded);
+    // Live history lists only deploys that know their commit.
+    CHECK(store.live_history("acme", Env::prod, 5).empty());
+
+    DeployRecord release = *old;
+    release.id = 0;
+    release.kind = DeployKind::release;
+    release.commit = "4f2a9c81d0b3e5f7a6c8d9e0f1a2b3c4d5e6f708";
+    release.replaced_commit = "9b1e7d3c5a2f4e6d8c0b1a3e5d7f9c2b4a6e8d01";
+    release.finished.reset();
+    release.state = DeployState::started;
+    release.id = store.create(release);
+    release.state = DeployState::succeeded;
+    REQUIRE(store.finish(release));
+    const auto live = store.live_history("acme", Env::prod, 5);
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].id == 2);
+    CHECK(live[0].kind == DeployKind::release);
+    CHECK(live[0].replaced_commit == release.replaced_commit);
+    CHECK(store.recent("acme", 5).size() == 2);
 }
 
 TEST_CASE("migrations: migrating to a lower version than the database has changes nothing") {

@@ -124,9 +124,7 @@ std::optional<Error> detail::common_error(const HttpResponse& response, const Ht
     return std::nullopt;
 }
 
-namespace {
-
-Result<json> parse_json(const HttpResponse& response, const HttpRequest& request) {
+Result<json> detail::parse_json(const HttpResponse& response, const HttpRequest& request) {
     auto parsed = json::parse(response.body, nullptr, false);
     if (!parsed.is_discarded() && parsed.is_object()) return parsed;
     const auto first = response.body.find_first_not_of(" \t\r\n");
@@ -140,65 +138,17 @@ Result<json> parse_json(const HttpResponse& response, const HttpRequest& request
                  "the answer may have been cut off; try again, or check the Jenkins logs"};
 }
 
-long number_of(const json& object, const char* key) {
+long detail::number_of(const json& object, const char* key) {
     const auto it = object.find(key);
     return it != object.end() && it->is_number() ? it->get<long>() : 0;
 }
 
-bool flag_of(const json& object, const char* key) {
+bool detail::flag_of(const json& object, const char* key) {
     const auto it = object.find(key);
     return it != object.end() && it->is_boolean() && it->get<bool>();
 }
 
-// The git plugin's BuildData action; pipelines with shared libraries carry
-// several, the first is the job's own checkout.
-void read_revision(const json& build, BuildState& state) {
-    const auto actions = build.find("actions");
-    if (actions == build.end() || !actions->is_array()) return;
-    for (const auto& action : *actions) {
-        if (!action.is_object() || !action.contains("lastBuiltRevision")) continue;
-        const auto& revision = action["lastBuiltRevision"];
-        if (!revision.is_object()) continue;
-        state.commit = string_field(revision, "SHA1");
-        const auto branches = revision.find("branch");
-        if (branches != revision.end() && branches->is_array() && !branches->empty()) {
-            std::string name = string_field(branches->front(), "name");
-            // "refs/remotes/origin/master" → "origin/master", as GIT_BRANCH and the
-            // Notification plugin write it.
-            if (starts_with(name, "refs/remotes/")) name.erase(0, 13);
-            state.branch = name;
-        }
-        return;
-    }
-}
-
-// Pipelines list "changeSets", freestyle jobs one "changeSet".
-void read_author(const json& build, BuildState& state) {
-    std::vector<const json*> lists;
-    if (const auto sets = build.find("changeSets"); sets != build.end() && sets->is_array())
-        for (const auto& set : *sets) lists.push_back(&set);
-    if (const auto set = build.find("changeSet"); set != build.end()) lists.push_back(&*set);
-    for (auto list = lists.rbegin(); list != lists.rend(); ++list) {
-        if (!(*list)->is_object()) continue;
-        const auto items = (*list)->find("items");
-        if (items == (*list)->end() || !items->is_array() || items->empty()) continue;
-        state.author_email = string_field(items->back(), "authorEmail");
-        return;
-    }
-}
-
-BuildState build_from_json(const json& build) {
-    BuildState state;
-    state.number = number_of(build, "number");
-    state.url = string_field(build, "url");
-    state.queue_id = number_of(build, "queueId");
-    state.building = flag_of(build, "building");
-    state.result = string_field(build, "result");
-    state.duration = std::chrono::milliseconds(number_of(build, "duration"));
-    read_revision(build, state);
-    read_author(build, state);
-    return state;
-}
+namespace {
 
 QueueState queue_from_json(const json& item) {
     QueueState state;
@@ -379,45 +329,6 @@ Result<QueueState> JenkinsClient::queue_item(const QueuedBuild& queued) {
     const auto body = parse_json(response.value(), request);
     if (!body.ok()) return body.error();
     return queue_from_json(body.value());
-}
-
-Result<std::optional<BuildState>> JenkinsClient::find_build_by_queue_id(const std::string& job,
-                                                                        long queue_id) {
-    // tree=builds[number,url,queueId,building,result,duration]{0,50}, encoded.
-    const auto request = make_request(
-        config_, "GET",
-        job_url(job) +
-            "api/json?tree=builds%5Bnumber%2Curl%2CqueueId%2Cbuilding%2Cresult%2Cduration%5D"
-            "%7B0%2C50%7D");
-    const auto response = send_with_retries(http_, config_, request);
-    if (!response.ok()) return response.error();
-    if (response.value().status == 404)
-        return Error{"jenkins_job_missing", "Jenkins has no job " + job,
-                     "check jenkins_job in the catalogue against " + job_url(job)};
-    if (auto error = common_error(response.value(), request, config_, job)) return *error;
-    const auto body = parse_json(response.value(), request);
-    if (!body.ok()) return body.error();
-    const auto builds = body.value().find("builds");
-    if (builds == body.value().end() || !builds->is_array()) return std::optional<BuildState>{};
-    for (const auto& build : *builds)
-        if (build.is_object() && number_of(build, "queueId") == queue_id)
-            return std::optional<BuildState>{build_from_json(build)};
-    return std::optional<BuildState>{};
-}
-
-Result<BuildState> JenkinsClient::build(const std::string& job, long number) {
-    const auto request =
-        make_request(config_, "GET", job_url(job) + std::to_string(number) + "/api/json");
-    const auto response = send_with_retries(http_, config_, request);
-    if (!response.ok()) return response.error();
-    if (response.value().status == 404)
-        return Error{"jenkins_job_missing",
-                     "Jenkins has no build #" + std::to_string(number) + " of " + job,
-                     "check the job at " + job_url(job) + "; old builds may have been discarded"};
-    if (auto error = common_error(response.value(), request, config_, job)) return *error;
-    const auto body = parse_json(response.value(), request);
-    if (!body.ok()) return body.error();
-    return build_from_json(body.value());
 }
 
 Result<std::string> JenkinsClient::who_am_i() {

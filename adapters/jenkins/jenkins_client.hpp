@@ -51,6 +51,8 @@ struct BuildState {
     bool building = false;
     std::string result;  // SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT; empty while building
     std::chrono::milliseconds duration{0};
+    // When it started; the epoch when Jenkins did not say.
+    std::chrono::system_clock::time_point timestamp{};
     std::string commit;        // from the build's SCM data when present
     std::string branch;        // likewise
     std::string author_email;  // committer of the last change, when Jenkins knows it
@@ -78,6 +80,12 @@ public:
     // The job's recent builds (GET …/api/json?tree=builds[number,url,queueId,…]):
     // the one started from this queue item, if any.
     Result<std::optional<BuildState>> find_build_by_queue_id(const std::string& job, long queue_id);
+    // The newest of the job's recent builds whose git checkout (the git
+    // plugin's lastBuiltRevision, in the same tree= query) is this commit:
+    // the build Jenkins started by itself for a push. sha must be the full
+    // 40 hex digits (bad_commit otherwise); its commit is the matched one.
+    Result<std::optional<BuildState>> find_build_by_commit(const std::string& job,
+                                                           const std::string& sha);
 
     // GET …/job/…/<number>/api/json.
     Result<BuildState> build(const std::string& job, long number);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "core/http.hpp"
 #include "core/result.hpp"
@@ -25,5 +27,11 @@ Error unexpected(const HttpResponse& response, const HttpRequest& request);
 // 401/403 and any other non-2xx; 404 and the happy path are the caller's.
 std::optional<Error> common_error(const HttpResponse& response, const HttpRequest& request,
                                   const JenkinsConfig& config, const std::string& what);
+// The body as a JSON object; bad_response for HTML (a login page, a proxy)
+// or JSON cut off.
+Result<nlohmann::json> parse_json(const HttpResponse& response, const HttpRequest& request);
+// 0 / false when the key is missing or of another type.
+long number_of(const nlohmann::json& object, const char* key);
+bool flag_of(const nlohmann::json& object, const char* key);
 
 }  // namespace opsbot::jenkins::detail

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/deploy/deploy_messages.hpp"
 #include "core/text.hpp"
 
 namespace opsbot {
@@ -11,22 +12,6 @@ DeployState state_for_result(const std::string& result) {
     if (result == "SUCCESS") return DeployState::succeeded;
     if (result == "ABORTED" || result == "NOT_BUILT") return DeployState::aborted;
     return DeployState::failed;  // FAILURE, UNSTABLE
-}
-
-const char* icon(DeployState state) {
-    switch (state) {
-        case DeployState::queued:
-            return "⏳";
-        case DeployState::started:
-            return "🔨";
-        case DeployState::succeeded:
-            return "✅";
-        case DeployState::cancelled:
-        case DeployState::aborted:
-            return "⚪";
-        default:
-            return "❌";
-    }
 }
 
 std::chrono::milliseconds elapsed(TimePoint from, TimePoint to) {
@@ -78,11 +63,6 @@ std::string JenkinsDeployService::job_url(const std::string& job) const {
     return jenkins::job_url(shown_config(), job);
 }
 
-std::string JenkinsDeployService::build_link(const DeployRecord& d) const {
-    if (d.build_url.empty()) return "";
-    return "<" + d.build_url + "|build #" + std::to_string(d.build_number) + ">";
-}
-
 void JenkinsDeployService::audit(const DeployRecord& d, Outcome outcome, const std::string& ref,
                                  const std::string& error) {
     AuditEntry entry;
@@ -92,7 +72,9 @@ void JenkinsDeployService::audit(const DeployRecord& d, Outcome outcome, const s
     entry.source = Source::system;
     entry.channel = d.channel;
     entry.thread = d.thread;
-    entry.command = "deploy " + d.plan.project + " " + to_string(d.plan.env) + " " + d.plan.ref;
+    entry.command = std::string(deploy::noun(d.kind)) + " " + d.plan.project + " " +
+                    to_string(d.plan.env) + " " +
+                    (d.kind == DeployKind::rollback ? d.commit : d.plan.ref);
     entry.project = d.plan.project;
     entry.environment = to_string(d.plan.env);
     entry.outcome = outcome;
@@ -102,24 +84,30 @@ void JenkinsDeployService::audit(const DeployRecord& d, Outcome outcome, const s
     audit_.append(std::move(entry));
 }
 
-Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
-    if (!jenkins_) return Error{"not_configured", "JENKINS_URL is not set", ""};
-    const auto now = clock_.now();
+std::optional<Lock> JenkinsDeployService::take_deploy_lock(const DeployRequest& request,
+                                                           const std::string& reason,
+                                                           TimePoint now) {
     const DeployPlan& plan = request.plan;
-    Lock lock{plan.project,
-              plan.env,
-              LockKind::deploy,
-              request.requester.user_id,
-              request.requester.name,
-              "deploying " + plan.ref,
-              now,
-              now + options_.build_timeout,
-              ""};
-    if (const auto held = locks_.acquire(lock, now)) return locked_error(*held, now, "deploy");
+    return locks_.acquire({.project = plan.project,
+                           .env = plan.env,
+                           .kind = LockKind::deploy,
+                           .owner_id = request.requester.user_id,
+                           .owner_name = request.requester.name,
+                           .reason = reason,
+                           .acquired = now,
+                           .expires = now + options_.build_timeout,
+                           .ref = ""},
+                          now);
+}
 
+DeployRecord JenkinsDeployService::new_record(const DeployRequest& request, DeployKind kind,
+                                              TimePoint now) {
     DeployRecord d;
     d.correlation_id = request.correlation_id;
-    d.plan = plan;
+    d.kind = kind;
+    d.plan = request.plan;
+    d.commit = request.commit;
+    d.replaced_commit = request.replaced_commit;
     d.requested_by = request.requester.user_id;
     d.requested_by_name = request.requester.name;
     d.approved_by = request.approved_by;
@@ -127,7 +115,20 @@ Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
     d.thread = request.thread;
     d.created = now;
     d.id = store_.create(d);
+    return d;
+}
 
+Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
+    if (!jenkins_) return Error{"not_configured", "JENKINS_URL is not set", ""};
+    const auto now = clock_.now();
+    const DeployPlan& plan = request.plan;
+    const bool rollback = request.kind == DeployKind::rollback;
+    const std::string reason =
+        rollback ? "rolling back to " + short_sha(request.commit) : "deploying " + plan.ref;
+    if (const auto held = take_deploy_lock(request, reason, now))
+        return locked_error(*held, now, rollback ? "roll back" : "deploy");
+
+    DeployRecord d = new_record(request, rollback ? DeployKind::rollback : DeployKind::job, now);
     const auto queued = jenkins_->trigger({plan.job, plan.params});
     if (!queued) {
         d.error = queued.error().message;
@@ -140,43 +141,20 @@ Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
     }
     d.queue_url = queued.value().queue_url;
     d.queue_id = queued.value().queue_id;
-    locks_.set_ref(plan.project, plan.env, "deploy #" + std::to_string(d.id));
+    locks_.set_ref(plan.project, plan.env,
+                   std::string(deploy::noun(d.kind)) + " #" + std::to_string(d.id));
     update_status(d);  // posts the status message, whose thread carries the rest
     store_.save_progress(d);
     audit(d, Outcome::started, d.queue_url, "");
-    spdlog::info("deploy #{} {} {} queued at {}", d.id, plan.project, to_string(plan.env),
-                 d.queue_url);
+    spdlog::info("{} #{} {} {} queued at {}", deploy::noun(d.kind), d.id, plan.project,
+                 to_string(plan.env), d.queue_url);
     resume();
     wake_.notify_all();
     return d;
 }
 
-// In progress (issue 19): the release path is being written.
-Result<DeployRecord> JenkinsDeployService::begin_release(const DeployRequest&) {
-    return Error{"not_ready", "releases by promotion are not wired yet", ""};
-}
-void JenkinsDeployService::pushed(DeployRecord&, const std::string&) {}
-void JenkinsDeployService::abandon(DeployRecord&, const std::string&) {}
-
 void JenkinsDeployService::update_status(DeployRecord& d) {
-    std::string text = std::string(icon(d.state)) + " *" + d.plan.project + " " +
-                       to_string(d.plan.env) + "* (`" + d.plan.ref + "`) — deploy #" +
-                       std::to_string(d.id) + " by " +
-                       (d.requested_by_name.empty() ? d.requested_by : d.requested_by_name) + ": ";
-    switch (d.state) {
-        case DeployState::queued:
-            text += "queued in Jenkins";
-            break;
-        case DeployState::started:
-            text += "building " + build_link(d);
-            break;
-        default:
-            text +=
-                std::string(to_string(d.state)) + (d.result.empty() ? "" : " (" + d.result + ")");
-            if (d.finished) text += " after " + format_duration(elapsed(d.created, *d.finished));
-            if (!d.build_url.empty()) text += " — <" + d.build_url + "console|console>";
-            if (!d.error.empty()) text += "\n" + d.error;
-    }
+    const std::string text = deploy::status_text(d);
     const Reply reply{text, Visibility::in_channel, {}};
     if (!d.status_ts.empty()) {
         if (const auto updated = notifier_.update({d.channel, d.status_ts}, reply); !updated)
@@ -241,9 +219,11 @@ void JenkinsDeployService::poll(DeployRecord d) {
             "no end reported within " + format_duration(options_.build_timeout) + "; check Jenkins";
         return finish(d, DeployState::lost, "", d.error);
     }
+    if (d.build_number != 0) return poll_build(d);
+    // A release has no queue item: its build is found by the pushed commit.
+    if (d.kind == DeployKind::release) return poll_push(d);
     if (d.queue_url.empty()) return;  // start() is still triggering it
-    if (d.build_number == 0) return poll_queue(d);
-    poll_build(d);
+    poll_queue(d);
 }
 
 void JenkinsDeployService::poll_queue(DeployRecord& d) {
@@ -300,25 +280,38 @@ void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std:
     d.result = result;
     d.error = error;
     d.finished = clock_.now();
-    if (!store_.finish(d)) return;  // the other path reported it already
-    locks_.release(d.plan.project, d.plan.env, LockKind::deploy, "");
+    std::optional<jenkins::BuildState> read;
+    if (!build && d.build_number != 0 &&
+        (state == DeployState::failed || (state == DeployState::succeeded && d.commit.empty()))) {
+        read = read_build(d);
+        if (read) build = &*read;
+    }
+    if (d.commit.empty() && build) d.commit = build->commit;  // what the build put live
+    if (!store_.finish(d)) return;                            // the other path reported it already
+    const std::string lock_note = settle_lock(d);
     const Outcome outcome = state == DeployState::succeeded   ? Outcome::succeeded
                             : state == DeployState::cancelled ? Outcome::cancelled
                                                               : Outcome::failed;
-    audit(d, outcome, d.build_url.empty() ? d.queue_url : d.build_url,
+    audit(d, outcome,
+          !d.build_url.empty()   ? d.build_url
+          : !d.queue_url.empty() ? d.queue_url
+                                 : job_url(d.plan.job),
           error.empty() && outcome == Outcome::failed ? result : error);
     update_status(d);
-    std::string text = std::string(icon(state)) + " Deploy #" + std::to_string(d.id) + " of " +
-                       d.plan.project + " " + to_string(d.plan.env) + " " + to_string(state);
-    if (!result.empty()) text += " (" + result + ")";
-    if (!d.build_url.empty()) text += ": <" + d.build_url + "console|console output>";
-    if (!error.empty()) text += "\n" + error;
-    if (state == DeployState::failed) text += committer_mention(d.plan.job, d.build_number, build);
-    if (const auto posted = notifier_.post(d.channel, d.thread, {text, Visibility::in_channel, {}});
+    std::string note = lock_note;
+    if (state == DeployState::failed) note += committer_mention(d.plan.job, d.build_number, build);
+    if (const auto posted = notifier_.post(d.channel, d.thread, deploy::result_reply(d, note));
         !posted)
         spdlog::warn("deploy #{}: result not posted: {}", d.id, posted.error().message);
-    spdlog::info("deploy #{} {} {} ended {}", d.id, d.plan.project, to_string(d.plan.env),
-                 to_string(state));
+    spdlog::info("{} #{} {} {} ended {}", deploy::noun(d.kind), d.id, d.plan.project,
+                 to_string(d.plan.env), to_string(state));
+}
+
+std::optional<jenkins::BuildState> JenkinsDeployService::read_build(const DeployRecord& d) {
+    auto build = jenkins_->build(d.plan.job, d.build_number);
+    if (build) return build.value();
+    spdlog::warn("deploy #{}: build unreadable: {}", d.id, build.error().message);
+    return std::nullopt;
 }
 
 // known: the build as last read, so that it is not fetched again.
@@ -340,8 +333,10 @@ std::string JenkinsDeployService::committer_mention(const std::string& job, std:
 void JenkinsDeployService::handle(const jenkins::BuildNotification& n) {
     auto deploy = store_.find_by_build(n.job, n.number);
     if (!deploy && n.queue_id != 0) deploy = store_.find_by_queue_id(n.job, n.queue_id);
+    if (!deploy) deploy = awaiting_push(n);
     if (!deploy) return relay_foreign_build(n);
     if (is_finished(deploy->state) || deploy->finished) return;
+    if (deploy->commit.empty()) deploy->commit = n.commit;
     if (deploy->build_number == 0 && n.number != 0) {
         const std::string url =
             n.full_url.empty() ? job_url(n.job) + std::to_string(n.number) + "/" : n.full_url;

@@ -2,6 +2,8 @@
 // Deploys through Jenkins: takes the environment's deploy lock, triggers the
 // job, then follows the queue item and the build on a thread of its own
 // until it ends, updating one status message and writing the audit log.
+// Releases trigger nothing: the build Jenkins starts for the pushed commit
+// is found by that commit. A rollback ends holding a rollback lock.
 // Jenkins notifications (the webhook) are handed to the same thread, so the
 // two paths never race; whichever sees the end first reports it, once.
 
@@ -23,10 +25,11 @@ namespace opsbot {
 struct DeployServiceOptions {
     std::chrono::milliseconds poll_interval{5'000};
     // A build that has not ended by then is reported lost and its lock freed.
-    std::chrono::minutes build_timeout{60};
+    std::chrono::milliseconds build_timeout{std::chrono::minutes(60)};
     // Jenkins forgets left queue items after ~5 minutes; by then the build
-    // must be found among the job's builds.
-    std::chrono::minutes queue_grace{10};
+    // must be found among the job's builds. A release's push must have
+    // started a build by then too.
+    std::chrono::milliseconds queue_grace{std::chrono::minutes(10)};
 };
 
 class JenkinsDeployService final : public DeployService {
@@ -54,12 +57,20 @@ public:
 
 private:
     void run();
+    std::optional<Lock> take_deploy_lock(const DeployRequest& request, const std::string& reason,
+                                         TimePoint now);
+    DeployRecord new_record(const DeployRequest& request, DeployKind kind, TimePoint now);
     void poll(DeployRecord deploy);
+    void poll_push(DeployRecord& release);
+    bool is_push_build(const DeployRecord& release, const jenkins::BuildState& build) const;
+    std::optional<DeployRecord> awaiting_push(const jenkins::BuildNotification& notification);
     void poll_queue(DeployRecord& deploy);
     void poll_build(DeployRecord& deploy);
     void mark_started(DeployRecord& deploy, std::int64_t number, const std::string& url);
     void finish(DeployRecord& deploy, DeployState state, const std::string& result,
                 const std::string& error, const jenkins::BuildState* build = nullptr);
+    std::optional<jenkins::BuildState> read_build(const DeployRecord& deploy);
+    std::string settle_lock(const DeployRecord& deploy);
     void handle(const jenkins::BuildNotification& notification);
     void relay_foreign_build(const jenkins::BuildNotification& notification);
     std::string committer_mention(const std::string& job, std::int64_t number,
@@ -67,7 +78,6 @@ private:
     void update_status(DeployRecord& deploy);
     void audit(const DeployRecord& deploy, Outcome outcome, const std::string& ref,
                const std::string& error);
-    std::string build_link(const DeployRecord& deploy) const;
     jenkins::JenkinsConfig shown_config() const;
 
     jenkins::JenkinsClient* jenkins_;

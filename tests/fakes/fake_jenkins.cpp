@@ -112,7 +112,12 @@ std::string plugin_time(long long epoch_ms) {
     return std::string(text) + "." + std::to_string(epoch_ms % 1000) + "+00:00";
 }
 
-json cause_action() {
+// by_scm: Jenkins started it for a push (SCM polling or a push webhook).
+json cause_action(bool by_scm = false) {
+    if (by_scm)
+        return {{"_class", "hudson.model.CauseAction"},
+                {"causes", json::array({{{"_class", "hudson.triggers.SCMTrigger$SCMTriggerCause"},
+                                         {"shortDescription", "Started by an SCM change"}}})}};
     return {
         {"_class", "hudson.model.CauseAction"},
         {"causes",
@@ -370,6 +375,7 @@ void FakeJenkins::start(QueueItem& item, Clock::time_point at) const {
     build.ends = at + item.duration;
     build.result = item.result;
     build.scm = item.scm;
+    build.by_scm = item.by_scm;
     job.builds.push_back(build);
     item.build_number = build.number;
 }
@@ -471,7 +477,7 @@ FakeResponse FakeJenkins::job_route(const RecordedRequest& request, const std::s
         if (request.method != "POST") return jetty_error(405, "Method Not Allowed", path);
         return trigger(request, job);
     }
-    if (rest == "api/json") return job_api(job);
+    if (rest == "api/json") return job_api(job, params_of(request)["tree"]);
     const auto parts = split(rest, '/');
     if (parts.size() == 3 && parts[1] == "api" && parts[2] == "json") {
         if (parts[0] == "lastBuild") {
@@ -504,7 +510,6 @@ FakeResponse FakeJenkins::trigger(const RecordedRequest& request, const std::str
         return jetty_error(409, "java.io.IOException: " + job + " is not buildable",
                            request.path());
     const Params params = params_of(request);
-    const auto now = Clock::now();
     for (const auto& item : queue_) {
         if (item.job != job || item.params != params || item.cancelled || item.build_number != 0)
             continue;
@@ -515,22 +520,44 @@ FakeResponse FakeJenkins::trigger(const RecordedRequest& request, const std::str
             "text/plain",
             {{"Location", base_url() + "queue/item/" + std::to_string(item.id) + "/"}}};
     }
-    QueueItem item;
-    item.id = ++queue_counter_;
-    item.job = job;
-    item.params = params;
-    item.queued = now;
-    item.starts = now + queue_delay_;
-    item.duration = build_duration_;
-    item.result = next_result_.empty() ? "SUCCESS" : next_result_;
-    item.scm = scm_;
-    next_result_.clear();
-    queue_.push_back(item);
+    const long id = enqueue(job, params, scm_).id;
     advance();  // no delay: it starts at once
     return FakeResponse{201,
                         "",
                         "text/plain",
-                        {{"Location", base_url() + "queue/item/" + std::to_string(item.id) + "/"}}};
+                        {{"Location", base_url() + "queue/item/" + std::to_string(id) + "/"}}};
+}
+
+FakeJenkins::QueueItem& FakeJenkins::enqueue(const std::string& job,
+                                             std::map<std::string, std::string> params,
+                                             FakeScm scm) {
+    const auto now = Clock::now();
+    QueueItem item;
+    item.id = ++queue_counter_;
+    item.job = job;
+    item.params = std::move(params);
+    item.queued = now;
+    item.starts = now + queue_delay_;
+    item.duration = build_duration_;
+    item.result = next_result_.empty() ? "SUCCESS" : next_result_;
+    item.scm = std::move(scm);
+    next_result_.clear();
+    queue_.push_back(item);
+    return queue_.back();
+}
+
+long FakeJenkins::start_scm_build(const std::string& job, const std::string& sha,
+                                  const std::string& branch) {
+    std::lock_guard lock(mutex_);
+    jobs_[job];  // a job Jenkins has, even if the test did not add it
+    FakeScm scm = scm_;
+    scm.commit = sha;
+    scm.branch = branch;
+    auto& item = enqueue(job, {}, scm);
+    item.by_scm = true;
+    const long id = item.id;
+    advance();
+    return id;
 }
 
 FakeResponse FakeJenkins::cancel(const RecordedRequest& request) {
@@ -550,7 +577,7 @@ FakeResponse FakeJenkins::queue_api(long id) const {
     if (left && forget_) return jetty_error(404, "Not Found", path);
     std::string params_text;  // Jenkins' own rendering: "\nKEY=value" per parameter
     for (const auto& [key, value] : it->params) params_text += "\n" + key + "=" + value;
-    json item{{"actions", json::array({cause_action(), parameters_action(it->params)})},
+    json item{{"actions", json::array({cause_action(it->by_scm), parameters_action(it->params)})},
               {"blocked", false},
               {"buildable", !left},
               {"id", it->id},
@@ -600,18 +627,25 @@ FakeResponse FakeJenkins::folder_api(const std::string& folder) const {
                           {"jobs", jobs}});
 }
 
-FakeResponse FakeJenkins::job_api(const std::string& job) const {
+// tree: the tree= query. Like Jenkins, builds carry their actions only when
+// asked, each reduced to what was asked (here the git plugin's
+// lastBuiltRevision) and its _class.
+FakeResponse FakeJenkins::job_api(const std::string& job, const std::string& tree) const {
     const auto& record = jobs_.at(job);
+    const bool with_revisions = tree.find("lastBuiltRevision") != std::string::npos;
     json builds = json::array();
     for (auto it = record.builds.rbegin(); it != record.builds.rend(); ++it) {
         const auto build = snapshot(job, *it);
-        builds.push_back({{"_class", "hudson.model.FreeStyleBuild"},
-                          {"number", build.number},
-                          {"url", build.url},
-                          {"queueId", build.queue_id},
-                          {"building", build.building},
-                          {"duration", build.duration.count()},
-                          {"result", build.result.empty() ? json(nullptr) : json(build.result)}});
+        json entry{{"_class", "hudson.model.FreeStyleBuild"},
+                   {"number", build.number},
+                   {"url", build.url},
+                   {"queueId", build.queue_id},
+                   {"building", build.building},
+                   {"duration", build.duration.count()},
+                   {"timestamp", epoch_ms(it->started)},
+                   {"result", build.result.empty() ? json(nullptr) : json(build.result)}};
+        if (with_revisions) entry["actions"] = revision_actions(*it);
+        builds.push_back(entry);
     }
     const bool in_queue = std::any_of(queue_.begin(), queue_.end(), [&](const QueueItem& item) {
         return item.job == job && !item.cancelled && item.build_number == 0;
@@ -632,6 +666,16 @@ FakeResponse FakeJenkins::job_api(const std::string& job) const {
                           {"builds", builds}});
 }
 
+json FakeJenkins::revision_actions(const Build& build) const {
+    const json branch{{"SHA1", build.scm.commit}, {"name", build.scm.branch}};
+    return json::array(
+        {{{"_class", "hudson.model.CauseAction"}},
+         {{"_class", "hudson.plugins.git.util.BuildData"},
+          {"lastBuiltRevision", {{"SHA1", build.scm.commit}, {"branch", json::array({branch})}}}},
+         {{"_class", "hudson.plugins.git.GitTagAction"}},
+         json::object()});
+}
+
 FakeResponse FakeJenkins::build_api(const std::string& job, long number) const {
     const auto& builds = jobs_.at(job).builds;
     const auto it = std::find_if(builds.begin(), builds.end(),
@@ -640,7 +684,7 @@ FakeResponse FakeJenkins::build_api(const std::string& job, long number) const {
         return jetty_error(404, "Not Found",
                            "/" + job_path(job) + std::to_string(number) + "/api/json");
     const auto state = snapshot(job, *it);
-    const json actions = json::array({parameters_action(it->params), cause_action(),
+    const json actions = json::array({parameters_action(it->params), cause_action(it->by_scm),
                                       git_build_data(it->scm, it->number), json::object()});
     const json change = git_change(it->scm, epoch_ms(it->started) - 60'000, base_url());
     return json_response(

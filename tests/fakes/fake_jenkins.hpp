@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "tests/fakes/fake_http_server.hpp"
 
@@ -91,6 +93,13 @@ public:
     // does about five minutes after.
     void forget_queue_items(bool forget);
 
+    // Jenkins reacting to a push by itself (SCM polling or a push webhook):
+    // a build of the job with no queue item of opsbot's, whose git data
+    // report this commit. It moves through the timing set above and ends with
+    // the next result, like a triggered build. Returns its queue item id.
+    long start_scm_build(const std::string& job, const std::string& sha,
+                         const std::string& branch = "refs/remotes/origin/master");
+
     // Moving time by hand instead of waiting for it.
     void start_waiting_builds();            // every waiting queue item starts now
     void finish_running_builds();           // every running build ends now with its result
@@ -119,6 +128,7 @@ private:
         Clock::time_point ends;
         std::string result;  // reported once it ends
         FakeScm scm;
+        bool by_scm = false;  // started by Jenkins for a push, not by a trigger
     };
     struct Job {
         bool disabled = false;
@@ -134,6 +144,7 @@ private:
         std::chrono::milliseconds duration{0};
         std::string result;
         FakeScm scm;
+        bool by_scm = false;
         bool cancelled = false;
         long build_number = 0;  // once started
     };
@@ -147,8 +158,13 @@ private:
     FakeResponse create_item(const RecordedRequest& request, const std::string& folder);
     bool folder_exists(const std::string& folder) const;
     FakeResponse trigger(const RecordedRequest& request, const std::string& job);
+    // A queue item with the current timing and next result; the caller holds the mutex.
+    QueueItem& enqueue(const std::string& job, std::map<std::string, std::string> params,
+                       FakeScm scm);
     FakeResponse queue_api(long id) const;
-    FakeResponse job_api(const std::string& job) const;
+    FakeResponse job_api(const std::string& job, const std::string& tree) const;
+    // A build's actions as a tree= query for lastBuiltRevision returns them.
+    nlohmann::json revision_actions(const Build& build) const;
     FakeResponse folder_api(const std::string& folder) const;
     FakeResponse build_api(const std::string& job, long number) const;
     FakeResponse cancel(const RecordedRequest& request);
