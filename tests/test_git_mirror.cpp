@@ -459,6 +459,19 @@ TEST_CASE("an https token goes to git in its environment and never into an error
     }
 }
 
+TEST_CASE("git's words reach an error without secrets, hints or boilerplate", "[git]") {
+    const std::string err =
+        "remote: token ghp_Tok3nThatMustNeverShow refused\r\n"
+        "hint: see 'git help push'\n"
+        "fatal: Authorization: Basic eC1hY2Nlc3MtdG9rZW46c2VjcmV0\n"
+        "fatal: Could not read from remote repository.\n";
+    CHECK(git::git_words(err, {"ghp_Tok3nThatMustNeverShow"}) ==
+          "remote: token [redacted] refused / fatal: Authorization: Basic [redacted]");
+    // Short values would mask ordinary words; a mask never masks itself again.
+    CHECK(git::git_words("fatal: git failed", {"git"}) == "fatal: git failed");
+    CHECK(git::git_words("redacted twice redacted", {"redacted"}) == "[redacted] twice [redacted]");
+}
+
 TEST_CASE("a remote that never answers: git is stopped at the timeout", "[git]") {
     test::GitRepos repos;
     const HeldPort silent(true);

@@ -143,6 +143,7 @@ RemoteAccess http_access(const GitCredentials& credentials, std::string_view url
         user_password = percent_decode(parts.userinfo, false);
         if (!contains(user_password, ":")) user_password += ":";
         access.secrets.push_back(std::string(parts.userinfo));
+        access.secrets.push_back(user_password.substr(user_password.find(':') + 1));
     }
     if (user_password.empty()) return access;
     const std::string encoded = base64_encode(user_password);
@@ -224,9 +225,12 @@ std::string git_words(std::string_view err, const std::vector<std::string>& secr
     std::sort(longest_first.begin(), longest_first.end(),
               [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& secret : longest_first) {
-        if (secret.empty()) continue;
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-            text.replace(at, secret.size(), "[redacted]");
+        // As register_secret: shorter values would mask ordinary words.
+        if (secret.size() < 6) continue;
+        constexpr std::string_view mask = "[redacted]";
+        for (auto at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + mask.size()))
+            text.replace(at, secret.size(), mask);
     }
     std::vector<std::string> lines;
     for (auto line : split(redact(text), '\n')) {

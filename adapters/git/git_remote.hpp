@@ -39,8 +39,9 @@ struct RemoteAccess {
 Result<RemoteAccess> remote_access(const GitCredentials& credentials, std::string_view url,
                                    std::chrono::seconds timeout);
 
-// git's standard error fit for a message: the registered secrets and anything
-// secret-looking masked, progress and hint lines left out, a few lines at most.
+// git's standard error fit for a message: `secrets` (those of 6 characters
+// or more) and anything secret-looking masked, hints and git's boilerplate
+// left out, on one line of at most 600 bytes.
 std::string git_words(std::string_view err, const std::vector<std::string>& secrets);
 
 // A failed fetch or push (`action`: "fetch from", "push to") as an Error with
