@@ -33,8 +33,24 @@ FROM debian:12-slim
 # no more, no fewer: scripts/check-docker-libs.sh compares this line with
 # ldd and dpkg -S on the built binary.
 ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libspdlog1.10 libsqlite3-0 libssl3 libstdc++6 libyaml-cpp0.7"
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates ${OPSBOT_RUNTIME_LIBS} \
+# Releases run the git program, and ssh for ssh remotes (adapters/git/).
+# opsbot runs only git's C commands and ssh itself: git's Perl side (Perl's
+# modules, 50 MB), the programs opsbot never starts (git daemon, shell,
+# http-backend, http-push, imap-send, scalar, gitweb; ssh-add,
+# scp, sftp and ssh's helpers) and the second copy of git in git-core (a
+# symbolic link instead) are left out, as slim leaves out documentation,
+# with dpkg's path-exclude. perl-base, which apt uses, has none of these paths.
+RUN printf 'path-exclude %s\n' '/usr/share/perl/*' '/usr/lib/*/perl/*' '/usr/lib/*/libperl.so*' \
+        /usr/lib/git-core/git /usr/lib/git-core/git-daemon /usr/lib/git-core/git-shell \
+        /usr/bin/git-shell /usr/lib/git-core/git-http-backend /usr/lib/git-core/git-http-fetch \
+        /usr/lib/git-core/git-http-push /usr/lib/git-core/git-imap-send \
+        /usr/lib/git-core/scalar /usr/bin/scalar /usr/lib/git-core/git-sh-i18n--envsubst \
+        '/usr/share/gitweb/*' /usr/bin/ssh-add /usr/bin/scp /usr/bin/sftp \
+        '/usr/lib/openssh/*' >/etc/dpkg/dpkg.cfg.d/opsbot-git \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
+        ${OPSBOT_RUNTIME_LIBS} \
+    && ln -s ../../bin/git /usr/lib/git-core/git \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin opsbot \
     && mkdir -p /data /etc/opsbot \

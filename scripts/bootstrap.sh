@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
+  openssh-client openssh-server
   libboost-dev libboost-system-dev
   nlohmann-json3-dev
   libcurl4-openssl-dev

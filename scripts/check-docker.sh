@@ -5,6 +5,7 @@
 #    (at most OPSBOT_IMAGE_MAX_MB, 120);
 #  - `opsbot --version`, `check-config` on the shipped catalogue, console help;
 #  - a non-root user;
+#  - git (a commit pushed to a bare repository, merge-tree) and ssh;
 #  - Slack mode against the tests' fake Slack on 127.0.0.1: HEALTHCHECK
 #    healthy, `/ops help` answered, `docker stop` exits 0;
 #  - the audit chain intact on the volume, and its rows still there in a new
@@ -177,6 +178,18 @@ user=$(docker image inspect -f '{{.Config.User}}' "$image")
 uid=$(run --entrypoint id "$image" -u)
 if [ -z "$user" ] || [ "$uid" = "0" ]; then fail "the image runs as root (User '$user', uid $uid)"; fi
 ok "runs as user $user (uid $uid)"
+
+# 5b. git and ssh, for releases: the git commands opsbot runs work in the
+# image as shipped (its Perl side and unused programs left out).
+git_check=$(run --entrypoint sh "$image" -c '
+  set -e; cd /tmp; export HOME=/tmp GIT_CONFIG_NOSYSTEM=1
+  export GIT_AUTHOR_NAME=c GIT_AUTHOR_EMAIL=c@c GIT_COMMITTER_NAME=c GIT_COMMITTER_EMAIL=c@c
+  git config --global init.defaultBranch master
+  git init -q --bare origin.git && git init -q work && cd work && echo a >a && git add a
+  git commit -qm a && git push -q ../origin.git HEAD:refs/heads/master
+  git --git-dir=../origin.git merge-tree --write-tree master master >/dev/null
+  git --version; ssh -V 2>&1' 2>&1) || fail "git in the image: $git_check"
+ok "git and ssh in the image: $(tr '\n' ' ' <<<"$git_check")"
 
 # 6. Slack mode against the fake Slack on loopback.
 "$fake_slack" --env-file "$logs/slack.env" --timeout 120 >"$logs/fake-slack.log" 2>&1 &

@@ -6,11 +6,14 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.hpp"
 
 namespace opsbot::git {
+
+struct RemoteAccess;  // adapters/git/git_remote.hpp
 
 struct GitCredentials {
     std::string ssh_key_path;      // OPSBOT_GIT_SSH_KEY: a deploy key (file path)
@@ -53,8 +56,9 @@ struct Promotion {
 // known_hosts file), git_unreachable, git_no_branch (a branch is not on the
 // remote), git_no_commit (a SHA the mirror does not have), git_conflict
 // (names the files), git_push_rejected (master moved on the remote, or a hook
-// refused; says which), git_timeout, git_failed (anything else, with git's
-// words). Messages never carry the key, the token or a URL with credentials.
+// refused; says which), git_up_to_date (promote: the target already has the
+// source), git_timeout, git_failed (anything else, with git's words).
+// Messages never carry the key, the token or a URL with credentials.
 class GitMirror {
 public:
     GitMirror(GitConfig config, std::string project, std::string remote_url);
@@ -88,6 +92,24 @@ public:
     std::string path() const;  // of the bare mirror
 
 private:
+    struct Output {
+        int exit_code = 0;
+        std::string out;
+        std::string err;
+    };
+    // Runs git on the mirror with a clean environment (plus `environment`
+    // and `config`, passed as GIT_CONFIG_* variables); an Error only when git
+    // is missing or runs out of time.
+    Result<Output> run(const std::vector<std::string>& args,
+                       const std::vector<std::string>& environment = {},
+                       const std::vector<std::pair<std::string, std::string>>& config = {}) const;
+    // A local command's standard output; a failure carries git's words.
+    Result<std::string> local(const std::vector<std::string>& args) const;
+    Status ensure_mirror() const;
+    Result<std::string> merge_commit(const PromotionPlan& plan) const;
+    Status push(const RemoteAccess& access, const std::string& sha,
+                const std::string& target_branch) const;
+
     GitConfig config_;
     std::string project_;
     std::string remote_url_;
