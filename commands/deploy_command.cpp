@@ -43,9 +43,12 @@ public:
         const std::string where = plan.project + " " + to_string(plan.env);
         DeployService* deploys = context.services.deploys;
         if (context.dry_run || !deploys || !deploys->configured()) return dry_run(context, plan);
-        const auto started =
-            deploys->start({plan, context.actor, context.approved_by, context.channel,
-                            context.thread, context.correlation_id});
+        const auto started = deploys->start({.plan = plan,
+                                             .requester = context.actor,
+                                             .approved_by = context.approved_by,
+                                             .channel = context.channel,
+                                             .thread = context.thread,
+                                             .correlation_id = context.correlation_id});
         if (!started) {
             const auto& e = started.error();
             auto result = CommandResult::failure(e, "Deploy of " + where + " did not start: ");
