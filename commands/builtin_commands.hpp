@@ -19,6 +19,7 @@ std::unique_ptr<Command> make_unlock_command();
 std::unique_ptr<Command> make_locks_command();
 std::unique_ptr<Command> make_deploy_command();
 std::unique_ptr<Command> make_deploys_command();
+std::unique_ptr<Command> make_freeze_command();
 std::unique_ptr<Command> make_alerts_command();
 std::unique_ptr<Command> make_purge_command();
 std::unique_ptr<Command> make_newproject_command();
