@@ -43,19 +43,19 @@ std::optional<std::chrono::weekday> day_named(const std::string& word) {
 }
 
 // One side of "friday 15:00 to monday 08:00".
-bool read_week_time(ConfigChecker& c, const YAML::Node& node, const std::string& day,
-                    const std::string& time, bool end, WeekTime& out) {
+bool read_week_time(ConfigChecker& c, const YAML::Node& node, const std::string& where,
+                    const std::string& day, const std::string& time, bool end, WeekTime& out) {
     const auto weekday = day_named(day);
     if (!weekday) {
         const auto hint = did_you_mean(day, kDayNames);
-        c.problem(node, "unknown day '" + day + "' in 'every'",
+        c.problem(node, "unknown day '" + day + "' in 'every' of " + where,
                   hint.empty() ? "use monday … sunday (or mon … sun)" : hint);
         return false;
     }
     const auto minutes = clock_time(time, end);
     if (!minutes) {
         c.problem(
-            node, "'" + time + "' is not a time of day in 'every'",
+            node, "'" + time + "' is not a time of day in 'every' of " + where,
             std::string("use 24-hour HH:MM, e.g. 15:00") + (end ? " (24:00 for midnight)" : ""));
         return false;
     }
@@ -67,20 +67,21 @@ int minute_of_week(const WeekTime& t) {
     return static_cast<int>(t.day.c_encoding()) * kMinutesPerDay + static_cast<int>(t.time.count());
 }
 
-void read_weekly(ConfigChecker& c, const YAML::Node& node, FreezeWindow& w) {
+void read_weekly(ConfigChecker& c, const YAML::Node& node, FreezeWindow& w,
+                 const std::string& where) {
     const auto words = split(to_lower(node.Scalar()), ' ');
     if (words.size() != 5 || words[2] != "to") {
-        c.problem(node, "'every: " + node.Scalar() + "' is not a weekly window",
+        c.problem(node, "'every: " + node.Scalar() + "' in " + where + " is not a weekly window",
                   std::string("write it as '<day> HH:MM to <day> HH:MM', e.g. 'every: ") +
                       kEveryExample + "'");
         return;
     }
-    if (!read_week_time(c, node, words[0], words[1], false, w.weekly_start) ||
-        !read_week_time(c, node, words[3], words[4], true, w.weekly_end))
+    if (!read_week_time(c, node, where, words[0], words[1], false, w.weekly_start) ||
+        !read_week_time(c, node, where, words[3], words[4], true, w.weekly_end))
         return;
     if (minute_of_week(w.weekly_start) % (7 * kMinutesPerDay) ==
         minute_of_week(w.weekly_end) % (7 * kMinutesPerDay))
-        c.problem(node, "freeze window '" + w.name + "' starts and ends at the same time",
+        c.problem(node, where + " starts and ends at the same time",
                   "give an end that differs from the start, e.g. 'every: " +
                       std::string(kEveryExample) + "'");
     w.kind = FreezeWindow::Kind::weekly;
@@ -157,7 +158,7 @@ FreezeWindow read_window(ConfigChecker& c, const YAML::Node& node, const std::st
         c.problem(node, where + " has both 'every' and 'from'/'to'",
                   "split it in two windows: one weekly (every), one dated (from, to)");
     else if (weekly && c.expect(node["every"], YAML::NodeType::Scalar, "'every' in " + where))
-        read_weekly(c, node["every"], w);
+        read_weekly(c, node["every"], w, where);
     else if (dated)
         read_dated(c, node, w, where);
     else
