@@ -33,8 +33,9 @@ FROM debian:12-slim
 # no more, no fewer: scripts/check-docker-libs.sh compares this line with
 # ldd and dpkg -S on the built binary.
 ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libspdlog1.10 libsqlite3-0 libssl3 libstdc++6 libyaml-cpp0.7"
+# tzdata: the IANA zones freeze windows are read in (/usr/share/zoneinfo).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates ${OPSBOT_RUNTIME_LIBS} \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata ${OPSBOT_RUNTIME_LIBS} \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin opsbot \
     && mkdir -p /data /etc/opsbot \

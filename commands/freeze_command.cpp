@@ -71,8 +71,10 @@ public:
                 body += section(p.slug + "'s own", p.freeze, now);
         if (body.empty())
             return CommandResult::ok(
-                "No freeze windows are set: prod releases are never refused for the time. "
-                "Add `freeze:` to the catalogue to set some (docs/operations.md, Freeze windows).");
+                (project.empty() ? std::string("No freeze windows are set")
+                                 : "No freeze window holds " + project + " prod") +
+                ": its releases are refused at no time of the week. Add `freeze:` to the "
+                "catalogue to set some (docs/operations.md, Freeze windows).");
         return CommandResult::ok(
             "*Freeze windows* (prod releases are refused while one is in "
             "force; an emergency takes `--override-freeze \"<reason>\"` "
