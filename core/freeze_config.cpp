@@ -1,6 +1,7 @@
 #include "core/freeze_config.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <set>
 
 #include "core/time_zone.hpp"
@@ -85,7 +86,7 @@ void read_weekly(ConfigChecker& c, const YAML::Node& node, FreezeWindow& w,
                   "give an end that differs from the start, e.g. 'every: " +
                       std::string(kEveryExample) + "'");
     w.kind = FreezeWindow::Kind::weekly;
-    w.schedule = "every " + words[0] + " " + words[1] + " to " + words[3] + " " + words[4];
+    w.schedule = "every " + freeze_window_keys(w).front().second;
 }
 
 // "2026-12-24" (its start, or its end for `to`), "2027-01-02 08:00" or "…T08:00".
@@ -124,7 +125,8 @@ void read_dated(ConfigChecker& c, const YAML::Node& node, FreezeWindow& w,
     w.kind = FreezeWindow::Kind::dated;
     w.from = *from;
     w.to = *to;
-    w.schedule = from_text + " to " + to_text;
+    const auto keys = freeze_window_keys(w);
+    w.schedule = keys[0].second + " to " + keys[1].second;
 }
 
 void read_zone(ConfigChecker& c, const YAML::Node& node, FreezeWindow& w,
@@ -169,7 +171,38 @@ FreezeWindow read_window(ConfigChecker& c, const YAML::Node& node, const std::st
     return w;
 }
 
+std::string week_time_text(const WeekTime& t) {
+    char clock[8];
+    std::snprintf(clock, sizeof clock, "%02d:%02d", static_cast<int>(t.time.count() / 60),
+                  static_cast<int>(t.time.count() % 60));
+    return kDayNames[t.day.c_encoding()] + " " + clock;
+}
+
+// A whole date when the time is midnight: the start of the day for `from`,
+// the end of the day before for `to`.
+std::string date_time_text(std::chrono::local_seconds at, bool end) {
+    using namespace std::chrono;
+    const auto day = floor<days>(at);
+    const bool midnight = at == day;
+    const year_month_day date{end && midnight ? day - days{1} : day};
+    const hh_mm_ss<seconds> clock{at - day};
+    char text[24];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+    if (midnight) return text;
+    char time[8];
+    std::snprintf(time, sizeof time, " %02d:%02d", static_cast<int>(clock.hours().count()),
+                  static_cast<int>(clock.minutes().count()));
+    return std::string(text) + time;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> freeze_window_keys(const FreezeWindow& w) {
+    if (w.kind == FreezeWindow::Kind::weekly)
+        return {{"every", week_time_text(w.weekly_start) + " to " + week_time_text(w.weekly_end)}};
+    return {{"from", date_time_text(w.from, false)}, {"to", date_time_text(w.to, true)}};
+}
 
 std::vector<FreezeWindow> read_freeze_windows(ConfigChecker& c, const YAML::Node& parent,
                                               const std::string& project,

@@ -24,4 +24,9 @@ namespace opsbot {
 std::vector<FreezeWindow> read_freeze_windows(ConfigChecker& c, const YAML::Node& parent,
                                               const std::string& project, const std::string& where);
 
+// The window's keys as the catalogue writer writes them back, in canonical
+// form: {"every", "friday 15:00 to monday 08:00"}, or "from" and "to" (a
+// whole date when the time is midnight, as the reader takes it).
+std::vector<std::pair<std::string, std::string>> freeze_window_keys(const FreezeWindow& window);
+
 }  // namespace opsbot

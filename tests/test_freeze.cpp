@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/catalogue_writer.hpp"
 #include "core/config_loader.hpp"
 #include "core/freeze.hpp"
 
@@ -291,4 +292,35 @@ roles:
     CHECK(launch.project == "acme");
     CHECK(launch.schedule == "2026-12-01 09:00 to 2026-12-03");
     CHECK(freeze_scope(launch) == "acme");
+}
+
+TEST_CASE("freeze: export-catalogue writes the windows back as the loader reads them",
+          "[freeze][config]") {
+    const auto original = catalogue_with(R"(
+freeze:
+  - name: Weekend
+    every: fri 15:00 to mon 08:00
+    time_zone: Europe/Berlin
+  - name: Christmas
+    from: 2026-12-24
+    to: 2027-01-02 08:00
+    time_zone: Europe/Berlin
+)");
+    const auto yaml = catalogue_yaml(original, ".");
+    CHECK_THAT(yaml, Catch::Contains("every: friday 15:00 to monday 08:00"));
+    CHECK_THAT(yaml, Catch::Contains("to: 2026-12-03\n"));  // acme's, a whole date
+    const auto reread = parse_catalogue(yaml, "exported.yaml");
+    INFO(format_problems(reread.problems) << yaml);
+    REQUIRE(reread.ok());
+    const auto schedules = [](const Catalogue& c) {
+        std::vector<std::string> out;
+        for (const auto* w : freeze_windows_for(c, "acme"))
+            out.push_back(w->name + ": " + w->schedule + " " + w->time_zone + " " + w->project);
+        return out;
+    };
+    CHECK(schedules(reread.catalogue) == schedules(original));
+    CHECK(schedules(original) ==
+          std::vector<std::string>{"Weekend: every friday 15:00 to monday 08:00 Europe/Berlin ",
+                                   "Christmas: 2026-12-24 to 2027-01-02 08:00 Europe/Berlin ",
+                                   "Launch: 2026-12-01 09:00 to 2026-12-03 America/New_York acme"});
 }
