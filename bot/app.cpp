@@ -17,6 +17,7 @@
 #include "bot/newproject/project_setup_service.hpp"
 #include "bot/ops/backup_watch.hpp"
 #include "bot/ops/site_services.hpp"
+#include "bot/release/release_service.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
@@ -86,6 +87,8 @@ void App::start_services() {
     open_stores();
     const Clients clients = make_clients();
     JenkinsDeployService& deploys = start_deploys(clients);
+    releases_ =
+        std::make_unique<GitReleaseService>(settings_.git_config(), deploys, *deploy_records_);
     alerts::AlertRelay& alerts = start_alerts(clients);
     const SiteServices site = start_site_services(clients);
     runbooks::ThreadRunbookService& runbooks = start_runbooks(clients, deploys, site.purges);
@@ -101,7 +104,8 @@ void App::start_services() {
                                .purges = &site.purges,
                                .backups = &site.backups,
                                .runbooks = &runbooks,
-                               .project_setup = &project_setup});
+                               .project_setup = &project_setup,
+                               .releases = releases_.get()});
 }
 
 // Projects added from chat join the YAML ones.

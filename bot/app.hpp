@@ -36,6 +36,8 @@ namespace runbooks {
 class ThreadRunbookService;
 }
 
+class GitReleaseService;
+
 namespace aws {
 class S3Client;
 }
@@ -127,6 +129,7 @@ private:
     std::unique_ptr<jenkins::JenkinsClient> jenkins_;
     NotifierSlot notifier_;
     std::unique_ptr<JenkinsDeployService> deploys_;
+    std::unique_ptr<GitReleaseService> releases_;
     std::unique_ptr<sentry::SentryClient> sentry_;
     std::unique_ptr<alerts::AlertRelay> alert_relay_;
     std::unique_ptr<db::Database> state_database_;

@@ -245,7 +245,8 @@ CommandContext Dispatcher::context_for(const CommandRequest& request,
                           .channel = request.channel,
                           .thread = request.thread,
                           .services = services_,
-                          .approved_by = approved_by};
+                          .approved_by = approved_by,
+                          .approved_digest = request.approved_digest};
 }
 
 DispatchResult Dispatcher::run_command(const CommandRequest& request,

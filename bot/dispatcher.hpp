@@ -26,6 +26,7 @@ struct CommandRequest {
     // The Slack ids of this request ("event:Ev123"): an action with a key
     // already in the intent journal is not run again.
     std::string idempotency_key;
+    std::string approved_digest;  // set when a confirmation is approved
 };
 
 struct DispatchResult {

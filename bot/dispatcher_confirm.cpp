@@ -70,6 +70,7 @@ CommandRequest request_of(const Confirmation& c) {
     request.thread = c.thread;
     request.correlation_id = c.correlation_id;
     request.idempotency_key = "confirm:" + c.id;
+    request.approved_digest = c.digest;
     return request;
 }
 

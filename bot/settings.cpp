@@ -4,6 +4,7 @@
 
 #include "adapters/aws/s3.hpp"
 #include "adapters/cloudflare/cloudflare.hpp"
+#include "adapters/git/git_mirror.hpp"
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "adapters/sentry/sentry.hpp"
 #include "core/redact.hpp"
@@ -17,7 +18,7 @@ namespace {
 constexpr const char* kSecretVariables[] = {
     "SLACK_APP_TOKEN",       "SLACK_BOT_TOKEN",   "SLACK_SIGNING_SECRET", "JENKINS_API_TOKEN",
     "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN", "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SENTRY_LEGACY_TOKEN",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SENTRY_LEGACY_TOKEN",  "OPSBOT_GIT_TOKEN",
 };
 
 std::string value_or(const EnvLookup& lookup, const std::string& name, std::string fallback) {
@@ -82,6 +83,12 @@ void read_newproject(const EnvLookup& lookup, LoadedSettings& loaded) {
     s.jenkins_templates = value_or(lookup, "OPSBOT_JENKINS_TEMPLATES", "");
     s.newproject_job = value_or(lookup, "NEWPROJECT_JENKINS_JOB", s.newproject_job);
     s.newproject_repo = value_or(lookup, "NEWPROJECT_REPO", "");
+    s.git_dir = value_or(lookup, "OPSBOT_GIT_DIR", "");
+    s.git_ssh_key = value_or(lookup, "OPSBOT_GIT_SSH_KEY", "");
+    s.git_known_hosts = value_or(lookup, "OPSBOT_GIT_KNOWN_HOSTS", "");
+    s.git_token = value_or(lookup, "OPSBOT_GIT_TOKEN", "");
+    s.git_author = value_or(lookup, "OPSBOT_GIT_AUTHOR", s.git_author);
+    s.git_email = value_or(lookup, "OPSBOT_GIT_EMAIL", s.git_email);
     if (s.newproject_job.find("{project}") == std::string::npos ||
         s.newproject_job.find("{env}") == std::string::npos) {
         loaded.problems.push_back(
@@ -187,6 +194,21 @@ aws::S3Config Settings::s3_config() const {
             .credentials = {.access_key_id = aws_access_key_id,
                             .secret_access_key = aws_secret_access_key,
                             .session_token = aws_session_token}};
+}
+
+git::GitConfig Settings::git_config() const {
+    std::string dir = git_dir;
+    if (dir.empty()) {
+        const auto slash = database_path.find_last_of('/');
+        dir = (slash == std::string::npos ? std::string(".") : database_path.substr(0, slash)) +
+              "/git";
+    }
+    return {.mirrors_dir = dir,
+            .credentials = {.ssh_key_path = git_ssh_key,
+                            .known_hosts_path = git_known_hosts,
+                            .https_token = git_token},
+            .author_name = git_author,
+            .author_email = git_email};
 }
 
 Actor console_actor(const Settings& settings, const Catalogue& catalogue) {

@@ -26,6 +26,9 @@ struct CloudflareConfig;
 namespace aws {
 struct S3Config;
 }
+namespace git {
+struct GitConfig;
+}
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 EnvLookup process_environment();
@@ -78,6 +81,13 @@ struct Settings {
     std::string jenkins_templates;  // OPSBOT_JENKINS_TEMPLATES (default: config/jenkins)
     std::string newproject_job = "clients/{project}/deploy-{env}";  // NEWPROJECT_JENKINS_JOB
     std::string newproject_repo;  // NEWPROJECT_REPO, e.g. git@git.example.com:clients/{project}.git
+    // Releases by promotion
+    std::string git_dir;                // OPSBOT_GIT_DIR (default: git/ next to the database)
+    std::string git_ssh_key;            // OPSBOT_GIT_SSH_KEY: path of the deploy key
+    std::string git_known_hosts;        // OPSBOT_GIT_KNOWN_HOSTS: path; unknown hosts are refused
+    std::string git_token;              // OPSBOT_GIT_TOKEN: for https:// remotes
+    std::string git_author = "opsbot";  // OPSBOT_GIT_AUTHOR: of merge commits
+    std::string git_email = "opsbot@localhost";  // OPSBOT_GIT_EMAIL
 
     bool slack_configured() const { return !slack_app_token.empty() && !slack_bot_token.empty(); }
     // Each adapter's configuration, made from the variables above in this one
@@ -89,6 +99,7 @@ struct Settings {
     cloudflare::CloudflareConfig cloudflare_config() const;
     bool cloudflare_usable() const { return !cloudflare_api_token.empty(); }
     aws::S3Config s3_config() const;
+    git::GitConfig git_config() const;
     bool s3_usable() const {
         return !backup_bucket.empty() && !aws_access_key_id.empty() &&
                !aws_secret_access_key.empty();

@@ -8,7 +8,10 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_audit_command());
     registry.add(make_audit_verify_command());
     registry.add(make_deploy_command());
+    registry.add(make_release_command());
+    registry.add(make_rollback_command());
     registry.add(make_deploys_command());
+    registry.add(make_status_command());
     registry.add(make_freeze_command());
     registry.add(make_lock_command());
     registry.add(make_unlock_command());

@@ -2,6 +2,7 @@
 // follow the build in a thread. Prod asks for a confirmation first.
 
 #include "commands/builtin_commands.hpp"
+#include "commands/release_flow.hpp"
 #include "core/deploys.hpp"
 #include "core/freeze.hpp"
 #include "core/text.hpp"
@@ -25,6 +26,10 @@ public:
     const CommandSpec& spec() const override { return spec_; }
 
     Result<ConfirmationPlan> plan(CommandContext& context, const ParsedArgs& args) const override {
+        if (const Project* promoted = promoted_project(context, args.project(), *args.env())) {
+            if (args.has("ref")) return promote_takes_no_ref(*promoted);
+            return plan_release(context, *promoted);
+        }
         auto plan =
             make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
         if (!plan) return plan.error();
@@ -37,6 +42,10 @@ public:
     }
 
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        if (const Project* promoted = promoted_project(context, args.project(), *args.env())) {
+            if (args.has("ref")) return CommandResult::failure(promote_takes_no_ref(*promoted));
+            return run_release(context, *promoted);
+        }
         auto made =
             make_deploy_plan(context.catalogue, args.project(), *args.env(), args.get("ref"));
         if (!made) return CommandResult::failure(made.error());
@@ -44,12 +53,9 @@ public:
         const std::string where = plan.project + " " + to_string(plan.env);
         DeployService* deploys = context.services.deploys;
         if (context.dry_run || !deploys || !deploys->configured()) return dry_run(context, plan);
-        const auto started = deploys->start({.plan = plan,
-                                             .requester = context.actor,
-                                             .approved_by = context.approved_by,
-                                             .channel = context.channel,
-                                             .thread = context.thread,
-                                             .correlation_id = context.correlation_id});
+        const auto started =
+            deploys->start({DeployKind::job, plan, "", "", context.actor, context.approved_by,
+                            context.channel, context.thread, context.correlation_id});
         if (!started) {
             const auto& e = started.error();
             auto result = CommandResult::failure(e, "Deploy of " + where + " did not start: ");
@@ -65,6 +71,14 @@ public:
     }
 
 private:
+    static Error promote_takes_no_ref(const Project& project) {
+        return Error{"promote_no_ref",
+                     project.slug + " releases prod by promotion: prod gets what is on develop",
+                     "run `deploy " + project.slug + " prod` (or `release " + project.slug +
+                         "`) without a ref; to put an older commit back, `rollback " +
+                         project.slug + " prod <sha>`"};
+    }
+
     static CommandResult dry_run(const CommandContext& context, const DeployPlan& plan) {
         const std::string why =
             context.dry_run ? "dry run" : "JENKINS_URL is not set, so a dry run";
@@ -78,7 +92,9 @@ private:
 
     CommandSpec spec_{
         .name = "deploy",
-        .summary = "Deploy a project's environment with its Jenkins job",
+        .summary =
+            "Deploy a project's environment with its Jenkins job; prod of a project with "
+            "`release: promote` is released as `release` does",
         .params = {{.name = "project", .type = ParamType::project, .help = "the project"},
                    {.name = "env", .type = ParamType::environment, .help = "stage or prod"},
                    {.name = "ref",

@@ -26,6 +26,7 @@ class PurgeService;
 class BackupService;
 class ProjectSetup;
 class RunbookService;
+class ReleaseService;
 
 struct Actor {
     std::string user_id;
@@ -71,6 +72,7 @@ struct Services {
     BackupService* backups = nullptr;
     RunbookService* runbooks = nullptr;
     ProjectSetup* project_setup = nullptr;
+    ReleaseService* releases = nullptr;
 };
 
 struct CommandContext {
@@ -86,6 +88,9 @@ struct CommandContext {
     std::string thread;
     const Services& services;
     std::string approved_by;  // who confirmed it, when a confirmation was needed
+    // The digest of the plan that was approved: a command whose plan moved
+    // since (develop pushed to) refuses to run.
+    std::string approved_digest;
 };
 
 // What a confirmation shows, and the digest the approval is bound to.

@@ -16,8 +16,8 @@ namespace opsbot {
 
 const std::vector<std::string>& known_permissions() {
     static const std::vector<std::string> names{
-        "deploy",     "purge",  "backup",          "lock", "runbook", "audit", "alerts",
-        "newproject", "triage", "freeze-override", "*"};
+        "deploy", "rollback",   "purge",  "backup",          "lock", "runbook", "audit",
+        "alerts", "newproject", "triage", "freeze-override", "*"};
     return names;
 }
 

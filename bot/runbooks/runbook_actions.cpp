@@ -78,11 +78,9 @@ Outcome deploy(const ActionTargets& targets, const ActionCall& call) {
                      "JENKINS_URL is not set: the deploy would send\n" +
                          targets.deploys->describe_trigger(plan.value()),
                      ""};
-    const DeployRequest request{.plan = plan.value(),
-                                .requester = call.actor,
-                                .channel = call.run.channel,
-                                .thread = call.run.thread,
-                                .correlation_id = call.correlation_id};
+    const DeployRequest request{
+        DeployKind::job, plan.value(),       "", "", call.actor, "", call.run.channel,
+        call.run.thread, call.correlation_id};
     const auto started = targets.deploys->start(request);
     if (!started) return failed("the deploy", started.error());
     return "triggered " + plan.value().job + " (" + plan.value().ref + "), deploy " +

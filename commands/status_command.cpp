@@ -1,0 +1,131 @@
+// status [project]: what is live where. For each environment the commit put
+// live, since when, by whom and by which build, the lock if any, and how many
+// commits wait on develop for the next release. Alone: one line per project.
+
+#include "commands/builtin_commands.hpp"
+#include "core/deploys.hpp"
+#include "core/locks.hpp"
+#include "core/releases.hpp"
+
+namespace opsbot::commands {
+namespace {
+
+std::string ago(TimePoint then, TimePoint now) {
+    return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - then)) +
+           " ago";
+}
+
+std::string by(const DeployRecord& d) {
+    return d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
+}
+
+std::string record_label(const DeployRecord& d) {
+    return std::string(d.kind == DeployKind::job ? "deploy" : to_string(d.kind)) + " #" +
+           std::to_string(d.id);
+}
+
+std::optional<DeployRecord> live(const CommandContext& context, const std::string& slug, Env env) {
+    const auto history = context.services.deploy_records->live_history(slug, env, 1);
+    if (history.empty()) return std::nullopt;
+    return history.front();
+}
+
+std::optional<DeployRecord> running(const CommandContext& context, const std::string& slug,
+                                    Env env) {
+    for (const auto& d : context.services.deploy_records->recent(slug, 10))
+        if (d.plan.env == env && !d.finished) return d;
+    return std::nullopt;
+}
+
+std::string waiting_text(const CommandContext& context, const Project& project, bool fetch) {
+    if (!context.services.releases || project.repo.empty()) return "";
+    const auto n = context.services.releases->waiting(project, fetch);
+    if (!n) return fetch ? "commits waiting for release unknown: " + n.error().message : "";
+    if (n.value() == 0) return "nothing waiting on develop";
+    return std::to_string(n.value()) + (n.value() == 1 ? " commit" : " commits") +
+           " waiting for release";
+}
+
+std::string environment_line(const CommandContext& context, const Project& project, Env env) {
+    const auto now = context.clock.now();
+    std::string line = "• *" + std::string(to_string(env)) + "*: ";
+    if (const auto d = live(context, project.slug, env)) {
+        const TimePoint since = d->finished.value_or(d->created);
+        line += "`" + short_sha(d->commit) + "` live since " + format_iso8601(since) + " (" +
+                ago(since, now) + "), " + record_label(*d) + " by " + by(*d);
+        if (!d->build_url.empty())
+            line += ", <" + d->build_url + "|build #" + std::to_string(d->build_number) + ">";
+    } else {
+        line += "no deploy with a known commit recorded yet";
+    }
+    if (const auto d = running(context, project.slug, env))
+        line += "\n    ⏳ " + record_label(*d) + " by " + by(*d) + " is " + to_string(d->state);
+    if (context.services.locks)
+        if (const auto lock = context.services.locks->find(project.slug, env, now))
+            line += "\n    🔒 " + describe_lock(*lock, now);
+    return line + "\n";
+}
+
+std::string project_line(const CommandContext& context, const Project& project) {
+    const auto now = context.clock.now();
+    std::string line = "• *" + project.slug + "*";
+    for (Env env : kAllEnvs) {
+        line += std::string(" · ") + to_string(env) + " ";
+        const auto d = live(context, project.slug, env);
+        line += d ? "`" + short_sha(d->commit) + "` (" +
+                        ago(d->finished.value_or(d->created), now) + ")"
+                  : "–";
+        if (context.services.locks && context.services.locks->find(project.slug, env, now))
+            line += " 🔒";
+    }
+    if (const auto waiting = waiting_text(context, project, false); !waiting.empty())
+        line += " · " + waiting;
+    return line + "\n";
+}
+
+class StatusCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
+        if (!context.services.deploy_records)
+            return CommandResult::failure("Deploy history is not available in this mode.",
+                                          "no_deploy_store");
+        if (!args.has("project")) {
+            std::string text = "*What is live where*\n";
+            for (const auto& project : context.catalogue.projects)
+                text += project_line(context, project);
+            return CommandResult::ok(text + "`status <project>` shows one in detail.");
+        }
+        const Project& project = *context.catalogue.find_project(args.project());
+        std::string text =
+            "*" + project.slug + "* (" + project.name + "), prod released " +
+            (project.release == ReleaseMode::promote ? "by promotion (develop merged into master)"
+                                                     : "with its Jenkins job") +
+            "\n";
+        for (Env env : {Env::prod, Env::stage}) text += environment_line(context, project, env);
+        if (const auto waiting = waiting_text(context, project, true); !waiting.empty())
+            text += "• " + waiting + "\n";
+        return CommandResult::ok(text);
+    }
+
+private:
+    CommandSpec spec_{
+        .name = "status",
+        .summary = "What is live where: commit, since when, by whom, the build and the lock",
+        .params = {{.name = "project",
+                    .type = ParamType::project,
+                    .help = "one project in detail",
+                    .optional = true}},
+        .examples = {"status", "status acme"},
+        .group = "deploys",
+    };
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_status_command() {
+    return std::make_unique<StatusCommand>();
+}
+
+}  // namespace opsbot::commands
