@@ -33,7 +33,8 @@ FROM debian:12-slim
 # no more, no fewer: scripts/check-docker-libs.sh compares this line with
 # ldd and dpkg -S on the built binary.
 ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libspdlog1.10 libsqlite3-0 libssl3 libstdc++6 libyaml-cpp0.7"
-# Releases run the git program, and ssh for ssh remotes (adapters/git/).
+# Releases run the git program, and ssh for ssh remotes (adapters/git/);
+# tzdata holds the IANA zones freeze windows are read in (/usr/share/zoneinfo).
 # opsbot runs only git's C commands and ssh itself: git's Perl side (Perl's
 # modules, 50 MB), the programs opsbot never starts (git daemon, shell,
 # http-backend, http-push, imap-send, scalar, gitweb; ssh-add,
@@ -48,7 +49,7 @@ RUN printf 'path-exclude %s\n' '/usr/share/perl/*' '/usr/lib/*/perl/*' '/usr/lib
         '/usr/share/gitweb/*' /usr/bin/ssh-add /usr/bin/scp /usr/bin/sftp \
         '/usr/lib/openssh/*' >/etc/dpkg/dpkg.cfg.d/opsbot-git \
     && apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates git openssh-client \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata git openssh-client \
         ${OPSBOT_RUNTIME_LIBS} \
     && ln -s ../../bin/git /usr/lib/git-core/git \
     && rm -rf /var/lib/apt/lists/* \

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/dispatcher_policies.hpp"
 #include "core/ids.hpp"
 #include "core/locks.hpp"
 #include "core/permissions.hpp"
@@ -14,6 +15,7 @@ namespace {
 
 bool needs_confirmation(const CommandSpec& spec, const ParsedArgs& args) {
     if (args.dry_run) return false;
+    if (flags_need_second_person(spec, args)) return true;
     if (spec.confirm == ConfirmPolicy::always) return true;
     return spec.confirm == ConfirmPolicy::prod_only && args.env() == Env::prod;
 }
@@ -110,12 +112,7 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
         const auto& spec = prepared.value().command->spec();
         const auto& args = prepared.value().args;
 
-        const AccessRequest access{spec.permission, args.project(), args.env()};
-        const auto decision = prepared.value().permissions->check(request.actor, access);
-        if (!decision.allowed)
-            return refuse(request, id, Outcome::denied,
-                          Error{"denied", Permissions::explain_denial(access, decision), ""},
-                          args.to_json());
+        if (auto refused = refuse_by_policy(request, id, prepared.value())) return *refused;
         if (needs_confirmation(spec, args)) {
             if (confirmations_) return ask_confirmation(request, id, prepared.value());
             return refuse(request, id, Outcome::denied,
@@ -141,6 +138,28 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
                               Outcome::failed,
                               id};
     }
+}
+
+// What the command's declaration refuses before anything is asked or run:
+// the permission, the flags that need more, a freeze window in force.
+std::optional<DispatchResult> Dispatcher::refuse_by_policy(const CommandRequest& request,
+                                                           const std::string& id,
+                                                           const Prepared& prepared) {
+    const auto& spec = prepared.command->spec();
+    const auto& args = prepared.args;
+    const AccessRequest access{spec.permission, args.project(), args.env()};
+    const auto decision = prepared.permissions->check(request.actor, access);
+    if (!decision.allowed)
+        return refuse(request, id, Outcome::denied,
+                      Error{"denied", Permissions::explain_denial(access, decision), ""},
+                      args.to_json());
+    if (auto misplaced = misplaced_freeze_override(spec, args))
+        return refuse(request, id, Outcome::parse_error, *misplaced, args.to_json());
+    if (auto denied = flag_denial(*prepared.permissions, request.actor, spec, args))
+        return refuse(request, id, Outcome::denied, *denied, args.to_json());
+    if (auto frozen = freeze_refusal(spec, args, *prepared.catalogue, clock_.now(), request.text))
+        return refuse(request, id, Outcome::denied, *frozen, args.to_json());
+    return std::nullopt;
 }
 
 DispatchResult Dispatcher::refuse(const CommandRequest& request, const std::string& correlation_id,
@@ -192,6 +211,8 @@ DispatchResult Dispatcher::execute(const CommandRequest& request, const std::str
     entry.args_json = prepared.args.to_json();
     entry.project = prepared.args.project();
     if (const auto env = prepared.args.env()) entry.environment = to_string(*env);
+    entry.error = freeze_override_audit(prepared.command->spec(), prepared.args,
+                                        *prepared.catalogue, clock_.now());
     // Actions leave a row before they touch anything, so a crash mid-way is visible.
     if (prepared.command->spec().action) {
         entry.outcome = Outcome::accepted;
@@ -236,14 +257,26 @@ DispatchResult Dispatcher::run_command(const CommandRequest& request,
     const auto started = clock_.now();
     auto refused =
         refused_by_lock(spec, prepared.args, request.actor, services_.locks, clock_.now());
+    // A freeze window may have begun while the confirmation waited.
+    if (auto frozen =
+            freeze_refusal(spec, prepared.args, *prepared.catalogue, clock_.now(), request.text);
+        frozen && !refused)
+        refused = CommandResult::failure(*frozen);
     CommandResult result =
         refused ? std::move(*refused) : prepared.command->run(context, prepared.args);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+    if (const auto note =
+            freeze_dry_run_note(spec, prepared.args, *prepared.catalogue, clock_.now());
+        !note.empty())
+        result.reply.text += "\n" + note;
 
+    const std::string override_note = std::move(entry.error);
     entry.outcome = result.outcome;
     entry.external_ref = result.external_ref;
-    entry.error = result.error;
+    entry.error = override_note.empty()  ? result.error
+                  : result.error.empty() ? override_note
+                                         : result.error + "; " + override_note;
     entry.duration_ms = elapsed.count();
     audit_.append(std::move(entry));
     spdlog::info("command {} corr={} actor={} name={} took={}ms", to_string(result.outcome),

@@ -65,6 +65,11 @@ private:
     Result<Prepared> prepare(const std::string& text) const;
     DispatchResult refuse(const CommandRequest& request, const std::string& correlation_id,
                           Outcome outcome, const Error& error, const std::string& args_json);
+    std::optional<DispatchResult> refuse_by_policy(const CommandRequest& request,
+                                                   const std::string& id, const Prepared& prepared);
+    // The command's plan, with what the request's flags add to it.
+    Result<ConfirmationPlan> confirmation_plan(CommandContext& context,
+                                               const Prepared& prepared) const;
     DispatchResult ask_confirmation(const CommandRequest& request,
                                     const std::string& correlation_id, const Prepared& prepared);
     DispatchResult execute(const CommandRequest& request, const std::string& correlation_id,
@@ -82,6 +87,8 @@ private:
     DecisionResult decide_pending(const Confirmation& confirmation,
                                   const ConfirmationDecision& decision);
     DecisionResult approve(const Confirmation& confirmation, const ConfirmationDecision& decision);
+    std::optional<DecisionResult> refuse_approver(const Confirmation& confirmation,
+                                                  const Actor& approver, const Prepared& prepared);
     void audit_decision(const Confirmation& confirmation, const Actor& actor, Outcome outcome,
                         const std::string& error);
 

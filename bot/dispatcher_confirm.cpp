@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/dispatcher.hpp"
+#include "bot/dispatcher_policies.hpp"
 #include "core/digest.hpp"
 #include "core/ids.hpp"
 #include "core/redact.hpp"
@@ -20,11 +21,15 @@ bool second_person_required(const Catalogue& catalogue, const std::string& proje
     return p && p->prod_requires_second_person && environment == "prod";
 }
 
-std::string who_may_confirm(const CommandSpec& spec, const AccessRequest& access,
-                            bool second_person, const std::string& requester) {
-    if (spec.permission.empty()) return "Anyone may confirm.";
-    std::string text = "Needs someone allowed to " + Permissions::describe(access);
-    if (second_person) text += ", other than <@" + requester + ">";
+std::string who_may_confirm(const CommandSpec& spec, const ParsedArgs& args, bool second_person,
+                            const std::string& requester) {
+    std::vector<std::string> needed = flag_permissions_text(spec, args);
+    if (!spec.permission.empty())
+        needed.insert(needed.begin(),
+                      Permissions::describe({spec.permission, args.project(), args.env()}));
+    std::string text =
+        needed.empty() ? "Anyone may confirm" : "Needs someone allowed to " + join(needed, " and ");
+    if (second_person) text += (needed.empty() ? " but <@" : ", other than <@") + requester + ">";
     return text + ".";
 }
 
@@ -77,7 +82,7 @@ DispatchResult Dispatcher::ask_confirmation(const CommandRequest& request,
     const auto& spec = prepared.command->spec();
     const auto& args = prepared.args;
     CommandContext context = context_for(request, correlation_id, prepared, "");
-    const auto plan = prepared.command->plan(context, args);
+    const auto plan = confirmation_plan(context, prepared);
     if (!plan)
         return refuse(request, correlation_id, Outcome::failed, plan.error(), args.to_json());
 
@@ -104,14 +109,14 @@ DispatchResult Dispatcher::ask_confirmation(const CommandRequest& request,
     entry.environment = c.environment;
     entry.outcome = Outcome::accepted;
     entry.external_ref = "confirmation " + c.id;
+    entry.error = freeze_override_audit(spec, args, *prepared.catalogue, c.created);
     audit_.append(std::move(entry));
 
-    const AccessRequest access{spec.permission, c.project, args.env()};
+    const bool second_person =
+        second_person_required(*prepared.catalogue, c.project, c.environment) ||
+        flags_need_second_person(spec, args);
     const std::string text =
-        plan.value().text + "\n" +
-        who_may_confirm(spec, access,
-                        second_person_required(*prepared.catalogue, c.project, c.environment),
-                        c.requester_id) +
+        plan.value().text + "\n" + who_may_confirm(spec, args, second_person, c.requester_id) +
         " Expires in " +
         format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(confirmation_ttl_)) +
         ".\nPress *" + plan.value().confirm_label + "* or *Cancel*, or type `confirm " + c.id +
@@ -186,6 +191,49 @@ DecisionResult Dispatcher::decide_pending(const Confirmation& c,
     return {result, true};
 }
 
+Result<ConfirmationPlan> Dispatcher::confirmation_plan(CommandContext& context,
+                                                       const Prepared& prepared) const {
+    auto plan = prepared.command->plan(context, prepared.args);
+    if (plan)
+        add_freeze_override(plan.value(), prepared.command->spec(), prepared.args,
+                            *prepared.catalogue, clock_.now());
+    return plan;
+}
+
+// Who may not approve: someone without the command's permission, or a
+// guarded flag's, or the requester when a second person is needed.
+std::optional<DecisionResult> Dispatcher::refuse_approver(const Confirmation& c,
+                                                          const Actor& approver,
+                                                          const Prepared& prepared) {
+    const auto& spec = prepared.command->spec();
+    const AccessRequest access{spec.permission, c.project, parse_env(c.environment)};
+    const auto allowed = prepared.permissions->check(approver, access);
+    if (!allowed.allowed) {
+        audit_decision(c, approver, Outcome::denied, "not allowed to confirm");
+        return DecisionResult{
+            answer(Outcome::denied,
+                   "You cannot confirm this: " + Permissions::explain_denial(access, allowed)),
+            false};
+    }
+    if (auto denied = flag_denial(*prepared.permissions, approver, spec, prepared.args,
+                                  "You cannot confirm this: ")) {
+        audit_decision(c, approver, Outcome::denied, "not allowed to confirm");
+        return DecisionResult{answer(Outcome::denied, denied->message), false};
+    }
+    const bool flag_needs_second = flags_need_second_person(spec, prepared.args);
+    if (approver.user_id != c.requester_id ||
+        (!flag_needs_second &&
+         !second_person_required(*prepared.catalogue, c.project, c.environment)))
+        return std::nullopt;
+    audit_decision(c, approver, Outcome::denied, "requester cannot approve");
+    const std::string what =
+        flag_needs_second ? "`" + c.command + "`" : "A prod deploy of " + c.project;
+    return DecisionResult{
+        answer(Outcome::denied,
+               what + " needs a second person: someone other than you must confirm it."),
+        false};
+}
+
 DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDecision& decision) {
     const auto now = clock_.now();
     const CommandRequest request = request_of(c);
@@ -197,25 +245,9 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
                                             prepared.error().message + "); run it again."),
                 true};
     }
-    const auto& spec = prepared.value().command->spec();
-    const AccessRequest access{spec.permission, c.project, parse_env(c.environment)};
-    const auto allowed = prepared.value().permissions->check(decision.actor, access);
-    if (!allowed.allowed) {
-        audit_decision(c, decision.actor, Outcome::denied, "not allowed to confirm");
-        return {answer(Outcome::denied,
-                       "You cannot confirm this: " + Permissions::explain_denial(access, allowed)),
-                false};
-    }
-    if (second_person_required(*prepared.value().catalogue, c.project, c.environment) &&
-        decision.actor.user_id == c.requester_id) {
-        audit_decision(c, decision.actor, Outcome::denied, "requester cannot approve");
-        return {answer(Outcome::denied, "A prod deploy of " + c.project +
-                                            " needs a second person: someone other than you "
-                                            "must confirm it."),
-                false};
-    }
+    if (auto refused = refuse_approver(c, decision.actor, prepared.value())) return *refused;
     CommandContext context = context_for(request, c.correlation_id, prepared.value(), "");
-    const auto plan = prepared.value().command->plan(context, prepared.value().args);
+    const auto plan = confirmation_plan(context, prepared.value());
     if (!plan || plan.value().digest != c.digest) {
         confirmations_->decide(c.id, ConfirmationState::superseded, decision.actor.user_id, now);
         audit_decision(c, decision.actor, Outcome::failed, "plan changed since it was shown");
@@ -229,7 +261,9 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
     }
     if (!confirmations_->decide(c.id, ConfirmationState::approved, decision.actor.user_id, now))
         return {answer(Outcome::duplicate, "Someone decided on this a moment ago."), false};
-    audit_decision(c, decision.actor, Outcome::confirmed, "");
+    audit_decision(c, decision.actor, Outcome::confirmed,
+                   freeze_override_audit(prepared.value().command->spec(), prepared.value().args,
+                                         *prepared.value().catalogue, now));
     spdlog::info("confirmation {} approved by {} corr={}", c.id, decision.actor.user_id,
                  c.correlation_id);
     const auto ran = execute(request, c.correlation_id, prepared.value(), decision.actor.user_id);

@@ -12,6 +12,7 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_rollback_command());
     registry.add(make_deploys_command());
     registry.add(make_status_command());
+    registry.add(make_freeze_command());
     registry.add(make_lock_command());
     registry.add(make_unlock_command());
     registry.add(make_locks_command());

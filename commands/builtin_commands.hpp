@@ -22,6 +22,7 @@ std::unique_ptr<Command> make_deploys_command();
 std::unique_ptr<Command> make_release_command();
 std::unique_ptr<Command> make_rollback_command();
 std::unique_ptr<Command> make_status_command();
+std::unique_ptr<Command> make_freeze_command();
 std::unique_ptr<Command> make_alerts_command();
 std::unique_ptr<Command> make_purge_command();
 std::unique_ptr<Command> make_newproject_command();

@@ -4,6 +4,7 @@
 #include "commands/builtin_commands.hpp"
 #include "commands/release_flow.hpp"
 #include "core/deploys.hpp"
+#include "core/freeze.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::commands {
@@ -103,10 +104,13 @@ private:
                     .type = ParamType::word,
                     .help = "branch, tag or commit (default: develop for stage, master for prod)",
                     .optional = true}},
-        .examples = {"deploy acme stage", "deploy acme prod v1.4.2", "deploy acme prod --dry-run"},
+        .flags = {freeze_override_flag()},
+        .examples = {"deploy acme stage", "deploy acme prod v1.4.2", "deploy acme prod --dry-run",
+                     "deploy acme prod --override-freeze \"checkout down, fix #812\""},
         .permission = "deploy",
         .confirm = ConfirmPolicy::prod_only,
         .lock = LockPolicy::refuse_any,
+        .freeze = FreezePolicy::refuse_prod,
         .action = true,
         .group = "deploys",
     };

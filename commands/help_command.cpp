@@ -28,6 +28,16 @@ std::string permission_line(const CommandSpec& spec) {
     return "'" + spec.permission + "'" + (scoped ? " for the project and environment" : "");
 }
 
+// What a flag needs beyond the command's permission.
+std::string flag_conditions(const FlagSpec& flag) {
+    std::string text;
+    if (!flag.permission.empty()) text += " (needs '" + flag.permission + "'";
+    if (flag.second_person)
+        text += std::string(text.empty() ? " (" : "; ") +
+                "always confirmed, by someone other than the requester";
+    return text.empty() ? text : text + ")";
+}
+
 std::string describe_command(const CommandSpec& spec) {
     std::string text = "*" + spec.name + "* — " + spec.summary + "\n";
     text += "usage: `" + usage(spec) + "`\n";
@@ -36,11 +46,13 @@ std::string describe_command(const CommandSpec& spec) {
     if (!spec.flags.empty() || spec.action) text += "options:\n";
     for (const auto& f : spec.flags)
         text += "  `--" + f.name + (f.value_name.empty() ? "" : " <" + f.value_name + ">") +
-                "`: " + f.help + "\n";
+                "`: " + f.help + flag_conditions(f) + "\n";
     if (spec.action)
         text += "  `--dry-run`: show the plan and the exact requests, change nothing\n";
     text += "permission: " + permission_line(spec) + "\n";
     text += "confirmation: " + std::string(describe_confirmation(spec.confirm)) + "\n";
+    if (spec.freeze == FreezePolicy::refuse_prod)
+        text += "freeze windows: prod is refused while one is in force (`freeze` lists them)\n";
     if (!spec.examples.empty()) {
         text += "examples:\n";
         for (const auto& e : spec.examples) text += "  `" + e + "`\n";

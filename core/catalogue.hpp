@@ -2,12 +2,16 @@
 // The project catalogue and the roles, as plain structs. Loaded from YAML by
 // config_loader; everything else reads these and never sees YAML.
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace opsbot {
+
+class TimeZone;
 
 enum class Env { stage, prod };
 
@@ -37,6 +41,28 @@ struct Environment {
     SourceLocation location;
 };
 
+// A moment of the week on the wall clock: "friday 15:00".
+struct WeekTime {
+    std::chrono::weekday day;
+    std::chrono::minutes time{0};  // since midnight
+};
+
+// A time when prod releases are refused (core/freeze.hpp says which is in
+// force). Weekly ("friday 15:00 to monday 08:00") or dated (a holiday), on
+// the wall clock of a named time zone.
+struct FreezeWindow {
+    enum class Kind { weekly, dated };
+    std::string name;
+    Kind kind = Kind::weekly;
+    WeekTime weekly_start, weekly_end;        // weekly
+    std::chrono::local_seconds from{}, to{};  // dated: [from, to)
+    std::string schedule;                     // as written, for people
+    std::string time_zone;                    // IANA name: Europe/Berlin
+    std::shared_ptr<const TimeZone> zone;     // loaded with the catalogue
+    std::string project;                      // empty: everyone's
+    SourceLocation location;
+};
+
 // How prod is released. job: deploy starts the prod Jenkins job on master.
 // promote: the manual's release, develop merged into master and pushed; the
 // Jenkins job that deploys every push to master does the rest.
@@ -53,6 +79,7 @@ struct Project {
     // Prod deploys must be approved by someone other than the requester.
     bool prod_requires_second_person = false;
     std::map<Env, Environment> environments;
+    std::vector<FreezeWindow> freeze;  // its own, besides everyone's
     SourceLocation location;
 
     const Environment* environment(Env env) const;
@@ -87,7 +114,8 @@ struct Catalogue {
     std::vector<Project> projects;
     std::vector<Role> roles;
     std::vector<Member> members;
-    std::string runbooks_dir;  // relative to the catalogue file's folder
+    std::string runbooks_dir;          // relative to the catalogue file's folder
+    std::vector<FreezeWindow> freeze;  // everyone's: every project's prod
 
     const Project* find_project(const std::string& slug) const;
     const Role* find_role(const std::string& name) const;

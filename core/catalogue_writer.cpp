@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "core/freeze_config.hpp"
+
 namespace opsbot {
 
 namespace {
@@ -30,6 +32,20 @@ void write_environment(YAML::Emitter& out, const Environment& e) {
     out << YAML::EndMap;
 }
 
+void write_freeze(YAML::Emitter& out, const std::vector<FreezeWindow>& windows) {
+    if (windows.empty()) return;
+    out << YAML::Key << "freeze" << YAML::Value << YAML::BeginSeq;
+    for (const auto& w : windows) {
+        out << YAML::BeginMap;
+        write_field(out, "name", w.name);
+        for (const auto& [key, value] : freeze_window_keys(w))
+            out << YAML::Key << key << YAML::Value << value;
+        write_field(out, "time_zone", w.time_zone);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+}
+
 void write_project(YAML::Emitter& out, const Project& p) {
     out << YAML::BeginMap;
     write_field(out, "slug", p.slug);
@@ -44,7 +60,9 @@ void write_project(YAML::Emitter& out, const Project& p) {
         out << YAML::Key << to_string(env) << YAML::Value;
         write_environment(out, e);
     }
-    out << YAML::EndMap << YAML::EndMap;
+    out << YAML::EndMap;
+    write_freeze(out, p.freeze);
+    out << YAML::EndMap;
 }
 
 void write_strings(YAML::Emitter& out, const char* key, const std::vector<std::string>& values) {
@@ -92,6 +110,7 @@ std::string catalogue_yaml(const Catalogue& catalogue, const std::string& output
     out << YAML::Key << "members" << YAML::Value << YAML::BeginSeq;
     for (const auto& m : catalogue.members) write_member(out, m);
     out << YAML::EndSeq;
+    write_freeze(out, catalogue.freeze);
     if (!catalogue.runbooks_dir.empty()) {
         namespace fs = std::filesystem;
         const auto dir = fs::absolute(catalogue.runbooks_dir).lexically_normal();

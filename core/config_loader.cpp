@@ -8,14 +8,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/config_checker.hpp"
+#include "core/freeze_config.hpp"
 #include "core/text.hpp"
 
 namespace opsbot {
 
 const std::vector<std::string>& known_permissions() {
-    static const std::vector<std::string> names{"deploy",  "rollback", "purge", "backup", "lock",
-                                                "runbook", "audit", "alerts", "newproject",
-                                                "triage",  "*"};
+    static const std::vector<std::string> names{
+        "deploy", "rollback",   "purge",  "backup",          "lock", "runbook", "audit",
+        "alerts", "newproject", "triage", "freeze-override", "*"};
     return names;
 }
 
@@ -34,90 +36,17 @@ std::string slug_fix(const std::string& slug) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys{"projects", "roles", "members", "runbooks"};
+const std::vector<std::string> kTopKeys{"projects", "roles", "members", "runbooks", "freeze"};
 const std::vector<std::string> kProjectKeys{
-    "slug",        "name", "channel", "repo", "web_url", "release", "prod_requires_second_person",
-    "environments"};
+    "slug",         "name",  "channel", "repo", "web_url", "release", "prod_requires_second_person",
+    "environments", "freeze"};
 const std::vector<std::string> kEnvironmentKeys{
     "jenkins_job",     "jenkins_params", "branch",        "domain",
     "cloudflare_zone", "sentry_project", "backup_prefix", "ref_param"};
 const std::vector<std::string> kRoleKeys{"description", "permissions", "environments"};
 const std::vector<std::string> kMemberKeys{"user", "usergroup", "name", "roles", "projects"};
 
-// Collects every problem of one file; never throws.
-class Checker {
-public:
-    explicit Checker(std::string file) : file_(std::move(file)) {}
-
-    SourceLocation at(const YAML::Node& node) const {
-        const auto mark = node.Mark();
-        return {file_, mark.line >= 0 ? mark.line + 1 : 0, mark.column >= 0 ? mark.column + 1 : 0};
-    }
-
-    void problem(const YAML::Node& node, std::string message, std::string fix) {
-        problems_.push_back({at(node), std::move(message), std::move(fix)});
-    }
-
-    bool expect(const YAML::Node& node, YAML::NodeType::value type, const std::string& what) {
-        if (node.Type() == type) return true;
-        const char* shape = type == YAML::NodeType::Map        ? "a map of keys"
-                            : type == YAML::NodeType::Sequence ? "a list"
-                                                               : "a single value";
-        problem(node, what + " must be " + shape, "see the example in config/opsbot.yaml");
-        return false;
-    }
-
-    // Every key must be one of allowed; a typo gets a suggestion.
-    void known_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
-                    const std::string& where) {
-        for (const auto& entry : map) {
-            const auto key = entry.first.Scalar();
-            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-            const auto hint = did_you_mean(key, allowed);
-            problem(entry.first, "unknown key '" + key + "' in " + where,
-                    hint.empty() ? "allowed keys: " + join(allowed, ", ") : hint);
-        }
-    }
-
-    std::string text(const YAML::Node& map, const std::string& key, const std::string& where,
-                     bool required) {
-        const auto node = map[key];
-        if (!node) {
-            if (required)
-                problem(map, where + " has no '" + key + "'", "add '" + key + ": …' to " + where);
-            return {};
-        }
-        if (!expect(node, YAML::NodeType::Scalar, "'" + key + "' in " + where)) return {};
-        return node.Scalar();
-    }
-
-    std::vector<std::string> list(const YAML::Node& map, const std::string& key,
-                                  const std::string& where) {
-        std::vector<std::string> out;
-        const auto node = map[key];
-        if (!node) return out;
-        if (node.IsScalar()) return {node.Scalar()};
-        if (!expect(node, YAML::NodeType::Sequence, "'" + key + "' in " + where)) return out;
-        for (const auto& item : node)
-            if (expect(item, YAML::NodeType::Scalar, "an entry of '" + key + "' in " + where))
-                out.push_back(item.Scalar());
-        return out;
-    }
-
-    // The key itself, for problems about a whole section ("has no prod").
-    static YAML::Node key_of(const YAML::Node& map, const std::string& key) {
-        for (const auto& entry : map)
-            if (entry.first.Scalar() == key) return entry.first;
-        return map;
-    }
-
-    std::vector<ConfigProblem> take() { return std::move(problems_); }
-    const std::string& file() const { return file_; }
-
-private:
-    std::string file_;
-    std::vector<ConfigProblem> problems_;
-};
+using Checker = ConfigChecker;
 
 Environment read_environment(Checker& c, const YAML::Node& node, Env env,
                              const std::string& where) {
@@ -239,6 +168,7 @@ Project read_project(Checker& c, const YAML::Node& node) {
     p.prod_requires_second_person = second == "true";
     read_environments(c, node, p, where);
     check_rollback_target(c, node, p, where);
+    p.freeze = read_freeze_windows(c, node, p.slug, where);
     for (auto& [env, e] : p.environments)
         if (e.backup_prefix.empty()) e.backup_prefix = "backups/" + p.slug + "/";
     return p;
@@ -356,6 +286,7 @@ void read_catalogue(Checker& c, const YAML::Node& root, Catalogue& catalogue) {
     if (const auto members = root["members"];
         members && c.expect(members, YAML::NodeType::Sequence, "members"))
         for (const auto& node : members) catalogue.members.push_back(read_member(c, node));
+    catalogue.freeze = read_freeze_windows(c, root, "", "the catalogue");
     const auto runbooks = c.text(root, "runbooks", "the catalogue", false);
     const auto folder = std::filesystem::path(c.file()).parent_path();
     catalogue.runbooks_dir = (folder / (runbooks.empty() ? "runbooks" : runbooks)).string();

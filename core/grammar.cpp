@@ -108,6 +108,10 @@ Status parse_flag(const CommandSpec& spec, const std::vector<std::string>& token
                 "--" + name + " needs a value: --" + name + " <" + flag->value_name + ">");
         inline_value = tokens[++i];
     }
+    if (trim(*inline_value).empty())  // --override-freeze "" gives no reason
+        return usage_error(spec, "missing_value",
+                           "--" + name + " needs a value: --" + name + " <" + flag->value_name +
+                               ">, not an empty one");
     auto checked = check_value(spec, "--" + name, flag->type, *inline_value, catalogue);
     if (!checked) return checked.error();
     args.flags[name] = std::move(checked).value();

@@ -38,6 +38,13 @@ struct FlagSpec {
     std::string help;
     std::string value_name;  // empty: a switch; else "--since <value_name>"
     ParamType type = ParamType::word;
+    // Using the flag needs this permission too, scoped like the command's
+    // own; the dispatcher checks the requester and, at a confirmation, the
+    // approver. Empty: the command's permission is enough.
+    std::string permission;
+    // Using the flag always asks for a confirmation, which someone other
+    // than the requester must give.
+    bool second_person = false;
 };
 
 enum class ConfirmPolicy { never, prod_only, always };
@@ -52,6 +59,15 @@ enum class LockPolicy {
     refuse_others,  // the holder may go on (a purge during their own migration)
 };
 
+// What a freeze window (core/freeze.hpp) in force over the command's project
+// does to it. The dispatcher checks before asking for a confirmation and
+// again just before the command runs; a dry run is never refused, and shows
+// the window.
+enum class FreezePolicy {
+    ignore,
+    refuse_prod,  // refused for prod unless overridden with --override-freeze
+};
+
 struct CommandSpec {
     std::string name;  // "deploy", or two words for a subcommand: "audit verify"
     std::string summary;
@@ -63,6 +79,7 @@ struct CommandSpec {
     std::string permission;
     ConfirmPolicy confirm = ConfirmPolicy::never;
     LockPolicy lock = LockPolicy::ignore;
+    FreezePolicy freeze = FreezePolicy::ignore;
     // Changes something outside opsbot: takes --dry-run.
     bool action = false;
     std::string group = "general";  // heading in help

@@ -13,6 +13,7 @@ packages=(
   catch2
   libyaml-cpp-dev
   libssl-dev
+  tzdata
 )
 # Extra packages a script needs (scripts/fuzz.sh: clang libclang-rt-14-dev).
 packages+=("$@")

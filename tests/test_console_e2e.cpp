@@ -332,3 +332,23 @@ TEST_CASE("console e2e: replies are plain text: links, bold and code without Sla
     CHECK_THAT(result.out, !Catch::Contains("*"));
     CHECK_THAT(result.out, !Catch::Contains("`"));
 }
+
+TEST_CASE("console e2e: `freeze` lists the example catalogue's windows", "[e2e][freeze]") {
+    ExampleOpsbot bot;
+    const auto result = bot.run({"console"}, "freeze\nfreeze globex\nhelp freeze\n");
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.out, Catch::StartsWith("Freeze windows (prod releases are refused while one "
+                                             "is in force; an emergency takes --override-freeze"));
+    const auto listed = lines_of(result.out);
+    const auto own = std::find(listed.begin(), listed.end(), "initech's own");
+    REQUIRE(std::distance(own, listed.end()) > 2);
+    CHECK_THAT(own[1], Catch::StartsWith("• Weekend — every friday 15:00 to monday 08:00 "
+                                         "(Europe/Berlin): "));
+    CHECK_THAT(own[2], Catch::StartsWith("• Year-end closing — 2026-12-21 to 2027-01-04 08:00 "
+                                         "(Europe/Berlin): "));
+    CHECK_THAT(result.out, Catch::Contains("No freeze window holds globex prod"));
+    CHECK_THAT(result.out,
+               Catch::Contains("freeze — Freeze windows: when prod releases are refused, now and "
+                               "next"));
+}

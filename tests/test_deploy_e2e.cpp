@@ -208,3 +208,46 @@ TEST_CASE("deploy e2e: a failed master build not started by opsbot mentions the 
     CHECK(calls.back().value("channel", "") == "#acme");
     CHECK_THAT(calls.back().value("text", ""), Catch::Contains("<@U01ALICE01>"));
 }
+
+TEST_CASE("deploy e2e: a freeze refuses prod; an override runs with a second holder, audited",
+          "[deploy][e2e][freeze]") {
+    std::string yaml = catalogue_with_carol();
+    yaml.replace(yaml.find("roles:\n"), 7,
+                 "roles:\n  release-manager:\n    permissions: [freeze-override]\n"
+                 "    environments: [prod]\n");
+    DeployBot d(yaml +
+                "  - user: U02BOB0002\n    roles: [release-manager]\n"
+                "  - user: U03CAROL03\n    roles: [release-manager]\n"
+                "freeze:\n  - name: Code freeze\n    from: 2000-01-01\n    to: 2099-12-31\n"
+                "    time_zone: Europe/Berlin\n");
+    d.bot.start();
+    const auto refused = d.slash("/deploy", "acme prod", "U02BOB0002");
+    CHECK_THAT(text_of(refused),
+               Catch::StartsWith("Cannot deploy acme prod: freeze window 'Code freeze' (everyone) "
+                                 "is in force until Fri 2100-01-01 00:00 CET (2099-12-31 23:00 "
+                                 "UTC), in "));
+    CHECK_THAT(text_of(refused), Catch::Contains("--override-freeze \"<reason>\""));
+
+    const auto plan =
+        d.slash("/deploy", "acme prod --override-freeze \"checkout is down\"", "U02BOB0002");
+    CHECK_THAT(text_of(plan),
+               Catch::Contains("*Overrides the freeze*: freeze window 'Code freeze'"));
+    CHECK_THAT(text_of(plan), Catch::Contains("• reason: checkout is down"));
+    const auto id = confirmation_id(text_of(plan));
+    CHECK_THAT(text_of(d.press("U02BOB0002", "opsbot_confirm", id)),
+               Catch::Contains("needs a second person"));
+    CHECK(d.jenkins.triggers().empty());
+
+    const auto by_carol = d.press("U03CAROL03", "opsbot_confirm", id);
+    CHECK_THAT(text_of(by_carol), Catch::StartsWith("Confirmed by <@U03CAROL03>."));
+    REQUIRE(d.jenkins.triggers().size() == 1);
+    REQUIRE(d.wait_for_message("Deploy #1 of acme prod succeeded"));
+
+    const std::string note =
+        "freeze override: Code freeze (everyone, until 2099-12-31T23:00:00.000Z): checkout is down";
+    std::vector<std::string> overridden;
+    for (const auto& row : d.audit_rows())
+        if (row.error == note) overridden.push_back(to_string(row.outcome) + (" " + row.actor_id));
+    CHECK(overridden == std::vector<std::string>{"accepted U02BOB0002", "confirmed U03CAROL03",
+                                                 "accepted U02BOB0002", "succeeded U02BOB0002"});
+}

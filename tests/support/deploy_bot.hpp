@@ -29,9 +29,9 @@ inline std::string catalogue_with_carol() {
 
 struct DeployBot {
     FakeJenkins jenkins;  // first: it outlives the opsbot process
-    test::SlackBot bot{catalogue_with_carol()};
+    test::SlackBot bot;
 
-    DeployBot() {
+    explicit DeployBot(const std::string& catalogue = catalogue_with_carol()) : bot(catalogue) {
         for (const char* job :
              {kStageJob, kProdJob, "clients/globex/deploy-stage", "clients/globex/deploy-prod"})
             jenkins.add_job(job);
