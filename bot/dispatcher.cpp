@@ -22,16 +22,15 @@ bool needs_confirmation(const CommandSpec& spec, const ParsedArgs& args) {
 
 // The refusal of a command whose project and environment are held (see
 // LockPolicy), or nothing.
-std::optional<CommandResult> refused_by_lock(const CommandSpec& spec, const ParsedArgs& args,
-                                             const Actor& actor, const LockStore* locks,
-                                             TimePoint now) {
+std::optional<Error> refused_by_lock(const CommandSpec& spec, const ParsedArgs& args,
+                                     const Actor& actor, const LockStore* locks, TimePoint now) {
     const auto env = args.env();
     if (spec.lock == LockPolicy::ignore || args.dry_run || !locks || !env) return std::nullopt;
     const auto held = locks->find(args.project(), *env, now);
     if (!held) return std::nullopt;
     if (spec.lock == LockPolicy::refuse_others && held->owner_id == actor.user_id)
         return std::nullopt;
-    return CommandResult::failure(locked_error(*held, now, spec.name));
+    return locked_error(*held, now, spec.name);
 }
 
 std::string command_name_of(const std::vector<std::string>& tokens) {
@@ -114,6 +113,10 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
 
         if (auto refused = refuse_by_policy(request, id, prepared.value())) return *refused;
         if (needs_confirmation(spec, args)) {
+            // A lock in the way now is no reason to make a second person look.
+            if (auto locked =
+                    refused_by_lock(spec, args, request.actor, services_.locks, clock_.now()))
+                return refuse(request, id, Outcome::failed, *locked, args.to_json());
             if (confirmations_) return ask_confirmation(request, id, prepared.value());
             return refuse(request, id, Outcome::denied,
                           Error{"needs_confirmation",
@@ -258,12 +261,11 @@ DispatchResult Dispatcher::run_command(const CommandRequest& request,
     auto refused =
         refused_by_lock(spec, prepared.args, request.actor, services_.locks, clock_.now());
     // A freeze window may have begun while the confirmation waited.
-    if (auto frozen =
+    if (!refused)
+        refused =
             freeze_refusal(spec, prepared.args, *prepared.catalogue, clock_.now(), request.text);
-        frozen && !refused)
-        refused = CommandResult::failure(*frozen);
     CommandResult result =
-        refused ? std::move(*refused) : prepared.command->run(context, prepared.args);
+        refused ? CommandResult::failure(*refused) : prepared.command->run(context, prepared.args);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
     if (const auto note =

@@ -70,7 +70,6 @@ CommandRequest request_of(const Confirmation& c) {
     request.thread = c.thread;
     request.correlation_id = c.correlation_id;
     request.idempotency_key = "confirm:" + c.id;
-    request.approved_digest = c.digest;
     return request;
 }
 
@@ -194,6 +193,7 @@ DecisionResult Dispatcher::decide_pending(const Confirmation& c,
 Result<ConfirmationPlan> Dispatcher::confirmation_plan(CommandContext& context,
                                                        const Prepared& prepared) const {
     auto plan = prepared.command->plan(context, prepared.args);
+    if (plan) plan.value().command_digest = plan.value().digest;
     if (plan)
         add_freeze_override(plan.value(), prepared.command->spec(), prepared.args,
                             *prepared.catalogue, clock_.now());
@@ -236,7 +236,7 @@ std::optional<DecisionResult> Dispatcher::refuse_approver(const Confirmation& c,
 
 DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDecision& decision) {
     const auto now = clock_.now();
-    const CommandRequest request = request_of(c);
+    CommandRequest request = request_of(c);
     const auto prepared = prepare(c.command);
     if (!prepared) {
         confirmations_->decide(c.id, ConfirmationState::superseded, decision.actor.user_id, now);
@@ -261,6 +261,7 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
     }
     if (!confirmations_->decide(c.id, ConfirmationState::approved, decision.actor.user_id, now))
         return {answer(Outcome::duplicate, "Someone decided on this a moment ago."), false};
+    request.approved_digest = plan.value().command_digest;
     audit_decision(c, decision.actor, Outcome::confirmed,
                    freeze_override_audit(prepared.value().command->spec(), prepared.value().args,
                                          *prepared.value().catalogue, now));

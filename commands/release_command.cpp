@@ -4,6 +4,7 @@
 
 #include "commands/builtin_commands.hpp"
 #include "commands/release_flow.hpp"
+#include "core/freeze.hpp"
 
 namespace opsbot::commands {
 namespace {
@@ -55,10 +56,13 @@ private:
                     .help = "prod (the only one a release goes to)",
                     .optional = true,
                     .default_value = "prod"}},
-        .examples = {"release acme", "release acme --dry-run"},
+        .flags = {freeze_override_flag()},
+        .examples = {"release acme", "release acme --dry-run",
+                     "release acme --override-freeze \"security fix\""},
         .permission = "deploy",
         .confirm = ConfirmPolicy::prod_only,
         .lock = LockPolicy::refuse_any,
+        .freeze = FreezePolicy::refuse_prod,
         .action = true,
         .group = "deploys",
     };

@@ -35,9 +35,14 @@ std::string plan_text(const CommandContext& context, const Project& project,
     return text + "Asked by <@" + context.actor.user_id + ">.";
 }
 
+// Names from the catalogue when it knows the person: Slack's user_name is a handle.
 ReleaseRequest request_of(const CommandContext& context) {
+    Actor requester = context.actor;
+    if (const auto name = member_name(context.catalogue, requester.user_id);
+        name != requester.user_id)
+        requester.name = name;
     return ReleaseRequest{
-        context.actor,   context.approved_by, member_name(context.catalogue, context.approved_by),
+        requester,       context.approved_by, member_name(context.catalogue, context.approved_by),
         context.channel, context.thread,      context.correlation_id};
 }
 

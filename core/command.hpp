@@ -98,6 +98,9 @@ struct ConfirmationPlan {
     std::string text;
     std::string digest;
     std::string confirm_label = "Confirm";
+    // The command's own digest, before the dispatcher binds more to it (a
+    // freeze override's window): what the command sees as approved_digest.
+    std::string command_digest;
 };
 
 class Command {
