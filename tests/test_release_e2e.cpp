@@ -233,3 +233,29 @@ TEST_CASE("release e2e: a freeze window refuses the release; the override needs 
         audited = audited || row.error.find("freeze override: Code freeze") != std::string::npos;
     CHECK(audited);
 }
+
+TEST_CASE(
+    "release e2e: the console's --dry-run shows the commits and the git commands, and "
+    "changes nothing",
+    "[release][e2e]") {
+    GitRepos repos;
+    repos.checkout("develop");
+    const auto sha = repos.commit("search.txt", "search\n", "Add the search page");
+    repos.push("develop");
+    const auto master = repos.origin_sha("master");
+    TempDir dir;
+    const std::map<std::string, std::string> env{
+        {"OPSBOT_CONFIG", dir.write("opsbot.yaml", release_catalogue(repos))},
+        {"OPSBOT_DB", dir.file("data/opsbot.db")},
+        {"OPSBOT_GIT_DIR", repos.mirrors()}};
+    const auto result =
+        run_process({OPSBOT_BINARY, {"console"}, env, "release acme --dry-run\n", "", 60});
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.out, Catch::Contains("Dry run"));
+    CHECK_THAT(result.out, Catch::Contains(short_of(sha) + " Add the search page — Ada Dev"));
+    CHECK_THAT(result.out, Catch::Contains("git push"));
+    CHECK_THAT(result.out, Catch::Contains(sha + ":refs/heads/master"));
+    CHECK_THAT(result.out, Catch::Contains("Nothing was changed."));
+    CHECK(repos.origin_sha("master") == master);
+}
