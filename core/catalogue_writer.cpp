@@ -24,6 +24,7 @@ void write_environment(YAML::Emitter& out, const Environment& e) {
             out << YAML::Key << name << YAML::Value << value;
         out << YAML::EndMap;
     }
+    if (e.ref_param_given) write_field(out, "ref_param", e.ref_param);
     write_field(out, "branch", e.branch);
     write_field(out, "domain", e.domain);
     write_field(out, "cloudflare_zone", e.cloudflare_zone);
@@ -53,6 +54,8 @@ void write_project(YAML::Emitter& out, const Project& p) {
     // Quoted: "#" starts a comment in YAML.
     out << YAML::Key << "channel" << YAML::Value << YAML::DoubleQuoted << p.channel;
     write_field(out, "repo", p.repo);
+    write_field(out, "web_url", p.web_url);
+    if (p.release != ReleaseMode::job) write_field(out, "release", to_string(p.release));
     if (p.prod_requires_second_person)
         out << YAML::Key << "prod_requires_second_person" << YAML::Value << true;
     out << YAML::Key << "environments" << YAML::Value << YAML::BeginMap;

@@ -132,7 +132,7 @@ void check_rollback_target(Checker& c, const YAML::Node& node, const Project& p,
                            const std::string& where) {
     const Environment* prod = p.environment(Env::prod);
     if (p.release != ReleaseMode::promote || !prod || prod->ref_param_given) return;
-    c.problem(node["environments"]["prod"],
+    c.problem(Checker::key_of(node["environments"], "prod"),
               "prod of " + where + " names no ref_param, so it cannot be rolled back",
               "add 'ref_param: <the prod job's parameter that takes a branch or commit>' (e.g. "
               "ref_param: BRANCH); rollback starts the job with the older commit in it");

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "core/catalogue_writer.hpp"
 #include "core/config_loader.hpp"
+#include "core/deploys.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace opsbot;
@@ -184,6 +186,67 @@ TEST_CASE("config: a cloudflare zone must be a zone id", "[config]") {
 )"));
     CHECK(p.where.line == 10);
     CHECK(p.message == "cloudflare_zone 'acme.com' is not a zone id");
+}
+
+TEST_CASE("config: release modes: job by default, promote needs a repo and a ref_param",
+          "[config][release]") {
+    const auto plain = parse_catalogue("projects:\n" + project("acme"), "opsbot.yaml");
+    REQUIRE(plain.ok());
+    CHECK(plain.catalogue.projects[0].release == ReleaseMode::job);
+    const auto deploy = make_deploy_plan(plain.catalogue, "acme", Env::prod, "");
+    REQUIRE(deploy.ok());
+    CHECK(deploy.value().params.at("BRANCH") == "master");  // the default ref parameter
+
+    const auto bare = problems_of("projects:\n" + project("acme", "    release: promote\n"));
+    INFO(format_problems(bare));
+    REQUIRE(bare.size() == 2);
+    CHECK(bare[0].message == "project 'acme' releases by promotion but has no repo");
+    CHECK(bare[1].message ==
+          "prod of project 'acme' names no ref_param, so it cannot be rolled back");
+    CHECK(bare[1].where.line == 9);  // the prod environment
+
+    const auto bad =
+        only(problems_of("projects:\n" + project("acme", "    release: merge\n    repo: r\n")));
+    CHECK(bad.message == "release 'merge' in project 'acme' is neither job nor promote");
+    const auto web =
+        only(problems_of("projects:\n" + project("acme", "    web_url: git.example.com\n")));
+    CHECK(web.message == "web_url 'git.example.com' is not a web address");
+}
+
+TEST_CASE(
+    "config: a promote project loads, its ref_param names the job's parameter, and "
+    "export-catalogue writes it back",
+    "[config][release]") {
+    const std::string yaml = R"(projects:
+  - slug: acme
+    name: ACME
+    channel: "#acme"
+    repo: git@git.example.com:clients/acme.git
+    web_url: https://git.example.com/clients/acme
+    release: promote
+    environments:
+      stage:
+        jenkins_job: a
+      prod:
+        jenkins_job: b
+        ref_param: GIT_REF
+)";
+    const auto loaded = parse_catalogue(yaml, "opsbot.yaml");
+    INFO(format_problems(loaded.problems));
+    REQUIRE(loaded.ok());
+    const auto& acme = loaded.catalogue.projects[0];
+    CHECK(acme.release == ReleaseMode::promote);
+    CHECK(acme.web_url == "https://git.example.com/clients/acme");
+    const auto rollback = make_deploy_plan(loaded.catalogue, "acme", Env::prod, "3f2a1bc");
+    REQUIRE(rollback.ok());
+    CHECK(rollback.value().params == std::map<std::string, std::string>{{"GIT_REF", "3f2a1bc"}});
+    const auto exported = catalogue_yaml(loaded.catalogue, ".");
+    const auto reread = parse_catalogue(exported, "exported.yaml");
+    INFO(exported);
+    REQUIRE(reread.ok());
+    CHECK(reread.catalogue.projects[0].release == ReleaseMode::promote);
+    CHECK(reread.catalogue.projects[0].web_url == acme.web_url);
+    CHECK(reread.catalogue.projects[0].environment(Env::prod)->ref_param == "GIT_REF");
 }
 
 TEST_CASE("config: a YAML syntax error gives its line", "[config]") {
