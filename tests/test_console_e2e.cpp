@@ -317,11 +317,11 @@ TEST_CASE("console e2e: replies are plain text: links, bold and code without Sla
           "[e2e]") {
     ExampleOpsbot bot;
     bot.env["JENKINS_URL"] = "http://127.0.0.1:9/";
-    const auto result = bot.run({"console"}, "deploy acme prod\nhelp\n");
+    const auto result = bot.run({"console"}, "deploy globex prod\nhelp\n");
     INFO(result.err);
-    check_block(result.out, {"Deploy acme to prod",
-                             "• job: clients/acme/deploy-prod "
-                             "(http://127.0.0.1:9/job/clients/job/acme/job/deploy-prod/)",
+    check_block(result.out, {"Deploy globex to prod",
+                             "• job: clients/globex/deploy-prod "
+                             "(http://127.0.0.1:9/job/clients/job/globex/job/deploy-prod/)",
                              "• ref: master"});
     CHECK_THAT(result.out, Catch::Contains("or type confirm "));
     check_block(result.out,

@@ -167,6 +167,32 @@ TEST_CASE("release e2e: an empty range is not a release", "[release][e2e]") {
     CHECK_THAT(answer, !Catch::Contains("confirm "));
 }
 
+TEST_CASE(
+    "release e2e: a conflicting master stops the release with the reason; nothing is "
+    "pushed and the lock is freed",
+    "[release][e2e]") {
+    ReleaseBot r;
+    r.develop_commit("README.md", "Rewrite the README on develop");
+    r.repos.checkout("master");
+    const auto hotfix = r.repos.commit("README.md", "hotfix\n", "Rewrite the README on master");
+    r.repos.push("master");
+    r.d.bot.start();
+
+    const auto plan = r.d.slash("/ops", "release acme", kBob);
+    const auto stopped = r.d.press(kCarol, "opsbot_confirm", confirmation_id(text_of(plan)));
+    CHECK_THAT(text_of(stopped), Catch::Contains("The release of acme did not go out"));
+    CHECK_THAT(text_of(stopped), Catch::Contains("conflicts in README.md"));
+    CHECK(r.repos.origin_sha("master") == hotfix);
+    REQUIRE(r.d.wait_for_message("nothing went out"));
+    const auto again = text_of(r.d.slash("/ops", "release acme", kBob));
+    CHECK_THAT(again, Catch::Contains("*Release acme to prod*"));  // no lock left behind
+    bool audited = false;
+    for (const auto& row : r.d.audit_rows())
+        audited = audited || (row.outcome == Outcome::failed &&
+                              row.error.find("git_conflict") != std::string::npos);
+    CHECK(audited);
+}
+
 TEST_CASE("release e2e: a rollback to deploy #N shows what comes out, then holds the lock",
           "[release][e2e]") {
     ReleaseBot r;
