@@ -25,11 +25,6 @@ struct RollbackPlan {
     std::string digest() const { return sha256_hex(deploy.digest() + ":" + live); }
 };
 
-std::string label(const DeployRecord& d) {
-    return std::string(d.kind == DeployKind::job ? "deploy" : to_string(d.kind)) + " #" +
-           std::to_string(d.id);
-}
-
 bool looks_like_sha(const std::string& text) {
     return text.size() >= 7 && text.size() <= 40 &&
            std::all_of(text.begin(), text.end(),

@@ -19,11 +19,6 @@ std::string by(const DeployRecord& d) {
     return d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
 }
 
-std::string record_label(const DeployRecord& d) {
-    return std::string(d.kind == DeployKind::job ? "deploy" : to_string(d.kind)) + " #" +
-           std::to_string(d.id);
-}
-
 std::optional<DeployRecord> live(const CommandContext& context, const std::string& slug, Env env) {
     const auto history = context.services.deploy_records->live_history(slug, env, 1);
     if (history.empty()) return std::nullopt;
@@ -52,14 +47,14 @@ std::string environment_line(const CommandContext& context, const Project& proje
     if (const auto d = live(context, project.slug, env)) {
         const TimePoint since = d->finished.value_or(d->created);
         line += "`" + short_sha(d->commit) + "` live since " + format_iso8601(since) + " (" +
-                ago(since, now) + "), " + record_label(*d) + " by " + by(*d);
+                ago(since, now) + "), " + label(*d) + " by " + by(*d);
         if (!d->build_url.empty())
             line += ", <" + d->build_url + "|build #" + std::to_string(d->build_number) + ">";
     } else {
         line += "no deploy with a known commit recorded yet";
     }
     if (const auto d = running(context, project.slug, env))
-        line += "\n    ⏳ " + record_label(*d) + " by " + by(*d) + " is " + to_string(d->state);
+        line += "\n    ⏳ " + label(*d) + " by " + by(*d) + " is " + to_string(d->state);
     if (context.services.locks)
         if (const auto lock = context.services.locks->find(project.slug, env, now))
             line += "\n    🔒 " + describe_lock(*lock, now);

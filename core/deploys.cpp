@@ -23,6 +23,14 @@ std::optional<DeployKind> parse_deploy_kind(std::string_view text) {
     return std::nullopt;
 }
 
+const char* noun(DeployKind kind) {
+    return kind == DeployKind::job ? "deploy" : to_string(kind);
+}
+
+std::string label(const DeployRecord& record) {
+    return std::string(noun(record.kind)) + " #" + std::to_string(record.id);
+}
+
 const char* to_string(DeployState state) {
     return kStateNames[static_cast<int>(state)];
 }

@@ -24,6 +24,8 @@ namespace opsbot {
 // which the environment stays locked until someone unlocks it.
 enum class DeployKind { job, release, rollback };
 const char* to_string(DeployKind kind);
+// What a record is called in chat: "deploy" (a job deploy), "release", "rollback".
+const char* noun(DeployKind kind);
 std::optional<DeployKind> parse_deploy_kind(std::string_view text);
 
 enum class DeployState { queued, started, succeeded, failed, aborted, cancelled, lost };
@@ -73,6 +75,9 @@ struct DeployRecord {
     std::optional<TimePoint> finished;
     std::string error;
 };
+
+// "release #12"
+std::string label(const DeployRecord& record);
 
 class DeployStore {
 public:

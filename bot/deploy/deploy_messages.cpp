@@ -108,20 +108,9 @@ json rollback_blocks(const std::string& text, const std::string& command) {
 
 }  // namespace
 
-const char* noun(DeployKind kind) {
-    switch (kind) {
-        case DeployKind::release:
-            return "release";
-        case DeployKind::rollback:
-            return "rollback";
-        default:
-            return "deploy";
-    }
-}
-
 std::string status_text(const DeployRecord& d) {
     std::string text = std::string(icon(d.state)) + " *" + where(d) + "* (`" + shown_ref(d) +
-                       "`) — " + noun(d.kind) + " #" + std::to_string(d.id) + " by " +
+                       "`) — " + label(d) + " by " +
                        (d.requested_by_name.empty() ? d.requested_by : d.requested_by_name) + ": ";
     switch (d.state) {
         case DeployState::queued:

@@ -15,9 +15,6 @@ namespace opsbot::deploy {
 // The Roll back button's action id; its value is the command it runs.
 inline constexpr const char* kRollbackAction = "opsbot_rollback";
 
-// "deploy", "release", "rollback": how messages and audit rows name a record.
-const char* noun(DeployKind kind);
-
 // "⏳ *acme prod* (`master`) — release #12 by Alice: pushed `abc1234` to
 // master; waiting for Jenkins to start the build"
 std::string status_text(const DeployRecord& d);

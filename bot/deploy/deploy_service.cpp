@@ -72,9 +72,8 @@ void JenkinsDeployService::audit(const DeployRecord& d, Outcome outcome, const s
     entry.source = Source::system;
     entry.channel = d.channel;
     entry.thread = d.thread;
-    entry.command = std::string(deploy::noun(d.kind)) + " " + d.plan.project + " " +
-                    to_string(d.plan.env) + " " +
-                    (d.kind == DeployKind::rollback ? d.commit : d.plan.ref);
+    entry.command = std::string(noun(d.kind)) + " " + d.plan.project + " " + to_string(d.plan.env) +
+                    " " + (d.kind == DeployKind::rollback ? d.commit : d.plan.ref);
     entry.project = d.plan.project;
     entry.environment = to_string(d.plan.env);
     entry.outcome = outcome;
@@ -141,13 +140,12 @@ Result<DeployRecord> JenkinsDeployService::start(const DeployRequest& request) {
     }
     d.queue_url = queued.value().queue_url;
     d.queue_id = queued.value().queue_id;
-    locks_.set_ref(plan.project, plan.env,
-                   std::string(deploy::noun(d.kind)) + " #" + std::to_string(d.id));
+    locks_.set_ref(plan.project, plan.env, std::string(noun(d.kind)) + " #" + std::to_string(d.id));
     update_status(d);  // posts the status message, whose thread carries the rest
     store_.save_progress(d);
     audit(d, Outcome::started, d.queue_url, "");
-    spdlog::info("{} #{} {} {} queued at {}", deploy::noun(d.kind), d.id, plan.project,
-                 to_string(plan.env), d.queue_url);
+    spdlog::info("{} #{} {} {} queued at {}", noun(d.kind), d.id, plan.project, to_string(plan.env),
+                 d.queue_url);
     resume();
     wake_.notify_all();
     return d;
@@ -303,8 +301,8 @@ void JenkinsDeployService::finish(DeployRecord& d, DeployState state, const std:
     if (const auto posted = notifier_.post(d.channel, d.thread, deploy::result_reply(d, note));
         !posted)
         spdlog::warn("deploy #{}: result not posted: {}", d.id, posted.error().message);
-    spdlog::info("{} #{} {} {} ended {}", deploy::noun(d.kind), d.id, d.plan.project,
-                 to_string(d.plan.env), to_string(state));
+    spdlog::info("{} #{} {} {} ended {}", noun(d.kind), d.id, d.plan.project, to_string(d.plan.env),
+                 to_string(state));
 }
 
 std::optional<jenkins::BuildState> JenkinsDeployService::read_build(const DeployRecord& d) {
