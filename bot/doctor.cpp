@@ -6,12 +6,14 @@
 
 #include "adapters/aws/s3.hpp"
 #include "adapters/cloudflare/cloudflare.hpp"
+#include "adapters/git/git_mirror.hpp"
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "adapters/sentry/sentry.hpp"
 #include "bot/app.hpp"
 #include "bot/slack/web_api.hpp"
 #include "core/config_loader.hpp"
 #include "core/redact.hpp"
+#include "core/text.hpp"
 #include "persistence/database_tools.hpp"
 #include "persistence/migrations.hpp"
 
@@ -125,6 +127,28 @@ DoctorCheck check_s3(const Settings& settings, HttpClient& http) {
             "listed s3://" + settings.backup_bucket + "/" + settings.backup_prefix};
 }
 
+// Each project released by promotion: its repo fetched with the deploy key
+// and host keys a release would use, so a missing key shows before a release.
+std::vector<DoctorCheck> check_git(const Settings& settings) {
+    std::vector<DoctorCheck> checks;
+    const auto loaded = load_catalogue_file(settings.config_path);
+    for (const auto& project : loaded.catalogue.projects) {
+        if (project.release != ReleaseMode::promote) continue;
+        const std::string service = "git " + project.slug;
+        std::vector<std::string> branches;
+        for (Env env : kAllEnvs)
+            if (const Environment* e = project.environment(env)) branches.push_back(e->branch);
+        git::GitMirror mirror(settings.git_config(), project.slug, project.repo);
+        if (const auto fetched = mirror.fetch(branches); !fetched.ok()) {
+            checks.push_back({service, State::failed, error_text(fetched.error())});
+            continue;
+        }
+        checks.push_back({service, State::ok,
+                          "fetched " + join(branches, " and ") + " from " + mirror.shown_remote()});
+    }
+    return checks;
+}
+
 const char* state_text(State state) {
     switch (state) {
         case State::ok:
@@ -146,6 +170,7 @@ std::vector<DoctorCheck> run_doctor(const Settings& settings, HttpClient& http) 
     checks.push_back(check_sentry(settings, http));
     checks.push_back(check_cloudflare(settings, http));
     checks.push_back(check_s3(settings, http));
+    for (auto& check : check_git(settings)) checks.push_back(std::move(check));
     return checks;
 }
 

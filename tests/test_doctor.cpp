@@ -13,6 +13,7 @@
 #include "tests/fakes/fake_sentry.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/git_repos.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -143,6 +144,35 @@ TEST_CASE("doctor: nothing configured is not a failure, a bad catalogue is", "[d
     CHECK(bad.exit_code == 1);
     CHECK_THAT(lines_of(bad.out).at("catalogue"), Catch::StartsWith("FAILED"));
     CHECK_THAT(lines_of(bad.out).at("catalogue"), Catch::Contains("run opsbot check-config"));
+}
+
+TEST_CASE("doctor: each project released by promotion has its repo fetched", "[doctor][e2e]") {
+    Doctor d;
+    GitRepos repos;
+    std::string yaml = kCatalogueYaml;
+    const std::string acme = "    prod_requires_second_person: true\n";
+    yaml.replace(yaml.find(acme), acme.size(),
+                 acme + "    repo: " + repos.origin() + "\n    release: promote\n");
+    const std::string globex = "    channel: \"#globex\"\n";
+    yaml.replace(yaml.find(globex), globex.size(),
+                 globex +
+                     "    repo: git@git.example.com:clients/globex.git\n"
+                     "    release: promote\n");
+    for (const char* job : {"clients/acme/deploy-prod\n", "clients/globex/deploy-prod\n"}) {
+        const auto at = yaml.find(job) + std::string(job).size();
+        yaml.insert(at, "        ref_param: BRANCH\n");
+    }
+    d.env["OPSBOT_CONFIG"] = d.dir.write("promote.yaml", yaml);
+    d.env["OPSBOT_GIT_DIR"] = repos.mirrors();
+    const auto result = d.run();
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 1);
+    const auto lines = lines_of(result.out);
+    CHECK_THAT(lines.at("git acme"), Catch::StartsWith("ok "));
+    CHECK_THAT(lines.at("git acme"),
+               Catch::EndsWith("fetched develop and master from " + repos.origin()));
+    CHECK_THAT(lines.at("git globex"), Catch::StartsWith("FAILED"));
+    CHECK_THAT(lines.at("git globex"), Catch::Contains("OPSBOT_GIT_KNOWN_HOSTS"));
 }
 
 TEST_CASE("healthcheck: 0 on a 200 from /healthz, 1 on a 503 or no answer", "[doctor][e2e]") {
