@@ -10,6 +10,8 @@
 namespace opsbot::commands {
 namespace {
 
+constexpr Env kProdFirst[] = {Env::prod, Env::stage};
+
 std::string ago(TimePoint then, TimePoint now) {
     return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - then)) +
            " ago";
@@ -64,7 +66,7 @@ std::string environment_line(const CommandContext& context, const Project& proje
 std::string project_line(const CommandContext& context, const Project& project) {
     const auto now = context.clock.now();
     std::string line = "• *" + project.slug + "*";
-    for (Env env : kAllEnvs) {
+    for (Env env : kProdFirst) {
         line += std::string(" · ") + to_string(env) + " ";
         const auto d = live(context, project.slug, env);
         line += d ? "`" + short_sha(d->commit) + "` (" +
@@ -98,7 +100,7 @@ public:
             (project.release == ReleaseMode::promote ? "by promotion (develop merged into master)"
                                                      : "with its Jenkins job") +
             "\n";
-        for (Env env : {Env::prod, Env::stage}) text += environment_line(context, project, env);
+        for (Env env : kProdFirst) text += environment_line(context, project, env);
         if (const auto waiting = waiting_text(context, project, true); !waiting.empty())
             text += "• " + waiting + "\n";
         return CommandResult::ok(text);
