@@ -152,6 +152,7 @@ JenkinsDeployService& App::start_deploys(const Clients& clients) {
     DeployServiceOptions options;
     options.poll_interval = settings_.deploy_poll_interval;
     options.build_timeout = settings_.deploy_timeout;
+    options.push_grace = settings_.release_build_wait;
     deploys_ = std::make_unique<JenkinsDeployService>(clients.jenkins, settings_.jenkins_config(),
                                                       *locks_, *deploy_records_, *audit_, notifier_,
                                                       catalogue_, clock_, options);

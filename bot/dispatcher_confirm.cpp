@@ -15,10 +15,13 @@ namespace opsbot {
 
 namespace {
 
+// A project released by promotion always has its prod changes seen by a
+// second person: the manual's release is a four-eyes release.
 bool second_person_required(const Catalogue& catalogue, const std::string& project,
                             const std::string& environment) {
     const Project* p = catalogue.find_project(project);
-    return p && p->prod_requires_second_person && environment == "prod";
+    return p && environment == "prod" &&
+           (p->prod_requires_second_person || p->release == ReleaseMode::promote);
 }
 
 std::string who_may_confirm(const CommandSpec& spec, const ParsedArgs& args, bool second_person,
@@ -248,7 +251,15 @@ DecisionResult Dispatcher::approve(const Confirmation& c, const ConfirmationDeci
     if (auto refused = refuse_approver(c, decision.actor, prepared.value())) return *refused;
     CommandContext context = context_for(request, c.correlation_id, prepared.value(), "");
     const auto plan = confirmation_plan(context, prepared.value());
-    if (!plan || plan.value().digest != c.digest) {
+    if (!plan) {
+        // Not a changed plan: the plan could not be made (git host down).
+        audit_decision(c, decision.actor, Outcome::failed, plan.error().code);
+        return {answer(Outcome::failed, "Could not check the plan again before running it: " +
+                                            user_text(plan.error()) +
+                                            "\nNothing was run; the confirmation stays open."),
+                false};
+    }
+    if (plan.value().digest != c.digest) {
         confirmations_->decide(c.id, ConfirmationState::superseded, decision.actor.user_id, now);
         audit_decision(c, decision.actor, Outcome::failed, "plan changed since it was shown");
         const auto fresh = ask_confirmation(request, c.correlation_id, prepared.value());

@@ -150,6 +150,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);
     read_duration(lookup, "OPSBOT_DEPLOY_POLL_INTERVAL", s.deploy_poll_interval, loaded.problems);
     read_duration(lookup, "OPSBOT_DEPLOY_TIMEOUT", s.deploy_timeout, loaded.problems);
+    read_duration(lookup, "OPSBOT_RELEASE_BUILD_WAIT", s.release_build_wait, loaded.problems);
     s.jenkins_url = value_or(lookup, "JENKINS_URL", "");
     if (!s.jenkins_url.empty() && s.jenkins_url.back() != '/') s.jenkins_url += '/';
     s.jenkins_user = value_or(lookup, "JENKINS_USER", "");

@@ -54,6 +54,7 @@ struct Settings {
     std::string jenkins_webhook_token;                     // JENKINS_WEBHOOK_TOKEN
     std::chrono::seconds deploy_poll_interval{5};          // OPSBOT_DEPLOY_POLL_INTERVAL
     std::chrono::seconds deploy_timeout{3600};             // OPSBOT_DEPLOY_TIMEOUT
+    std::chrono::seconds release_build_wait{1800};         // OPSBOT_RELEASE_BUILD_WAIT
     std::string sentry_url = "https://sentry.io";          // SENTRY_URL
     std::string sentry_auth_token;                         // SENTRY_AUTH_TOKEN (event:write)
     std::string sentry_org;                                // SENTRY_ORG

@@ -66,8 +66,8 @@ const Project* promoted_project(const CommandContext& context, const std::string
 std::string commit_lines(const CommitList& list) {
     std::string text;
     for (const auto& c : list.commits)
-        text += "• `" + short_sha(c.sha) + "` " + c.subject + " — " + c.author +
-                (c.merge ? " _(merge)_" : "") + "\n";
+        text += "• `" + short_sha(c.sha) + "` " + escape_mrkdwn(c.subject) + " — " +
+                escape_mrkdwn(c.author) + (c.merge ? " _(merge)_" : "") + "\n";
     const int shown = static_cast<int>(list.commits.size());
     if (list.total > shown)
         text += "… and " + std::to_string(list.total - shown) + " more (" +

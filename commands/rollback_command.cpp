@@ -31,12 +31,20 @@ bool looks_like_sha(const std::string& text) {
                        [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
-// "#12", "12", "deploy #12", "release 12" → 12; 0 when it is not a number.
+// "#12", "deploy #12", "release 12", or a short bare "12" → 12; 0 when it is
+// not a number. Seven or more bare digits are an abbreviated SHA.
 std::int64_t deploy_number(std::string text) {
+    bool marked = false;
     for (const char* word : {"deploy ", "release ", "rollback "})
-        if (starts_with(text, word)) text = text.substr(std::string_view(word).size());
-    if (starts_with(text, "#")) text = text.substr(1);
-    if (text.empty() || text.size() > 12 ||
+        if (starts_with(text, word)) {
+            text = text.substr(std::string_view(word).size());
+            marked = true;
+        }
+    if (starts_with(text, "#")) {
+        text = text.substr(1);
+        marked = true;
+    }
+    if (text.empty() || text.size() > (marked ? 12 : 6) ||
         !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
         return 0;
     return std::stoll(text);
@@ -46,6 +54,38 @@ Error no_history(const std::string& where) {
     return Error{"no_live_history",
                  "no earlier successful deploy of " + where + " with a known commit is recorded",
                  "name the commit to put back: `rollback " + where + " <sha>`"};
+}
+
+Error live_unknown(const std::string& where, const DeployRecord& live) {
+    return Error{"live_commit_unknown",
+                 "what is live on " + where + " (" + label(live) +
+                     ") has no known commit, so the one before it cannot be told",
+                 "name what to put back: `rollback " + where + " #<deploy>` or `rollback " + where +
+                     " <sha>`"};
+}
+
+// The newest successful deploy before what is live, passing over the commits
+// a later rollback took out: rolling back twice must not bring them back.
+const DeployRecord* previous_good(const std::vector<DeployRecord>& history,
+                                  const std::string& live) {
+    std::vector<std::string> taken_out;
+    for (const auto& d : history) {
+        if (d.kind == DeployKind::rollback && !d.replaced_commit.empty())
+            taken_out.push_back(d.replaced_commit);
+        if (d.commit.empty() || d.commit == live) continue;
+        if (std::find(taken_out.begin(), taken_out.end(), d.commit) != taken_out.end()) continue;
+        return &d;
+    }
+    return nullptr;
+}
+
+// Git only for projects released by promotion: theirs is the mirror opsbot
+// fetches, with keys the operator set up for it.
+const Project* promoted(const CommandContext& context, const std::string& slug) {
+    const Project* project = context.catalogue.find_project(slug);
+    if (!context.services.releases || !project || project->release != ReleaseMode::promote)
+        return nullptr;
+    return project;
 }
 
 class RollbackCommand final : public Command {
@@ -127,9 +167,10 @@ private:
                               const std::vector<DeployRecord>& history, RollbackPlan& plan) {
         const std::string named = args.get("target");
         if (named.empty()) {
-            const auto earlier = std::find_if(history.begin(), history.end(),
-                                              [&](const auto& d) { return d.commit != plan.live; });
-            if (earlier == history.end()) return no_history(where(args));
+            if (!history.empty() && history.front().commit.empty())
+                return live_unknown(where(args), history.front());
+            const DeployRecord* earlier = previous_good(history, plan.live);
+            if (!earlier) return no_history(where(args));
             plan.target = earlier->commit;
             plan.target_label = label(*earlier);
             return success();
@@ -156,8 +197,7 @@ private:
                 "use `rollback " + where(args) + " #12` or `rollback " + where(args) + " 3f2a1bc`"};
         plan.target = named;
         plan.target_label = "commit " + short_sha(named);
-        const Project* project = context.catalogue.find_project(args.project());
-        if (context.services.releases && project && !project->repo.empty()) {
+        if (const Project* project = promoted(context, args.project())) {
             auto full = context.services.releases->resolve(*project, named);
             if (!full) return full.error();
             plan.target = full.value();
@@ -167,11 +207,12 @@ private:
 
     static std::string taken_out(CommandContext& context, const std::string& slug,
                                  const RollbackPlan& plan) {
-        const Project* project = context.catalogue.find_project(slug);
+        const Project* project = promoted(context, slug);
         if (plan.live.empty())
             return "_What is live is not recorded, so neither is what comes out._\n";
-        if (!context.services.releases || !project || project->repo.empty())
-            return "_The project has no repo in the catalogue, so the commits are not listed._\n";
+        if (!project)
+            return "_The project is not released by promotion, so opsbot keeps no copy of its "
+                   "repo to list the commits from._\n";
         const auto list = context.services.releases->commits_between(*project, plan.target,
                                                                      plan.live, kPlanCommitLimit);
         if (!list) return "_The commits could not be listed: " + list.error().message + "._\n";

@@ -34,8 +34,12 @@ std::optional<DeployRecord> running(const CommandContext& context, const std::st
     return std::nullopt;
 }
 
+std::string commit_text(const DeployRecord& d) {
+    return d.commit.empty() ? "an unrecorded commit" : "`" + short_sha(d.commit) + "`";
+}
+
 std::string waiting_text(const CommandContext& context, const Project& project, bool fetch) {
-    if (!context.services.releases || project.repo.empty()) return "";
+    if (!context.services.releases || project.release != ReleaseMode::promote) return "";
     const auto n = context.services.releases->waiting(project, fetch);
     if (!n) return fetch ? "commits waiting for release unknown: " + n.error().message : "";
     if (n.value() == 0) return "nothing waiting on develop";
@@ -48,8 +52,8 @@ std::string environment_line(const CommandContext& context, const Project& proje
     std::string line = "• *" + std::string(to_string(env)) + "*: ";
     if (const auto d = live(context, project.slug, env)) {
         const TimePoint since = d->finished.value_or(d->created);
-        line += "`" + short_sha(d->commit) + "` live since " + format_iso8601(since) + " (" +
-                ago(since, now) + "), " + label(*d) + " by " + by(*d);
+        line += commit_text(*d) + " live since " + format_iso8601(since) + " (" + ago(since, now) +
+                "), " + label(*d) + " by " + by(*d);
         if (!d->build_url.empty())
             line += ", <" + d->build_url + "|build #" + std::to_string(d->build_number) + ">";
     } else {
@@ -69,9 +73,7 @@ std::string project_line(const CommandContext& context, const Project& project) 
     for (Env env : kProdFirst) {
         line += std::string(" · ") + to_string(env) + " ";
         const auto d = live(context, project.slug, env);
-        line += d ? "`" + short_sha(d->commit) + "` (" +
-                        ago(d->finished.value_or(d->created), now) + ")"
-                  : "–";
+        line += d ? commit_text(*d) + " (" + ago(d->finished.value_or(d->created), now) + ")" : "–";
         if (context.services.locks && context.services.locks->find(project.slug, env, now))
             line += " 🔒";
     }

@@ -94,8 +94,8 @@ public:
                                                          std::int64_t queue_id) const = 0;
     virtual std::vector<DeployRecord> unfinished() const = 0;
     virtual std::vector<DeployRecord> recent(const std::string& project, int limit) const = 0;
-    // Newest first: the finished, succeeded deploys of one environment that
-    // know their commit (what was live, and when).
+    // Newest first: the succeeded deploys of one environment (what was live,
+    // and when); a deploy whose build reported no commit has none.
     virtual std::vector<DeployRecord> live_history(const std::string& project, Env env,
                                                    int limit) const = 0;
 };

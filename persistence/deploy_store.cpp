@@ -159,8 +159,7 @@ std::vector<DeployRecord> SqliteDeployStore::recent(const std::string& project, 
 std::vector<DeployRecord> SqliteDeployStore::live_history(const std::string& project, Env env,
                                                           int limit) const {
     return select(
-        "WHERE project = ? AND environment = ? AND state = 'succeeded' AND commit_sha != '' "
-        "ORDER BY id DESC LIMIT ?",
+        "WHERE project = ? AND environment = ? AND state = 'succeeded' ORDER BY id DESC LIMIT ?",
         {project, to_string(env), std::to_string(limit)});
 }
 

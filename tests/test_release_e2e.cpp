@@ -229,6 +229,9 @@ TEST_CASE("release e2e: a rollback to deploy #N shows what comes out, then holds
     CHECK_THAT(live, Catch::Contains("rollback #3"));
     const auto unlocked = text_of(r.d.slash("/ops", "unlock acme prod", kBob));
     CHECK_THAT(unlocked, Catch::Contains("Releases and deploys of acme prod are allowed again"));
+    // Rolling back again must not bring back what the rollback took out.
+    const auto again = text_of(r.d.slash("/ops", "rollback acme prod", kBob));
+    CHECK_THAT(again, Catch::Contains("no earlier successful deploy of acme prod"));
     CHECK(r.repos.origin_sha("master") == second);  // a rollback never rewrites master
     CHECK(before != first);
 }

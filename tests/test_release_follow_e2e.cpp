@@ -38,6 +38,7 @@ DeployServiceOptions quick_options() {
     options.poll_interval = 50ms;
     options.build_timeout = 30s;
     options.queue_grace = 10s;
+    options.push_grace = 10s;
     return options;
 }
 
@@ -247,7 +248,7 @@ TEST_CASE(
     "release follow: no build for the push ends it lost after the grace, saying what to check",
     "[release-follow]") {
     auto options = quick_options();
-    options.queue_grace = 300ms;
+    options.push_grace = 300ms;
     Rig r(options);
     auto release = r.begin();
     r.service->pushed(release, kPushed);

@@ -68,9 +68,9 @@ void JenkinsDeployService::poll_push(DeployRecord& d) {
         spdlog::warn("release #{}: builds unreadable: {}", d.id, found.error().message);
     else if (found.value() && is_push_build(d, *found.value()))
         return mark_started(d, found.value()->number, found.value()->url);
-    if (clock_.now() - d.created > options_.queue_grace)
+    if (clock_.now() - d.created > options_.push_grace)
         finish(d, DeployState::lost, "",
-               deploy::no_build_for_push(d, options_.queue_grace, job_url(d.plan.job)));
+               deploy::no_build_for_push(d, options_.push_grace, job_url(d.plan.job)));
 }
 
 // Not a build another deploy follows (a deploy of that commit by hand), nor

@@ -27,9 +27,11 @@ struct DeployServiceOptions {
     // A build that has not ended by then is reported lost and its lock freed.
     std::chrono::milliseconds build_timeout{std::chrono::minutes(60)};
     // Jenkins forgets left queue items after ~5 minutes; by then the build
-    // must be found among the job's builds. A release's push must have
-    // started a build by then too.
+    // must be found among the job's builds.
     std::chrono::milliseconds queue_grace{std::chrono::minutes(10)};
+    // How long a release's push may take to start a build: a job that polls
+    // its repository every 15 minutes needs that long.
+    std::chrono::milliseconds push_grace{std::chrono::minutes(30)};
 };
 
 class JenkinsDeployService final : public DeployService {

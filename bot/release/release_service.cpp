@@ -13,10 +13,14 @@ CommitList to_commit_list(const git::GitMirror::Range& range) {
     return list;
 }
 
+// The catalogue loader fills in develop and master when a branch is not named.
 std::string branch_of(const Project& project, Env env) {
     const Environment* e = project.environment(env);
-    if (e && !e->branch.empty()) return e->branch;
-    return env == Env::prod ? "master" : "develop";
+    return e ? e->branch : "";
+}
+
+std::vector<std::string> branches_of(const Project& project) {
+    return {branch_of(project, Env::stage), branch_of(project, Env::prod)};
 }
 
 std::string person(const std::string& name, const std::string& id) {
@@ -25,10 +29,27 @@ std::string person(const std::string& name, const std::string& id) {
 }
 
 Error nothing_to_release(const ReleasePlan& plan) {
+    const std::string where =
+        plan.source_sha == plan.target_sha ? " (both at `" + short_sha(plan.target_sha) + "`)" : "";
     return Error{"nothing_to_release",
-                 plan.target_branch + " already has everything on " + plan.source_branch +
-                     " (both at `" + short_sha(plan.target_sha) + "`): there is nothing to release",
+                 plan.target_branch + " already has everything on " + plan.source_branch + where +
+                     ": there is nothing to release",
                  "merge work into " + plan.source_branch + " first"};
+}
+
+git::PromotionPlan promotion_of(const ReleasePlan& plan, std::string message) {
+    return {.source_branch = plan.source_branch,
+            .target_branch = plan.target_branch,
+            .source_sha = plan.source_sha,
+            .target_sha = plan.target_sha,
+            .message = std::move(message)};
+}
+
+// A push that failed without the remote saying no (a timeout, a dropped
+// link) may still have landed: then the release went out.
+bool push_may_have_landed(const Error& error) {
+    return error.code != "git_conflict" && error.code != "git_push_rejected" &&
+           error.code != "git_up_to_date" && error.code != "git_no_commit";
 }
 
 }  // namespace
@@ -88,8 +109,11 @@ Result<ReleasePlan> GitReleaseService::plan(const Project& project) {
 std::vector<std::string> GitReleaseService::describe(const Project& project,
                                                      const ReleasePlan& plan) const {
     git::GitMirror git(config_, project.slug, project.repo);
-    return git.describe_promotion({plan.source_branch, plan.target_branch, plan.source_sha,
-                                   plan.target_sha, "Release " + project.slug + " (message)"});
+    ReleaseRequest example;
+    example.requester.name = "<requester>";
+    example.approved_by_name = "<approver>";
+    example.correlation_id = "<correlation id>";
+    return git.describe_promotion(promotion_of(plan, merge_message(project, plan, example, 0)));
 }
 
 std::string GitReleaseService::merge_message(const Project& project, const ReleasePlan& plan,
@@ -107,34 +131,60 @@ Result<DeployRecord> GitReleaseService::release(const Project& project, const Re
                                                 const ReleaseRequest& request) {
     const Environment* prod = project.environment(Env::prod);
     if (!prod) return Error{"no_prod", project.slug + " has no prod environment", ""};
-    DeployRequest deploy;
-    deploy.kind = DeployKind::release;
-    deploy.plan = DeployPlan{project.slug, Env::prod, prod->jenkins_job, plan.target_branch, {}};
     const auto live = records_.live_history(project.slug, Env::prod, 1);
-    deploy.replaced_commit = live.empty() ? plan.target_sha : live.front().commit;
-    deploy.requester = request.requester;
-    deploy.approved_by = request.approved_by;
-    deploy.channel = request.channel;
-    deploy.thread = request.thread;
-    deploy.correlation_id = request.correlation_id;
-    auto begun = deploys_.begin_release(deploy);
+    auto begun = deploys_.begin_release(
+        {.kind = DeployKind::release,
+         .plan = {.project = project.slug,
+                  .env = Env::prod,
+                  .job = prod->jenkins_job,
+                  .ref = plan.target_branch},
+         .replaced_commit =
+             live.empty() || live.front().commit.empty() ? plan.target_sha : live.front().commit,
+         .requester = request.requester,
+         .approved_by = request.approved_by,
+         .channel = request.channel,
+         .thread = request.thread,
+         .correlation_id = request.correlation_id});
     if (!begun) return begun.error();
     DeployRecord record = std::move(begun.value());
+    try {
+        const auto pushed = push(project, plan, request, record);
+        if (!pushed) {
+            deploys_.abandon(record, user_text(pushed.error()));
+            return pushed.error();
+        }
+        deploys_.pushed(record, pushed.value());
+    } catch (const std::exception& e) {
+        // The lock and the record must not outlive a failure nobody reports.
+        deploys_.abandon(record, std::string("opsbot failed during the release: ") + e.what());
+        throw;
+    }
+    return record;
+}
 
+Result<std::string> GitReleaseService::push(const Project& project, const ReleasePlan& plan,
+                                            const ReleaseRequest& request,
+                                            const DeployRecord& record) {
     Mirror& m = mirror(project);
     std::lock_guard guard(m.mutex);
-    const auto pushed =
-        m.git->promote({plan.source_branch, plan.target_branch, plan.source_sha, plan.target_sha,
-                        merge_message(project, plan, request, record.id)});
-    if (!pushed) {
-        deploys_.abandon(record, user_text(pushed.error()));
-        return pushed.error();
+    const auto promoted =
+        m.git->promote(promotion_of(plan, merge_message(project, plan, request, record.id)));
+    if (promoted) {
+        spdlog::info("release #{} of {}: pushed {} to {} ({})", record.id, project.slug,
+                     promoted.value().pushed_sha, plan.target_branch,
+                     promoted.value().fast_forward ? "fast-forward" : "merge commit");
+        return promoted.value().pushed_sha;
     }
-    spdlog::info("release #{} of {}: pushed {} to {} ({})", record.id, project.slug,
-                 pushed.value().pushed_sha, plan.target_branch,
-                 pushed.value().fast_forward ? "fast-forward" : "merge commit");
-    deploys_.pushed(record, pushed.value().pushed_sha);
-    return record;
+    if (!push_may_have_landed(promoted.error())) return promoted.error();
+    // Did it land after all? The remote's master then holds develop's commit.
+    if (!m.git->fetch({plan.target_branch})) return promoted.error();
+    const auto now = m.git->branch_sha(plan.target_branch);
+    if (!now || now.value() == plan.target_sha) return promoted.error();
+    const auto landed = m.git->is_ancestor(plan.source_sha, now.value());
+    if (!landed || !landed.value()) return promoted.error();
+    spdlog::warn("release #{} of {}: git reported {}, but {} on the remote has the release ({})",
+                 record.id, project.slug, promoted.error().code, plan.target_branch, now.value());
+    return now.value();
 }
 
 Result<CommitList> GitReleaseService::commits_between(const Project& project,
@@ -142,6 +192,7 @@ Result<CommitList> GitReleaseService::commits_between(const Project& project,
                                                       const std::string& tip, int limit) {
     Mirror& m = mirror(project);
     std::lock_guard guard(m.mutex);
+    if (auto fetched = m.git->fetch(branches_of(project)); !fetched) return fetched.error();
     auto range = m.git->range(base, tip, limit);
     if (!range) return range.error();
     return to_commit_list(range.value());
@@ -150,10 +201,7 @@ Result<CommitList> GitReleaseService::commits_between(const Project& project,
 Result<std::string> GitReleaseService::resolve(const Project& project, const std::string& sha) {
     Mirror& m = mirror(project);
     std::lock_guard guard(m.mutex);
-    if (auto fetched =
-            m.git->fetch({branch_of(project, Env::stage), branch_of(project, Env::prod)});
-        !fetched)
-        return fetched.error();
+    if (auto fetched = m.git->fetch(branches_of(project)); !fetched) return fetched.error();
     return m.git->resolve_commit(sha);
 }
 

@@ -37,6 +37,9 @@ private:
     };
     Mirror& mirror(const Project& project);
     Result<ReleasePlan> plan_locked(Mirror& m, const Project& project, bool fetch);
+    // Merges and pushes under the mirror's lock; the SHA master has now.
+    Result<std::string> push(const Project& project, const ReleasePlan& plan,
+                             const ReleaseRequest& request, const DeployRecord& record);
     std::string merge_message(const Project& project, const ReleasePlan& plan,
                               const ReleaseRequest& request, std::int64_t release_id) const;
 
