@@ -70,9 +70,18 @@ Outcome deploy(const ActionTargets& targets, const ActionCall& call) {
     const auto site = site_of(targets, call);
     if (!site) return site.error();
     const auto& s = site.value();
-    auto plan =
-        make_deploy_plan(*targets.catalogue->current(), s.project, s.env, arg(call, "ref", ""));
+    const auto catalogue = targets.catalogue->current();
+    auto plan = make_deploy_plan(*catalogue, s.project, s.env, arg(call, "ref", ""));
     if (!plan) return plan.error();
+    // A project released by promotion gets new code on prod only by a release:
+    // a runbook may redeploy what master has, nothing else.
+    const Project* project = catalogue->find_project(s.project);
+    if (project && project->release == ReleaseMode::promote && s.env == Env::prod &&
+        plan.value().ref != s.environment.branch)
+        return Error{"promote_no_ref",
+                     s.project + " releases prod by promotion: a runbook step may redeploy `" +
+                         s.environment.branch + "`, not `" + plan.value().ref + "`",
+                     "release it with `release " + s.project + "`, or drop the step's ref"};
     if (!targets.deploys->configured())
         return Error{"not_configured",
                      "JENKINS_URL is not set: the deploy would send\n" +
