@@ -209,7 +209,7 @@ TEST_CASE("alerts: a regression gets a new message", "[alerts]") {
     CHECK(step(issue, incoming("unresolved", kT0 + 2s)).message_id == 0);
 }
 
-TEST_CASE("alert messages: text from Sentry cannot mention or link; metric alerts have no buttons",
+TEST_CASE("alert messages: text from Sentry cannot mention or link, metric alerts have no buttons",
           "[alerts]") {
     auto issue = step(std::nullopt, incoming("created", kT0));
     issue.latest.title = "<!channel> pay <https://evil.example|here>";
@@ -228,7 +228,7 @@ TEST_CASE("alert messages: text from Sentry cannot mention or link; metric alert
     CHECK(digest.text.find("<!channel>") == std::string::npos);
 }
 
-TEST_CASE("alert store: status-only issues wait for an occurrence; gone messages are reposted",
+TEST_CASE("alert store: status-only issues wait for an occurrence, gone messages are reposted",
           "[alerts][persistence]") {
     test::TempDir dir;
     db::Database database(dir.file("opsbot.db"));

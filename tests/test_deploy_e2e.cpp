@@ -209,7 +209,7 @@ TEST_CASE("deploy e2e: a failed master build not started by opsbot mentions the 
     CHECK_THAT(calls.back().value("text", ""), Catch::Contains("<@U01ALICE01>"));
 }
 
-TEST_CASE("deploy e2e: a freeze refuses prod; an override runs with a second holder, audited",
+TEST_CASE("deploy e2e: a freeze refuses prod, an override runs with a second holder, audited",
           "[deploy][e2e][freeze]") {
     std::string yaml = catalogue_with_carol();
     yaml.replace(yaml.find("roles:\n"), 7,

@@ -367,7 +367,7 @@ TEST_CASE("jenkins: a cancelled queue item is reported cancelled", "[jenkins]") 
     CHECK(j.fake.builds(kProd).empty());
 }
 
-TEST_CASE("jenkins: a forgotten queue item is gone; its build is found by queue id", "[jenkins]") {
+TEST_CASE("jenkins: a forgotten queue item is gone, its build is found by queue id", "[jenkins]") {
     Jenkins j;
     j.fake.set_timing(1h, 1h);
     trigger_prod(j, {{"REF", "v0"}});  // another build, so the search has to pick
@@ -637,7 +637,7 @@ TEST_CASE("jenkins notification: COMPLETED with status and scm", "[jenkins]") {
     CHECK_FALSE(n.timestamp.has_value());
 }
 
-TEST_CASE("jenkins notification: STARTED has no status; folders come from the url", "[jenkins]") {
+TEST_CASE("jenkins notification: STARTED has no status, folders come from the url", "[jenkins]") {
     const auto parsed = parse_notification(R"({
         "name": "deploy-prod",
         "display_name": "deploy-prod",

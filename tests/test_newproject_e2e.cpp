@@ -235,7 +235,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "newproject e2e: a failure at the Jenkins step stops the run; resume finishes "
+    "newproject e2e: a failure at the Jenkins step stops the run, resume finishes "
     "without repeating Slack and Sentry",
     "[newproject][e2e]") {
     NewProjectBot n;
@@ -278,7 +278,7 @@ TEST_CASE(
                Catch::Contains("Deploying *acme-shop stage*"));
 }
 
-TEST_CASE("newproject e2e: a cancelled plan creates nothing; only admins may ask",
+TEST_CASE("newproject e2e: a cancelled plan creates nothing, only admins may ask",
           "[newproject][e2e]") {
     NewProjectBot n;
     n.bot.start();

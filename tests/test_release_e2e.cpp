@@ -128,7 +128,7 @@ TEST_CASE(
     CHECK(has_row(rows, Outcome::succeeded, "release #1 " + cart));
 }
 
-TEST_CASE("release e2e: develop moving before the approval voids it; the fresh plan merges",
+TEST_CASE("release e2e: develop moving before the approval voids it, the fresh plan merges",
           "[release][e2e]") {
     ReleaseBot r;
     r.develop_commit("feature.txt", "Add the newsletter box");
@@ -168,7 +168,7 @@ TEST_CASE("release e2e: an empty range is not a release", "[release][e2e]") {
 }
 
 TEST_CASE(
-    "release e2e: a conflicting master stops the release with the reason; nothing is "
+    "release e2e: a conflicting master stops the release with the reason, nothing is "
     "pushed and the lock is freed",
     "[release][e2e]") {
     ReleaseBot r;
@@ -236,7 +236,7 @@ TEST_CASE("release e2e: a rollback to deploy #N shows what comes out, then holds
     CHECK(before != first);
 }
 
-TEST_CASE("release e2e: a freeze window refuses the release; the override needs two people",
+TEST_CASE("release e2e: a freeze window refuses the release, the override needs two people",
           "[release][e2e][freeze]") {
     const std::string freeze =
         "freeze:\n  - name: Code freeze\n    from: 2000-01-01\n    to: 2099-12-31\n"

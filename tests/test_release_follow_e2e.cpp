@@ -506,7 +506,7 @@ void after_a_rollback(DeployBot& d) {
 }  // namespace
 
 TEST_CASE(
-    "release follow e2e: deploys shows releases and rollbacks; unlocking a rollback lock "
+    "release follow e2e: deploys shows releases and rollbacks, unlocking a rollback lock "
     "says what it re-enables",
     "[release-follow][e2e]") {
     DeployBot d;

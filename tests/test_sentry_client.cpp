@@ -251,7 +251,7 @@ TEST_CASE("sentry client: 429 is sentry_rate_limited with Retry-After", "[sentry
     }
 }
 
-TEST_CASE("sentry client: 5xx twice is sentry_unavailable; once is retried", "[sentry][client]") {
+TEST_CASE("sentry client: 5xx twice is sentry_unavailable, once is retried", "[sentry][client]") {
     Sentry s;
 
     SECTION("503 on both attempts") {

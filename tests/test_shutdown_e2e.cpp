@@ -61,7 +61,7 @@ TEST_CASE("shutdown e2e: SIGINT stops an idle bot at once with exit 0", "[shutdo
     CHECK_THAT(bot.process->log(), Catch::Contains("shutdown: done"));
 }
 
-TEST_CASE("shutdown e2e: a second signal exits at once; the reply comes after the restart",
+TEST_CASE("shutdown e2e: a second signal exits at once, the reply comes after the restart",
           "[shutdown][e2e]") {
     test::SlackBot bot;
     bot.env["OPSBOT_SHUTDOWN_GRACE"] = "60s";
