@@ -124,6 +124,17 @@ TEST_CASE("fetch makes the mirror and takes the remote's branches", "[git]") {
     CHECK(mirror.fetch({"--upload-pack=touch"}).error().code == "git_no_branch");
 }
 
+TEST_CASE("a remote with no repository says so and what to check", "[git]") {
+    test::GitRepos repos;
+    GitMirror mirror(config_for(repos), "acme", repos.dir().file("nowhere.git"));
+    const auto fetched = mirror.fetch({"develop", "master"});
+    REQUIRE_FALSE(fetched);
+    CHECK(fetched.error().code == "git_no_repo");
+    CHECK_THAT(fetched.error().message,
+               Catch::StartsWith("there is no repository at " + repos.dir().file("nowhere.git")));
+    CHECK_THAT(fetched.error().hint, Catch::Contains("repo in the catalogue"));
+}
+
 TEST_CASE("the mirror follows the remote the catalogue names", "[git]") {
     test::GitRepos first, second;
     const auto moved = second.commit("other.txt", "x\n", "Another repository");

@@ -53,7 +53,8 @@ struct Promotion {
 
 // Error codes: git_missing (no git program), git_auth (the remote refused
 // the key or token), git_unknown_host (the host key is not in the
-// known_hosts file), git_unreachable, git_no_branch (a branch is not on the
+// known_hosts file), git_unreachable, git_no_repo (no repository at that
+// URL, or the key may not see it), git_no_branch (a branch is not on the
 // remote), git_no_commit (a SHA the mirror does not have), git_conflict
 // (names the files), git_push_rejected (master moved on the remote, or a hook
 // refused; says which), git_up_to_date (promote: the target already has the

@@ -268,6 +268,12 @@ Error remote_failure(std::string_view action, std::string_view url, std::string_
     if (contains(words, "couldn't find remote ref"))
         return Error{"git_no_branch", "no branch '" + missing_branch(words) + "' on " + shown,
                      "Check the branch names, or create the branch on the remote."};
+    if (contains_any(words,
+                     {"not found", "does not appear to be a git repository", "does not exist"}))
+        return Error{"git_no_repo", "there is no repository at " + shown + ": " + said,
+                     "Check the project's repo in the catalogue, and that the deploy key (or "
+                     "token) has access to it: hosts answer \"not found\" to a key they do not "
+                     "let in."};
     return Error{"git_failed", "git could not " + std::string(action) + " " + shown + ": " + said,
                  ""};
 }

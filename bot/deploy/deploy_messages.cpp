@@ -151,8 +151,10 @@ std::string rollback_lock_reason(const DeployRecord& rollback) {
 
 std::string rollback_lock_note(const DeployRecord& rollback) {
     const std::string place = where(rollback);
-    return "\n🔒 " + place + " stays locked, so that the next release does not undo this " +
-           "unnoticed. `unlock " + place + "` allows releases and deploys again.";
+    const std::string next = rollback.plan.env == Env::prod ? "release" : "deploy";
+    return "\n🔒 " + place + " stays locked, so that the next " + next +
+           " does not undo this unnoticed. `unlock " + place +
+           "` allows releases and deploys again.";
 }
 
 std::string no_build_for_push(const DeployRecord& release, std::chrono::milliseconds waited,
