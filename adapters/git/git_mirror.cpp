@@ -18,12 +18,6 @@ std::string inherited_path() {
     return path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-bool contains_any(std::string_view text, std::initializer_list<std::string_view> parts) {
-    for (const auto part : parts)
-        if (text.find(part) != std::string_view::npos) return true;
-    return false;
-}
-
 Error not_a_commit(std::string_view what) {
     return Error{"git_no_commit",
                  "'" + std::string(what) + "' is not a commit: give a SHA (4 to 40 hex digits)",

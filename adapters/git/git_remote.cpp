@@ -17,10 +17,6 @@ bool contains(std::string_view text, std::string_view part) {
     return text.find(part) != npos;
 }
 
-bool contains_any(std::string_view text, std::initializer_list<std::string_view> parts) {
-    return std::any_of(parts.begin(), parts.end(), [&](auto part) { return contains(text, part); });
-}
-
 // scheme://[userinfo@]host[:port]/path split at its userinfo; an empty
 // scheme when the URL has none (a path, or ssh's user@host:path).
 struct UrlParts {
@@ -276,6 +272,11 @@ Error remote_failure(std::string_view action, std::string_view url, std::string_
                      "let in."};
     return Error{"git_failed", "git could not " + std::string(action) + " " + shown + ": " + said,
                  ""};
+}
+
+bool contains_any(std::string_view text, std::initializer_list<std::string_view> parts) {
+    return std::any_of(parts.begin(), parts.end(),
+                       [&](auto part) { return text.find(part) != std::string_view::npos; });
 }
 
 }  // namespace opsbot::git

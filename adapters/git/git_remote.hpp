@@ -4,6 +4,7 @@
 // into errors fit for a reply (no key, token or URL credentials in them).
 
 #include <chrono>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,9 @@ Transport transport_of(std::string_view url);
 // The remote as people see it: an http(s) URL without its user part (which
 // may be a token), an ssh URL without a password.
 std::string without_credentials(std::string_view url);
+
+// Whether git's words contain any of the parts.
+bool contains_any(std::string_view text, std::initializer_list<std::string_view> parts);
 
 struct RemoteAccess {
     std::string url;                       // what git is given: credentials taken out
