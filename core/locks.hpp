@@ -38,6 +38,9 @@ public:
     // Takes the lock and answers nothing, or answers the lock that is in the
     // way (an expired lock is not in the way: it is replaced).
     virtual std::optional<Lock> acquire(const Lock& wanted, TimePoint now) = 0;
+    // The same, in one step, over a live lock of kind `from` too: a running
+    // deploy's lock becomes its rollback's hold with no moment unlocked.
+    virtual std::optional<Lock> take_over(const Lock& wanted, LockKind from, TimePoint now) = 0;
     // Releases the environment's lock if it is of this kind and owner (empty
     // owner: any); false when there was none to release.
     virtual bool release(const std::string& project, Env env, LockKind kind,

@@ -37,10 +37,21 @@ std::optional<Lock> select_lock(Database& db, const std::string& project, Env en
 }  // namespace
 
 std::optional<Lock> SqliteLockStore::acquire(const Lock& wanted, TimePoint now) {
+    return take(wanted, std::nullopt, now);
+}
+
+std::optional<Lock> SqliteLockStore::take_over(const Lock& wanted, LockKind from, TimePoint now) {
+    return take(wanted, from, now);
+}
+
+// In one transaction: the live lock in the way (unless it is of the kind
+// taken over), or the wanted lock written.
+std::optional<Lock> SqliteLockStore::take(const Lock& wanted, std::optional<LockKind> from,
+                                          TimePoint now) {
     std::lock_guard guard(mutex_);
     Transaction transaction(db_);
     if (const auto held = select_lock(db_, wanted.project, wanted.env);
-        held && !expired(*held, now))
+        held && !expired(*held, now) && held->kind != from)
         return held;
     auto upsert = db_.prepare(std::string("INSERT OR REPLACE INTO locks (") + kColumns +
                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");

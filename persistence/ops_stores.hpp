@@ -16,6 +16,7 @@ class SqliteLockStore final : public LockStore {
 public:
     explicit SqliteLockStore(Database& db) : db_(db) {}
     std::optional<Lock> acquire(const Lock& wanted, TimePoint now) override;
+    std::optional<Lock> take_over(const Lock& wanted, LockKind from, TimePoint now) override;
     bool release(const std::string& project, Env env, LockKind kind,
                  const std::string& owner_id) override;
     void set_ref(const std::string& project, Env env, const std::string& ref) override;
@@ -23,6 +24,7 @@ public:
     std::vector<Lock> all(TimePoint now) const override;
 
 private:
+    std::optional<Lock> take(const Lock& wanted, std::optional<LockKind> from, TimePoint now);
     Database& db_;
     mutable std::mutex mutex_;
 };

@@ -549,3 +549,40 @@ TEST_CASE("release follow e2e: the Roll back button runs its value as the presse
     CHECK(std::none_of(after.begin(), after.end(),
                        [](const AuditRecord& row) { return row.command.rfind("lock ", 0) == 0; }));
 }
+
+TEST_CASE("lock store: take_over turns a lock of the named kind into the wanted one, in one step",
+          "[release-follow]") {
+    TempDir dir;
+    db::Database database(migrated(dir));
+    db::SqliteLockStore locks(database);
+    const auto now = std::chrono::system_clock::now();
+    const Lock deploy{.project = "acme",
+                      .env = Env::prod,
+                      .kind = LockKind::deploy,
+                      .owner_id = "U02BOB0002",
+                      .reason = "deploying",
+                      .acquired = now};
+    Lock hold = deploy;
+    hold.kind = LockKind::rollback;
+    hold.reason = "rolled back from 4f2a9c8 to 9b1e7d3";
+
+    // Nothing held: it is simply taken.
+    CHECK_FALSE(locks.take_over(hold, LockKind::deploy, now));
+    REQUIRE(locks.release("acme", Env::prod, LockKind::rollback, ""));
+
+    REQUIRE_FALSE(locks.acquire(deploy, now));
+    CHECK_FALSE(locks.take_over(hold, LockKind::deploy, now));
+    const auto held = locks.find("acme", Env::prod, now);
+    REQUIRE(held);
+    CHECK(held->kind == LockKind::rollback);
+    CHECK(held->reason == hold.reason);
+
+    // Another kind is in the way, and stays.
+    Lock manual = deploy;
+    manual.kind = LockKind::manual;
+    manual.reason = "db migration";
+    const auto refused = locks.take_over(manual, LockKind::deploy, now);
+    REQUIRE(refused);
+    CHECK(refused->kind == LockKind::rollback);
+    CHECK(locks.find("acme", Env::prod, now)->reason == hold.reason);
+}

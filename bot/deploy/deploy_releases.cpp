@@ -96,8 +96,10 @@ std::optional<DeployRecord> JenkinsDeployService::awaiting_push(
 // environment locked instead, so that the next release does not silently
 // undo it; the returned note says so.
 std::string JenkinsDeployService::settle_lock(const DeployRecord& d) {
-    locks_.release(d.plan.project, d.plan.env, LockKind::deploy, "");
-    if (d.kind != DeployKind::rollback || d.state != DeployState::succeeded) return "";
+    if (d.kind != DeployKind::rollback || d.state != DeployState::succeeded) {
+        locks_.release(d.plan.project, d.plan.env, LockKind::deploy, "");
+        return "";
+    }
     const auto now = clock_.now();
     const Lock hold{.project = d.plan.project,
                     .env = d.plan.env,
@@ -108,7 +110,7 @@ std::string JenkinsDeployService::settle_lock(const DeployRecord& d) {
                     .acquired = now,
                     .expires = std::nullopt,
                     .ref = "rollback #" + std::to_string(d.id)};
-    if (const auto other = locks_.acquire(hold, now))
+    if (const auto other = locks_.take_over(hold, LockKind::deploy, now))
         return "\n⚠️ It could not be kept locked: " + describe_lock(*other, now) +
                ". The next release will undo this rollback.";
     return deploy::rollback_lock_note(d);
