@@ -154,6 +154,11 @@ Project read_project(Checker& c, const YAML::Node& node) {
         c.problem(node["channel"], "channel '" + p.channel + "' is neither #name nor a channel id",
                   "use \"#" + p.slug + "\" (quoted: # starts a comment in YAML) or the C… id");
     p.repo = c.text(node, "repo", where, false);
+    static const std::regex secret_in_url("^[a-z+]+://[^/@]*:[^/@]*@.*");
+    if (std::regex_match(p.repo, secret_in_url))
+        c.problem(node["repo"], "the repo URL of " + where + " carries a password or token",
+                  "secrets never go in the catalogue: drop 'user:password@' from the URL and set "
+                  "OPSBOT_GIT_TOKEN (https) or OPSBOT_GIT_SSH_KEY (ssh)");
     p.web_url = c.text(node, "web_url", where, false);
     if (!p.web_url.empty() && !starts_with(p.web_url, "https://") &&
         !starts_with(p.web_url, "http://"))

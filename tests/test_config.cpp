@@ -208,6 +208,11 @@ TEST_CASE("config: release modes: job by default, promote needs a repo and a ref
     const auto bad =
         only(problems_of("projects:\n" + project("acme", "    release: merge\n    repo: r\n")));
     CHECK(bad.message == "release 'merge' in project 'acme' is neither job nor promote");
+    const auto secret = only(
+        problems_of("projects:\n" +
+                    project("acme", "    repo: https://ci:hunter2-token@git.example.com/a.git\n")));
+    CHECK(secret.message == "the repo URL of project 'acme' carries a password or token");
+    CHECK(secret.where.line == 5);
     const auto web =
         only(problems_of("projects:\n" + project("acme", "    web_url: git.example.com\n")));
     CHECK(web.message == "web_url 'git.example.com' is not a web address");
