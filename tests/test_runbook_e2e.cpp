@@ -79,8 +79,12 @@ struct RunbookBot {
 
     std::string press(const std::string& user, const std::string& verb, int step) {
         const auto before = bot.slack.responses().size();
-        bot.slack.send_block_action(user, "opsbot_runbook_" + verb, "1 " + std::to_string(step));
+        const auto envelope = bot.slack.send_block_action(user, "opsbot_runbook_" + verb,
+                                                          "1 " + std::to_string(step));
         REQUIRE(bot.slack.wait_for_responses(before + 1, 20s));
+        // Acks are batched: one still pending when the test kills opsbot would
+        // be redelivered after the restart and answered again, out of turn.
+        REQUIRE(bot.slack.wait_for_ack(envelope, 20s));
         return text_of(bot.slack.responses().at(before));
     }
 
