@@ -12,11 +12,6 @@ namespace {
 
 constexpr Env kProdFirst[] = {Env::prod, Env::stage};
 
-std::string ago(TimePoint then, TimePoint now) {
-    return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - then)) +
-           " ago";
-}
-
 std::string by(const DeployRecord& d) {
     return d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
 }
@@ -52,8 +47,8 @@ std::string environment_line(const CommandContext& context, const Project& proje
     std::string line = "• *" + std::string(to_string(env)) + "*: ";
     if (const auto d = live(context, project.slug, env)) {
         const TimePoint since = d->finished.value_or(d->created);
-        line += commit_text(*d) + " live since " + format_iso8601(since) + " (" + ago(since, now) +
-                "), " + label(*d) + " by " + by(*d);
+        line += commit_text(*d) + " live since " + format_iso8601(since) + " (" +
+                format_elapsed(since, now) + " ago" + "), " + label(*d) + " by " + by(*d);
         if (!d->build_url.empty())
             line += ", <" + d->build_url + "|build #" + std::to_string(d->build_number) + ">";
     } else {
@@ -73,7 +68,9 @@ std::string project_line(const CommandContext& context, const Project& project) 
     for (Env env : kProdFirst) {
         line += std::string(" · ") + to_string(env) + " ";
         const auto d = live(context, project.slug, env);
-        line += d ? commit_text(*d) + " (" + ago(d->finished.value_or(d->created), now) + ")" : "–";
+        line += d ? commit_text(*d) + " (" + format_elapsed(d->finished.value_or(d->created), now) +
+                        " ago" + ")"
+                  : "–";
         if (context.services.locks && context.services.locks->find(project.slug, env, now))
             line += " 🔒";
     }

@@ -5,10 +5,6 @@ namespace {
 
 constexpr const char* kKindNames[] = {"manual", "deploy", "runbook", "rollback"};
 
-std::string ago(TimePoint then, TimePoint now) {
-    return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - then));
-}
-
 }  // namespace
 
 const char* to_string(LockKind kind) {
@@ -25,7 +21,8 @@ std::string describe_lock(const Lock& lock, TimePoint now) {
     std::string holder = lock.owner_name.empty() ? lock.owner_id : lock.owner_name;
     if (!lock.owner_id.empty() && lock.owner_id[0] == 'U') holder = "<@" + lock.owner_id + ">";
     std::string text = "locked by " + holder + " (" + to_string(lock.kind) + ") since " +
-                       format_iso8601(lock.acquired) + ", " + ago(lock.acquired, now) + " ago";
+                       format_iso8601(lock.acquired) + ", " + format_elapsed(lock.acquired, now) +
+                       " ago";
     if (!lock.reason.empty()) text += " — " + lock.reason;
     if (!lock.ref.empty()) text += " (" + lock.ref + ")";
     if (lock.expires)

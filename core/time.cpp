@@ -122,4 +122,8 @@ bool is_valid_date(std::string_view text) {
     return parse_date(text).has_value();
 }
 
+std::string format_elapsed(TimePoint then, TimePoint now) {
+    return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - then));
+}
+
 }  // namespace opsbot

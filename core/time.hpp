@@ -32,6 +32,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 std::optional<TimePoint> parse_since(std::string_view text, TimePoint now);
 // "850 ms", "12.3 s", "4 min 05 s", "2 h 10 min"
 std::string format_duration(std::chrono::milliseconds duration);
+// format_duration of the time from then to now: "4 min 05 s".
+std::string format_elapsed(TimePoint then, TimePoint now);
 // "YYYY-MM-DD" with a real calendar date.
 bool is_valid_date(std::string_view text);
 
