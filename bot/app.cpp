@@ -22,15 +22,7 @@
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
 #include "core/runbook_loader.hpp"
-#include "persistence/alert_store.hpp"
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
-#include "persistence/intent_journal.hpp"
-#include "persistence/migrations.hpp"
-#include "persistence/ops_stores.hpp"
-#include "persistence/project_registry.hpp"
-#include "persistence/runbook_store.hpp"
-#include "persistence/state_store.hpp"
+#include "persistence/storage.hpp"
 
 namespace opsbot {
 
@@ -41,7 +33,7 @@ AuditStore& App::audit() {
     return *audit_;
 }
 IntentJournal& App::intents() {
-    return *intents_;
+    return storage_->intents();
 }
 
 // Made on first use: the console without Jenkins never needs it.
@@ -50,33 +42,19 @@ HttpClient& App::http() {
     return *http_;
 }
 
-std::unique_ptr<db::Database> open_database(const std::string& path) {
-    const auto folder = std::filesystem::path(path).parent_path();
-    std::error_code ignored;
-    if (!folder.empty()) std::filesystem::create_directories(folder, ignored);
-    auto database = std::make_unique<db::Database>(path);
-    db::migrate(*database);
-    return database;
+std::unique_ptr<db::Storage> open_storage(const Settings& settings, const Clock& clock) {
+    return db::Storage::open(db::storage_target(settings.database_url, settings.database_path),
+                             clock);
 }
 
-bool App::open_databases(std::ostream& err) {
-    const auto& path = settings_.database_path;
+bool App::open_storage(std::ostream& err) {
     try {
-        database_ = open_database(path);
-        // One connection per store: SQLite transactions belong to a connection.
-        intents_database_ = std::make_unique<db::Database>(path);
-        locks_database_ = std::make_unique<db::Database>(path);
-        deploys_database_ = std::make_unique<db::Database>(path);
-        confirmations_database_ = std::make_unique<db::Database>(path);
-        alert_inbox_database_ = std::make_unique<db::Database>(path);
-        alerts_database_ = std::make_unique<db::Database>(path);
-        state_database_ = std::make_unique<db::Database>(path);
-        runbooks_database_ = std::make_unique<db::Database>(path);
-        projects_database_ = std::make_unique<db::Database>(path);
+        storage_ = opsbot::open_storage(settings_, clock_);
     } catch (const db::DatabaseError& e) {
         err << "opsbot: " << e.what() << "\n";
         return false;
     }
+    audit_ = std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_);
     return true;
 }
 
@@ -84,22 +62,21 @@ bool App::open_databases(std::ostream& err) {
 // then the adapter clients, then each service, handed what it uses.
 void App::start_services() {
     load_registered_projects();
-    open_stores();
     const Clients clients = make_clients();
     JenkinsDeployService& deploys = start_deploys(clients);
     releases_ =
-        std::make_unique<GitReleaseService>(settings_.git_config(), deploys, *deploy_records_);
+        std::make_unique<GitReleaseService>(settings_.git_config(), deploys, storage_->deploys());
     alerts::AlertRelay& alerts = start_alerts(clients);
     const SiteServices site = start_site_services(clients);
     runbooks::ThreadRunbookService& runbooks = start_runbooks(clients, deploys, site.purges);
     ProjectSetupService& project_setup = start_project_setup(clients);
     commands::register_builtin_commands(registry_);
     dispatcher_ =
-        std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, intents_.get());
-    dispatcher_->enable_confirmations(*confirmations_, settings_.confirmation_ttl);
-    dispatcher_->set_services({.locks = locks_.get(),
+        std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, &storage_->intents());
+    dispatcher_->enable_confirmations(storage_->confirmations(), settings_.confirmation_ttl);
+    dispatcher_->set_services({.locks = &storage_->locks(),
                                .deploys = &deploys,
-                               .deploy_records = deploy_records_.get(),
+                               .deploy_records = &storage_->deploys(),
                                .alerts = &alerts,
                                .purges = &site.purges,
                                .backups = &site.backups,
@@ -110,26 +87,10 @@ void App::start_services() {
 
 // Projects added from chat join the YAML ones.
 void App::load_registered_projects() {
-    project_registry_ = std::make_unique<db::SqliteProjectRegistry>(*projects_database_, clock_);
-    setups_ = std::make_unique<db::SqliteSetupStore>(*projects_database_);
-    const auto registered = project_registry_->all();
+    const auto registered = storage_->projects().all();
     if (registered.empty()) return;
     catalogue_.replace(CatalogueSource::merged(*catalogue_.current(), registered));
     spdlog::info("catalogue: {} project(s) from the project registry", registered.size());
-}
-
-void App::open_stores() {
-    audit_log_ = std::make_unique<db::AuditLog>(*database_, clock_);
-    audit_ = std::make_unique<MeteredAuditStore>(*audit_log_, metrics_);
-    intents_ = std::make_unique<db::SqliteIntentJournal>(*intents_database_);
-    locks_ = std::make_unique<db::SqliteLockStore>(*locks_database_);
-    deploy_records_ = std::make_unique<db::SqliteDeployStore>(*deploys_database_);
-    confirmations_ = std::make_unique<db::SqliteConfirmationStore>(*confirmations_database_);
-    alert_inbox_ = std::make_unique<db::SqliteAlertStore>(*alert_inbox_database_);
-    alert_inbox_->defer_checkpoints();
-    alerts_ = std::make_unique<db::SqliteAlertStore>(*alerts_database_);
-    state_ = std::make_unique<db::SqliteStateStore>(*state_database_, clock_);
-    runbook_store_ = std::make_unique<db::SqliteRunbookStore>(*runbooks_database_);
 }
 
 App::Clients App::make_clients() {
@@ -153,9 +114,9 @@ JenkinsDeployService& App::start_deploys(const Clients& clients) {
     options.poll_interval = settings_.deploy_poll_interval;
     options.build_timeout = settings_.deploy_timeout;
     options.push_grace = settings_.release_build_wait;
-    deploys_ = std::make_unique<JenkinsDeployService>(clients.jenkins, settings_.jenkins_config(),
-                                                      *locks_, *deploy_records_, *audit_, notifier_,
-                                                      catalogue_, clock_, options);
+    deploys_ = std::make_unique<JenkinsDeployService>(
+        clients.jenkins, settings_.jenkins_config(), storage_->locks(), storage_->deploys(),
+        *audit_, notifier_, catalogue_, clock_, options);
     return *deploys_;
 }
 
@@ -168,14 +129,14 @@ alerts::AlertRelay& App::start_alerts(const Clients& clients) {
             "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
             "the catalogue are recorded but shown nowhere; set it to a channel such as "
             "#ops-alerts");
-    alert_relay_ = std::make_unique<alerts::AlertRelay>(*alerts_, notifier_, catalogue_, *audit_,
-                                                        clock_, clients.sentry, options);
+    alert_relay_ = std::make_unique<alerts::AlertRelay>(storage_->alerts(), notifier_, catalogue_,
+                                                        *audit_, clock_, clients.sentry, options);
     return *alert_relay_;
 }
 
 App::SiteServices App::start_site_services(const Clients& clients) {
-    purges_ = std::make_unique<CloudflarePurgeService>(clients.cloudflare,
-                                                       settings_.cloudflare_config(), *state_);
+    purges_ = std::make_unique<CloudflarePurgeService>(
+        clients.cloudflare, settings_.cloudflare_config(), storage_->state());
     FreshnessRules rules;
     rules.max_age = std::chrono::duration_cast<std::chrono::hours>(settings_.backup_max_age);
     backups_ =
@@ -183,7 +144,7 @@ App::SiteServices App::start_site_services(const Clients& clients) {
                                           BackupSettings{.prefix = settings_.backup_prefix,
                                                          .link_ttl = settings_.backup_link_ttl,
                                                          .rules = rules},
-                                          catalogue_, *state_, clock_);
+                                          catalogue_, storage_->state(), clock_);
     BackupWatchOptions watch;
     watch.channel = settings_.alert_channel;
     if (!settings_.backup_check_at.empty()) {
@@ -194,8 +155,8 @@ App::SiteServices App::start_site_services(const Clients& clients) {
                 "backup check is off",
                 settings_.backup_check_at);
     }
-    backup_watch_ = std::make_unique<BackupWatch>(*backups_, catalogue_, notifier_, *state_,
-                                                  *audit_, clock_, watch);
+    backup_watch_ = std::make_unique<BackupWatch>(*backups_, catalogue_, notifier_,
+                                                  storage_->state(), *audit_, clock_, watch);
     return {.purges = *purges_, .backups = *backups_};
 }
 
@@ -207,11 +168,11 @@ runbooks::ThreadRunbookService& App::start_runbooks(const Clients& clients, Depl
                                     .http = &http(),
                                     .catalogue = &catalogue_};
     runbooks_ = std::make_unique<runbooks::ThreadRunbookService>(
-        runbook_definitions_, runbooks::RunbookDeps{.store = *runbook_store_,
+        runbook_definitions_, runbooks::RunbookDeps{.store = storage_->runbooks(),
                                                     .audit = *audit_,
                                                     .notifier = notifier_,
                                                     .clock = clock_,
-                                                    .locks = locks_.get(),
+                                                    .locks = &storage_->locks(),
                                                     .actions = actions});
     return *runbooks_;
 }
@@ -237,8 +198,8 @@ ProjectSetupService& App::start_project_setup(const Clients& clients) {
                                      .jenkins_config = settings_.jenkins_config(),
                                      .cloudflare = clients.cloudflare,
                                      .cloudflare_config = settings_.cloudflare_config()};
-    project_setup_ = std::make_unique<ProjectSetupService>(options, setup_clients, catalogue_,
-                                                           *project_registry_, *setups_);
+    project_setup_ = std::make_unique<ProjectSetupService>(
+        options, setup_clients, catalogue_, storage_->projects(), storage_->setups());
     return *project_setup_;
 }
 
@@ -247,7 +208,7 @@ void App::register_hooks(net::HttpServer& intake) {
                 hooks::jenkins_hook(settings_.jenkins_webhook_token, *deploys_, *audit_));
     const hooks::SentryHookOptions sentry_options{
         settings_.sentry_client_secret, settings_.sentry_legacy_token, settings_.sentry_max_skew};
-    const hooks::SentryHookTargets targets{*alert_inbox_, *audit_, clock_,
+    const hooks::SentryHookTargets targets{storage_->alert_inbox(), *audit_, clock_,
                                            [relay = alert_relay_.get()] { relay->wake(); }};
     intake.hook("sentry", hooks::sentry_hook(sentry_options, targets));
     intake.hook("sentry-legacy", hooks::sentry_legacy_hook(sentry_options, targets));
@@ -286,12 +247,12 @@ std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {
         return nullptr;
     }
     app->runbook_definitions_ = std::move(runbooks.runbooks);
-    if (!app->open_databases(err)) return nullptr;
+    if (!app->open_storage(err)) return nullptr;
     describe_standard_metrics(app->metrics_);
     app->start_services();
     const auto catalogue = app->catalogue();
     spdlog::info("opsbot ready: {} project(s), {} role(s), database {}", catalogue->projects.size(),
-                 catalogue->roles.size(), settings.database_path);
+                 catalogue->roles.size(), db::describe(app->storage_->target()));
     return app;
 }
 

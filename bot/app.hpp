@@ -19,17 +19,7 @@
 namespace opsbot {
 
 namespace db {
-class Database;
-class AuditLog;
-class SqliteIntentJournal;
-class SqliteLockStore;
-class SqliteDeployStore;
-class SqliteConfirmationStore;
-class SqliteAlertStore;
-class SqliteStateStore;
-class SqliteProjectRegistry;
-class SqliteSetupStore;
-class SqliteRunbookStore;
+class Storage;
 }  // namespace db
 
 namespace runbooks {
@@ -84,6 +74,7 @@ public:
     AuditStore& audit();
     Metrics& metrics() { return metrics_; }
     IntentJournal& intents();
+    db::Storage& storage() { return *storage_; }
     // The one HTTP client (connection pool) for Slack and the adapters.
     HttpClient& http();
     Dispatcher& dispatcher() { return *dispatcher_; }
@@ -103,28 +94,11 @@ private:
 
     Settings settings_;
     CatalogueSource catalogue_;
-    std::unique_ptr<db::Database> projects_database_;
-    std::unique_ptr<db::SqliteProjectRegistry> project_registry_;
-    std::unique_ptr<db::SqliteSetupStore> setups_;
     std::unique_ptr<ProjectSetupService> project_setup_;
     SystemClock clock_;
-    std::unique_ptr<db::Database> database_;
+    std::unique_ptr<db::Storage> storage_;  // every store, on SQLite or PostgreSQL
     Metrics metrics_;
-    std::unique_ptr<db::AuditLog> audit_log_;
     std::unique_ptr<AuditStore> audit_;  // the log, counted for /metrics
-    // Its own connection: SQLite transactions belong to a connection.
-    std::unique_ptr<db::Database> intents_database_;
-    std::unique_ptr<db::SqliteIntentJournal> intents_;
-    std::unique_ptr<db::Database> locks_database_;
-    std::unique_ptr<db::SqliteLockStore> locks_;
-    std::unique_ptr<db::Database> deploys_database_;
-    std::unique_ptr<db::SqliteDeployStore> deploy_records_;
-    std::unique_ptr<db::Database> confirmations_database_;
-    std::unique_ptr<db::SqliteConfirmationStore> confirmations_;
-    std::unique_ptr<db::Database> alert_inbox_database_;  // the intake's writes
-    std::unique_ptr<db::SqliteAlertStore> alert_inbox_;
-    std::unique_ptr<db::Database> alerts_database_;
-    std::unique_ptr<db::SqliteAlertStore> alerts_;
     std::unique_ptr<HttpClient> http_;
     std::unique_ptr<jenkins::JenkinsClient> jenkins_;
     NotifierSlot notifier_;
@@ -132,16 +106,12 @@ private:
     std::unique_ptr<GitReleaseService> releases_;
     std::unique_ptr<sentry::SentryClient> sentry_;
     std::unique_ptr<alerts::AlertRelay> alert_relay_;
-    std::unique_ptr<db::Database> state_database_;
-    std::unique_ptr<db::SqliteStateStore> state_;
     std::unique_ptr<cloudflare::CloudflareClient> cloudflare_;
     std::unique_ptr<CloudflarePurgeService> purges_;
     std::unique_ptr<aws::S3Client> s3_;
     std::unique_ptr<S3BackupService> backups_;
     std::unique_ptr<BackupWatch> backup_watch_;
     std::vector<Runbook> runbook_definitions_;  // config/runbooks/*.yaml, checked at start
-    std::unique_ptr<db::Database> runbooks_database_;
-    std::unique_ptr<db::SqliteRunbookStore> runbook_store_;
     std::unique_ptr<runbooks::ThreadRunbookService> runbooks_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
@@ -158,12 +128,11 @@ private:
         S3BackupService& backups;
     };
 
-    bool open_databases(std::ostream& err);
+    bool open_storage(std::ostream& err);
     // Each step gets what it uses and returns what it makes, so their order
     // follows from the data (start_services).
     void start_services();
     void load_registered_projects();
-    void open_stores();
     Clients make_clients();
     JenkinsDeployService& start_deploys(const Clients& clients);
     alerts::AlertRelay& start_alerts(const Clients& clients);
@@ -173,8 +142,8 @@ private:
     ProjectSetupService& start_project_setup(const Clients& clients);
 };
 
-// Opens the database at path (creating its folder), migrates it, and returns
-// it; throws db::DatabaseError with a message for the operator.
-std::unique_ptr<db::Database> open_database(const std::string& path);
+// Opens the store the settings name (OPSBOT_DATABASE_URL, else OPSBOT_DB),
+// migrated; throws db::DatabaseError with a message for the operator.
+std::unique_ptr<db::Storage> open_storage(const Settings& settings, const Clock& clock);
 
 }  // namespace opsbot

@@ -8,8 +8,7 @@
 #include "core/catalogue_source.hpp"
 #include "core/catalogue_writer.hpp"
 #include "core/config_loader.hpp"
-#include "persistence/database.hpp"
-#include "persistence/project_registry.hpp"
+#include "persistence/storage.hpp"
 
 namespace opsbot {
 
@@ -34,10 +33,7 @@ int export_catalogue(const Settings& settings, const std::vector<std::string>& a
     }
     std::vector<Project> registered;
     try {
-        const auto database = open_database(settings.database_path);
-        const SystemClock clock;
-        db::SqliteProjectRegistry registry(*database, clock);
-        registered = registry.all();
+        registered = open_storage(settings, SystemClock{})->projects().all();
     } catch (const db::DatabaseError& e) {
         err << "opsbot export-catalogue: " << e.what() << "\n";
         return 1;

@@ -16,9 +16,8 @@
 #include "core/audit_query.hpp"
 #include "core/config_loader.hpp"
 #include "core/runbook_loader.hpp"
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "persistence/database_tools.hpp"
+#include "persistence/storage.hpp"
 
 namespace opsbot {
 namespace {
@@ -121,8 +120,8 @@ int audit_cli(const Settings& settings, const std::vector<std::string>& args, st
         return 2;
     }
     try {
-        const auto database = open_database(settings.database_path);
-        db::AuditLog audit(*database, clock);
+        const auto storage = open_storage(settings, clock);
+        auto& audit = storage->audit();
         if (verify) {
             const auto check = audit.verify();
             if (check.ok) {
@@ -148,8 +147,7 @@ constexpr int kExitDatabase = 3;
 
 int check_database(const Settings& settings, std::ostream& err) {
     try {
-        const auto database = open_database(settings.database_path);
-        db::check_writable(*database);
+        open_storage(settings, SystemClock{})->check_writable();
         return 0;
     } catch (const db::DatabaseError& e) {
         err << "opsbot: cannot start: " << e.what() << "\n";
@@ -159,6 +157,11 @@ int check_database(const Settings& settings, std::ostream& err) {
 
 int backup_db(const Settings& settings, const std::vector<std::string>& args, std::ostream& out,
               std::ostream& err) {
+    if (!settings.database_url.empty()) {
+        err << "opsbot backup-db copies the SQLite file; opsbot runs on PostgreSQL "
+               "(OPSBOT_DATABASE_URL): back it up with pg_dump -Fc (see docs/operations.md)\n";
+        return 2;
+    }
     std::vector<std::string> files;
     bool force = false;
     bool unknown_option = false;
@@ -204,11 +207,20 @@ int healthcheck(const Settings& settings, std::ostream& out, std::ostream& err) 
     return response.value().status == 200 ? 0 : 1;
 }
 
-void print_version(std::ostream& out) {
+std::string store_line(const Settings& settings) {
+    try {
+        return db::describe(db::storage_target(settings.database_url, settings.database_path));
+    } catch (const db::DatabaseError& e) {
+        return e.what();
+    }
+}
+
+void print_version(const Settings& settings, std::ostream& out) {
     const std::string git = build_info::kGitDescribe;
     out << "opsbot " << build_info::kVersion << " (" << (git.empty() ? "git unknown" : git)
         << ")\nbuilt with " << build_info::kCompiler << ", " << build_info::kBuildType
-        << ", SQLite " << db::sqlite_version() << "\n";
+        << ", SQLite " << db::sqlite_version() << ", libpq " << db::postgres_client_version()
+        << "\nstore: " << store_line(settings) << "\n";
 }
 
 int console(const Settings& settings, CliStreams streams) {
@@ -274,7 +286,7 @@ int run_cli(const std::vector<std::string>& args, const EnvLookup& env, CliStrea
     if (command == "check-config") return check_config(settings, rest, streams.out, streams.err);
     if (command == "audit") return audit_cli(settings, rest, streams.out, streams.err);
     if (command == "version" || command == "--version") {
-        print_version(streams.out);
+        print_version(settings, streams.out);
         return 0;
     }
     if (command == "export-catalogue")

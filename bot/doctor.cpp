@@ -14,8 +14,7 @@
 #include "core/config_loader.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
-#include "persistence/database_tools.hpp"
-#include "persistence/migrations.hpp"
+#include "persistence/storage.hpp"
 
 namespace opsbot {
 namespace {
@@ -51,11 +50,11 @@ DoctorCheck check_catalogue(const Settings& settings) {
 
 DoctorCheck check_database(const Settings& settings) {
     try {
-        const auto database = open_database(settings.database_path);
-        db::check_writable(*database);
+        const auto storage = open_storage(settings, SystemClock{});
+        storage->check_writable();
         return {"database", State::ok,
-                settings.database_path + ": schema version " +
-                    std::to_string(db::schema_version(*database)) + ", writable"};
+                db::describe(storage->target()) + ": schema version " +
+                    std::to_string(storage->schema_version()) + ", writable"};
     } catch (const db::DatabaseError& e) {
         return {"database", State::failed, e.what()};
     }

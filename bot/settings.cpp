@@ -10,6 +10,7 @@
 #include "core/redact.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
+#include "persistence/storage.hpp"
 
 namespace opsbot {
 namespace {
@@ -20,6 +21,17 @@ constexpr const char* kSecretVariables[] = {
     "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN", "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SENTRY_LEGACY_TOKEN",  "OPSBOT_GIT_TOKEN",
 };
+
+// The URL's password is a secret; the rest of it is shown (doctor, logs).
+void register_database_password(const std::string& url) {
+    if (url.empty()) return;
+    try {
+        const auto target = db::storage_target(url, "");
+        if (!target.password.empty()) register_secret(target.password);
+    } catch (const db::DatabaseError&) {
+        // Reported when the store opens; the URL itself is never echoed.
+    }
+}
 
 std::string value_or(const EnvLookup& lookup, const std::string& name, std::string fallback) {
     const auto value = lookup(name);
@@ -136,6 +148,8 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
         if (const auto value = lookup(name)) register_secret(*value);
     s.config_path = value_or(lookup, "OPSBOT_CONFIG", s.config_path);
     s.database_path = value_or(lookup, "OPSBOT_DB", s.database_path);
+    s.database_url = value_or(lookup, "OPSBOT_DATABASE_URL", "");
+    register_database_password(s.database_url);
     s.console_user = value_or(lookup, "OPSBOT_CONSOLE_USER", "");
     s.slack_app_token = value_or(lookup, "SLACK_APP_TOKEN", "");
     s.slack_bot_token = value_or(lookup, "SLACK_BOT_TOKEN", "");

@@ -34,12 +34,13 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup process_environment();
 
 struct Settings {
-    std::string config_path = "config/opsbot.yaml";        // OPSBOT_CONFIG
-    std::string database_path = "var/opsbot.db";           // OPSBOT_DB
-    LogSettings log;                                       // OPSBOT_LOG_LEVEL, OPSBOT_LOG_FORMAT
-    std::string console_user;                              // OPSBOT_CONSOLE_USER
-    std::string slack_app_token;                           // SLACK_APP_TOKEN
-    std::string slack_bot_token;                           // SLACK_BOT_TOKEN
+    std::string config_path = "config/opsbot.yaml";  // OPSBOT_CONFIG
+    std::string database_path = "var/opsbot.db";     // OPSBOT_DB
+    std::string database_url;     // OPSBOT_DATABASE_URL: PostgreSQL; empty: SQLite at OPSBOT_DB
+    LogSettings log;              // OPSBOT_LOG_LEVEL, OPSBOT_LOG_FORMAT
+    std::string console_user;     // OPSBOT_CONSOLE_USER
+    std::string slack_app_token;  // SLACK_APP_TOKEN
+    std::string slack_bot_token;  // SLACK_BOT_TOKEN
     std::string slack_api_url = "https://slack.com/api/";  // SLACK_API_URL
     std::string listen = "127.0.0.1:8080";                 // OPSBOT_LISTEN
     bool listen_explicit = false;                          // set: the console serves webhooks too

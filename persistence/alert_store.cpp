@@ -1,7 +1,5 @@
 #include "persistence/alert_store.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
@@ -97,20 +95,15 @@ Alert alert_from_json(const std::string& text) {
     return a;
 }
 
-SqliteAlertStore::SqliteAlertStore(Database& db)
-    : db_(db),
-      insert_(db,
-              "INSERT OR IGNORE INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, "
-              "alert_json) VALUES (?, ?, ?, ?, ?)") {}
-
-void SqliteAlertStore::defer_checkpoints() {
+void SqlAlertStore::defer_checkpoints() {
     // The intake's commits should not stop to copy the WAL into the
     // database: the relay's connection, which commits after every batch it
     // applies, checkpoints instead, off the request path.
-    db_.exec("PRAGMA wal_autocheckpoint = 0");
+    auto db = pool_.borrow();
+    if (db->backend() == Backend::sqlite) db->exec("PRAGMA wal_autocheckpoint = 0");
 }
 
-struct SqliteAlertStore::PendingRecord {
+struct SqlAlertStore::PendingRecord {
     std::string key;
     std::string received;
     std::string issue_id;
@@ -121,8 +114,7 @@ struct SqliteAlertStore::PendingRecord {
     std::string error;  // the commit failed
 };
 
-bool SqliteAlertStore::record(const std::string& dedupe_key, TimePoint received,
-                              const Alert& alert) {
+bool SqlAlertStore::record(const std::string& dedupe_key, TimePoint received, const Alert& alert) {
     PendingRecord mine{dedupe_key, format_iso8601(received), alert.issue_id,
                        alert.is_occurrence() ? 1 : 0, alert_to_json(alert)};
     std::unique_lock lock(group_mutex_);
@@ -144,19 +136,22 @@ bool SqliteAlertStore::record(const std::string& dedupe_key, TimePoint received,
     return mine.inserted;
 }
 
-void SqliteAlertStore::commit_group(const std::vector<PendingRecord*>& group) {
+void SqlAlertStore::commit_group(const std::vector<PendingRecord*>& group) {
     try {
-        std::lock_guard guard(mutex_);
-        Transaction transaction(db_);
+        auto db = pool_.borrow();
+        Transaction transaction(*db, Serialize::alert_inbox);
+        auto insert = db->prepare(
+            "INSERT INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, alert_json) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
         for (auto* record : group) {
-            insert_.reset();
-            insert_.bind(1, record->key)
+            insert.reset();
+            insert.bind(1, record->key)
                 .bind(2, record->received)
                 .bind(3, record->issue_id)
                 .bind(4, record->occurrence)
                 .bind(5, record->json);
-            insert_.run();
-            record->inserted = sqlite3_changes(db_.handle()) > 0;
+            insert.run();
+            record->inserted = insert.changes() > 0;
         }
         transaction.commit();
     } catch (const std::exception& e) {
@@ -167,20 +162,20 @@ void SqliteAlertStore::commit_group(const std::vector<PendingRecord*>& group) {
     }
 }
 
-std::vector<InboxAlert> SqliteAlertStore::unapplied(int limit) {
-    std::lock_guard guard(mutex_);
+std::vector<InboxAlert> SqlAlertStore::unapplied(int limit) {
+    auto db = pool_.borrow();
     // Applied rows form a prefix of the ids: start after it (one scan at
     // start-up), so the intake's inserts need no index on `applied`.
     if (applied_up_to_ < 0) {
         auto first =
-            db_.prepare("SELECT COALESCE(MIN(id), 0) - 1 FROM alert_inbox WHERE applied = 0");
+            db->prepare("SELECT COALESCE(MIN(id), 0) - 1 FROM alert_inbox WHERE applied = 0");
         applied_up_to_ = first.step() ? first.column_int(0) : 0;
         if (applied_up_to_ < 0) {
-            auto last = db_.prepare("SELECT COALESCE(MAX(id), 0) FROM alert_inbox");
+            auto last = db->prepare("SELECT COALESCE(MAX(id), 0) FROM alert_inbox");
             applied_up_to_ = last.step() ? last.column_int(0) : 0;
         }
     }
-    auto select = db_.prepare(
+    auto select = db->prepare(
         "SELECT id, dedupe_key, received_at, alert_json FROM alert_inbox WHERE id > ? AND "
         "applied = 0 ORDER BY id LIMIT ?");
     select.bind(1, applied_up_to_).bind(2, std::int64_t{limit});
@@ -192,13 +187,12 @@ std::vector<InboxAlert> SqliteAlertStore::unapplied(int limit) {
     return out;
 }
 
-void SqliteAlertStore::apply(const std::vector<AlertIssue>& issues,
-                             const std::vector<std::int64_t>& inbox_ids) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    auto upsert = db_.prepare(std::string("INSERT OR REPLACE INTO alert_issues (") + kIssueColumns +
-                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    auto mark = db_.prepare("UPDATE alert_messages SET pending = 1 WHERE id = ?");
+void SqlAlertStore::apply(const std::vector<AlertIssue>& issues,
+                          const std::vector<std::int64_t>& inbox_ids) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    auto upsert = db->prepare(upsert_sql("alert_issues", kIssueColumns, "issue_id"));
+    auto mark = db->prepare("UPDATE alert_messages SET pending = 1 WHERE id = ?");
     for (const auto& issue : issues) {
         upsert.reset();
         upsert.bind(1, issue.issue_id)
@@ -227,7 +221,7 @@ void SqliteAlertStore::apply(const std::vector<AlertIssue>& issues,
     // Rows are read in id order and ids only grow, so everything up to the
     // newest id read is what was applied.
     if (!inbox_ids.empty()) {
-        auto applied = db_.prepare("UPDATE alert_inbox SET applied = 1 WHERE id > ? AND id <= ?");
+        auto applied = db->prepare("UPDATE alert_inbox SET applied = 1 WHERE id > ? AND id <= ?");
         const auto newest = *std::max_element(inbox_ids.begin(), inbox_ids.end());
         applied.bind(1, applied_up_to_).bind(2, newest);
         applied.run();
@@ -238,59 +232,60 @@ void SqliteAlertStore::apply(const std::vector<AlertIssue>& issues,
     transaction.commit();
 }
 
-std::vector<AlertIssue> SqliteAlertStore::select_issues(const std::string& where_and_order,
-                                                        const std::vector<std::string>& params) {
-    auto select = db_.prepare(std::string("SELECT ") + kIssueColumns + " FROM alert_issues " +
-                              where_and_order);
+std::vector<AlertIssue> SqlAlertStore::select_issues(Database& db,
+                                                     const std::string& where_and_order,
+                                                     const std::vector<std::string>& params) {
+    auto select = db.prepare(std::string("SELECT ") + kIssueColumns + " FROM alert_issues " +
+                             where_and_order);
     for (std::size_t i = 0; i < params.size(); ++i) select.bind(static_cast<int>(i) + 1, params[i]);
     std::vector<AlertIssue> out;
     while (select.step()) out.push_back(read_issue(select));
     return out;
 }
 
-std::optional<AlertIssue> SqliteAlertStore::issue(const std::string& issue_id) {
-    std::lock_guard guard(mutex_);
-    auto found = select_issues("WHERE issue_id = ?", {issue_id});
+std::optional<AlertIssue> SqlAlertStore::issue(const std::string& issue_id) {
+    auto db = pool_.borrow();
+    auto found = select_issues(*db, "WHERE issue_id = ?", {issue_id});
     if (found.empty()) return std::nullopt;
     return found.front();
 }
 
-std::int64_t SqliteAlertStore::occurrences_since(const std::string& issue_id, TimePoint since) {
-    std::lock_guard guard(mutex_);
-    auto count = db_.prepare(
+std::int64_t SqlAlertStore::occurrences_since(const std::string& issue_id, TimePoint since) {
+    auto db = pool_.borrow();
+    auto count = db->prepare(
         "SELECT COALESCE(SUM(occurrence), 0) FROM alert_inbox WHERE issue_id = ? AND "
         "received_at >= ?");
     count.bind(1, issue_id).bind(2, format_iso8601(since));
     return count.step() ? count.column_int(0) : 0;
 }
 
-std::vector<AlertIssue> SqliteAlertStore::unposted() {
-    std::lock_guard guard(mutex_);
-    return select_issues(
-        "WHERE message_id IS NULL AND status = 'unresolved' AND events > 0 "
-        "ORDER BY first_received, issue_id",
-        {});
+std::vector<AlertIssue> SqlAlertStore::unposted() {
+    auto db = pool_.borrow();
+    return select_issues(*db,
+                         "WHERE message_id IS NULL AND status = 'unresolved' AND events > 0 "
+                         "ORDER BY first_received, issue_id",
+                         {});
 }
 
-std::vector<AlertMessage> SqliteAlertStore::pending_messages() {
-    std::lock_guard guard(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kMessageColumns +
+std::vector<AlertMessage> SqlAlertStore::pending_messages() {
+    auto db = pool_.borrow();
+    auto select = db->prepare(std::string("SELECT ") + kMessageColumns +
                               " FROM alert_messages WHERE pending = 1 OR ts = '' ORDER BY id");
     std::vector<AlertMessage> out;
     while (select.step()) out.push_back(read_message(select));
     return out;
 }
 
-std::vector<AlertIssue> SqliteAlertStore::issues_of(std::int64_t message_id) {
-    std::lock_guard guard(mutex_);
-    return select_issues("WHERE message_id = ? ORDER BY first_received, issue_id",
+std::vector<AlertIssue> SqlAlertStore::issues_of(std::int64_t message_id) {
+    auto db = pool_.borrow();
+    return select_issues(*db, "WHERE message_id = ? ORDER BY first_received, issue_id",
                          {std::to_string(message_id)});
 }
 
-std::optional<AlertMessage> SqliteAlertStore::open_digest(const std::string& channel,
-                                                          TimePoint created_after) {
-    std::lock_guard guard(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kMessageColumns +
+std::optional<AlertMessage> SqlAlertStore::open_digest(const std::string& channel,
+                                                       TimePoint created_after) {
+    auto db = pool_.borrow();
+    auto select = db->prepare(std::string("SELECT ") + kMessageColumns +
                               " FROM alert_messages WHERE channel = ? AND kind = 'digest' AND "
                               "created_at >= ? ORDER BY id DESC LIMIT 1");
     select.bind(1, channel).bind(2, format_iso8601(created_after));
@@ -298,9 +293,9 @@ std::optional<AlertMessage> SqliteAlertStore::open_digest(const std::string& cha
     return read_message(select);
 }
 
-void SqliteAlertStore::set_message_of(std::int64_t message_id,
-                                      const std::vector<std::string>& issue_ids) {
-    auto update = db_.prepare("UPDATE alert_issues SET message_id = ? WHERE issue_id = ?");
+void SqlAlertStore::set_message_of(Database& db, std::int64_t message_id,
+                                   const std::vector<std::string>& issue_ids) {
+    auto update = db.prepare("UPDATE alert_issues SET message_id = ? WHERE issue_id = ?");
     for (const auto& id : issue_ids) {
         update.reset();
         update.bind(1, message_id).bind(2, id);
@@ -308,74 +303,74 @@ void SqliteAlertStore::set_message_of(std::int64_t message_id,
     }
 }
 
-AlertMessage SqliteAlertStore::create_message(const std::string& channel, AlertMessageKind kind,
-                                              TimePoint now,
-                                              const std::vector<std::string>& issue_ids) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    auto insert = db_.prepare(
-        "INSERT INTO alert_messages (channel, kind, created_at, pending) VALUES (?, ?, ?, 1)");
+AlertMessage SqlAlertStore::create_message(const std::string& channel, AlertMessageKind kind,
+                                           TimePoint now,
+                                           const std::vector<std::string>& issue_ids) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    auto insert = db->prepare(
+        "INSERT INTO alert_messages (channel, kind, created_at, pending) VALUES (?, ?, ?, 1) "
+        "RETURNING id");
     insert.bind(1, channel)
         .bind(2, kind == AlertMessageKind::digest ? "digest" : "issue")
         .bind(3, format_iso8601(now));
-    insert.run();
-    AlertMessage message{db_.last_insert_rowid(), channel, "", "", kind, now};
-    set_message_of(message.id, issue_ids);
+    AlertMessage message{returned_id(insert), channel, "", "", kind, now};
+    set_message_of(*db, message.id, issue_ids);
     transaction.commit();
     return message;
 }
 
-void SqliteAlertStore::attach(std::int64_t message_id, const std::vector<std::string>& issue_ids) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    set_message_of(message_id, issue_ids);
-    set_pending(message_id, true);
+void SqlAlertStore::attach(std::int64_t message_id, const std::vector<std::string>& issue_ids) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    set_message_of(*db, message_id, issue_ids);
+    set_pending(*db, message_id, true);
     transaction.commit();
 }
 
-void SqliteAlertStore::set_pending(std::int64_t message_id, bool pending) {
-    auto update = db_.prepare("UPDATE alert_messages SET pending = ? WHERE id = ?");
+void SqlAlertStore::set_pending(Database& db, std::int64_t message_id, bool pending) {
+    auto update = db.prepare("UPDATE alert_messages SET pending = ? WHERE id = ?");
     update.bind(1, std::int64_t{pending ? 1 : 0}).bind(2, message_id);
     update.run();
 }
 
-void SqliteAlertStore::take(std::int64_t message_id) {
-    std::lock_guard guard(mutex_);
-    set_pending(message_id, false);
+void SqlAlertStore::take(std::int64_t message_id) {
+    auto db = pool_.borrow();
+    set_pending(*db, message_id, false);
 }
 
-void SqliteAlertStore::delivered(std::int64_t message_id, const std::string& posted_to,
-                                 const std::string& ts) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare("UPDATE alert_messages SET ts = ?, posted_to = ? WHERE id = ?");
+void SqlAlertStore::delivered(std::int64_t message_id, const std::string& posted_to,
+                              const std::string& ts) {
+    auto db = pool_.borrow();
+    auto update = db->prepare("UPDATE alert_messages SET ts = ?, posted_to = ? WHERE id = ?");
     update.bind(1, ts).bind(2, posted_to).bind(3, message_id);
     update.run();
 }
 
-void SqliteAlertStore::repost(std::int64_t message_id) {
-    std::lock_guard guard(mutex_);
+void SqlAlertStore::repost(std::int64_t message_id) {
+    auto db = pool_.borrow();
     auto update =
-        db_.prepare("UPDATE alert_messages SET ts = '', posted_to = '', pending = 1 WHERE id = ?");
+        db->prepare("UPDATE alert_messages SET ts = '', posted_to = '', pending = 1 WHERE id = ?");
     update.bind(1, message_id);
     update.run();
 }
 
-void SqliteAlertStore::retry_later(std::int64_t message_id) {
-    std::lock_guard guard(mutex_);
-    set_pending(message_id, true);
+void SqlAlertStore::retry_later(std::int64_t message_id) {
+    auto db = pool_.borrow();
+    set_pending(*db, message_id, true);
 }
 
-void SqliteAlertStore::set_status(const std::string& issue_id, AlertStatus status,
-                                  const std::string& by, std::optional<TimePoint> muted_until) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    auto update = db_.prepare(
+void SqlAlertStore::set_status(const std::string& issue_id, AlertStatus status,
+                               const std::string& by, std::optional<TimePoint> muted_until) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    auto update = db->prepare(
         "UPDATE alert_issues SET status = ?, status_by = ?, muted_until = ? WHERE issue_id = ?");
     update.bind(1, to_string(status)).bind(2, by);
     bind_time(update, 3, muted_until);
     update.bind(4, issue_id);
     update.run();
-    auto mark = db_.prepare(
+    auto mark = db->prepare(
         "UPDATE alert_messages SET pending = 1 WHERE id = (SELECT message_id FROM alert_issues "
         "WHERE issue_id = ?)");
     mark.bind(1, issue_id);
@@ -383,9 +378,9 @@ void SqliteAlertStore::set_status(const std::string& issue_id, AlertStatus statu
     transaction.commit();
 }
 
-std::vector<AlertIssue> SqliteAlertStore::recent(const std::string& project, bool open_only,
-                                                 int limit) {
-    std::lock_guard guard(mutex_);
+std::vector<AlertIssue> SqlAlertStore::recent(const std::string& project, bool open_only,
+                                              int limit) {
+    auto db = pool_.borrow();
     std::string where = "WHERE 1 = 1";
     std::vector<std::string> params;
     if (!project.empty()) {
@@ -393,21 +388,21 @@ std::vector<AlertIssue> SqliteAlertStore::recent(const std::string& project, boo
         params.push_back(project);
     }
     if (open_only) where += " AND status = 'unresolved'";
-    return select_issues(where + " ORDER BY last_received DESC LIMIT " + std::to_string(limit),
+    return select_issues(*db, where + " ORDER BY last_received DESC LIMIT " + std::to_string(limit),
                          params);
 }
 
-std::int64_t SqliteAlertStore::prune(TimePoint before) {
+std::int64_t SqlAlertStore::prune(TimePoint before) {
     // In batches, so the intake's commits never wait long for the write lock.
     std::int64_t removed = 0;
     for (;;) {
-        std::lock_guard guard(mutex_);
-        auto remove = db_.prepare(
+        auto db = pool_.borrow();
+        auto remove = db->prepare(
             "DELETE FROM alert_inbox WHERE id IN (SELECT id FROM alert_inbox WHERE applied = 1 "
             "AND received_at < ? LIMIT 2000)");
         remove.bind(1, format_iso8601(before));
         remove.run();
-        const auto n = sqlite3_changes(db_.handle());
+        const auto n = remove.changes();
         removed += n;
         if (n < 2000) return removed;
     }

@@ -14,9 +14,9 @@
 
 namespace opsbot::db {
 
-class SqliteAlertStore final : public AlertStore {
+class SqlAlertStore final : public AlertStore {
 public:
-    explicit SqliteAlertStore(Database& db);
+    explicit SqlAlertStore(Connections& pool) : pool_(pool) {}
 
     // For the intake's store: leave checkpoints to another connection.
     void defer_checkpoints();
@@ -48,17 +48,16 @@ public:
     std::int64_t prune(TimePoint before) override;
 
 private:
-    std::vector<AlertIssue> select_issues(const std::string& where_and_order,
+    std::vector<AlertIssue> select_issues(Database& db, const std::string& where_and_order,
                                           const std::vector<std::string>& params);
-    void set_pending(std::int64_t message_id, bool pending);
-    void set_message_of(std::int64_t message_id, const std::vector<std::string>& issue_ids);
+    void set_pending(Database& db, std::int64_t message_id, bool pending);
+    void set_message_of(Database& db, std::int64_t message_id,
+                        const std::vector<std::string>& issue_ids);
 
     struct PendingRecord;
     void commit_group(const std::vector<PendingRecord*>& group);
 
-    Database& db_;
-    std::mutex mutex_;  // the connection
-    Statement insert_;
+    Connections& pool_;
     std::mutex group_mutex_;  // the records waiting for a commit
     std::condition_variable group_done_;
     std::vector<PendingRecord*> waiting_;

@@ -5,32 +5,19 @@
 #include <stdexcept>
 #include <utility>
 
-#include <openssl/evp.h>
 #include <nlohmann/json.hpp>
 
+#include "core/audit_chain.hpp"
 #include "core/redact.hpp"
 
 namespace opsbot::db {
 namespace {
-
-const std::string kGenesisHash(64, '0');
 
 // The stored columns in one place, so the writer, the readers and the row
 // decoder cannot drift apart.
 constexpr const char* kColumns =
     "id, time, correlation_id, actor_id, actor_name, source, channel, thread, command, "
     "args_json, project, environment, outcome, external_ref, duration_ms, error, prev_hash, hash";
-
-std::string to_hex(const unsigned char* bytes, unsigned int size) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(std::size_t{size} * 2);
-    for (unsigned int i = 0; i < size; ++i) {
-        hex += kDigits[bytes[i] >> 4];
-        hex += kDigits[bytes[i] & 0x0f];
-    }
-    return hex;
-}
 
 // Rows store milliseconds; trimming here makes append() return exactly what
 // query() reads back.
@@ -94,7 +81,7 @@ std::string stored_content(const Statement& row) {
 
 std::string last_hash(Database& db) {
     auto statement = db.prepare("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1");
-    return statement.step() ? statement.column_text(0) : kGenesisHash;
+    return statement.step() ? statement.column_text(0) : audit_genesis_hash();
 }
 
 std::int64_t insert(Database& db, const AuditRecord& record) {
@@ -120,11 +107,7 @@ std::int64_t insert(Database& db, const AuditRecord& record) {
         .bind(15, record.error)
         .bind(16, record.prev_hash)
         .bind(17, record.hash);
-    if (!statement.step())
-        throw DatabaseError("database " + db.path() + ": audit insert gave no id");
-    const auto id = statement.column_int(0);
-    statement.run();  // finish the statement before COMMIT
-    return id;
+    return returned_id(statement);
 }
 
 // Builds "SELECT ... WHERE ..." for a query and remembers the values to bind,
@@ -151,7 +134,7 @@ QuerySql build_query(const AuditQuery& query) {
         built.values.push_back(query.project);
     }
     if (!query.actor.empty()) {
-        built.where("(actor_id = ? OR actor_name = ? COLLATE NOCASE)");
+        built.where("(actor_id = ? OR lower(actor_name) = lower(?))");
         built.values.push_back(query.actor);
         built.values.push_back(query.actor);
     }
@@ -171,51 +154,16 @@ QuerySql build_query(const AuditQuery& query) {
 
 }  // namespace
 
-std::string audit_content_for_hash(const AuditRecord& record) {
-    // Same order as the columns; the id is left out because SQLite assigns it
-    // after the hash is computed, and the row order is covered by prev_hash.
-    const auto content = nlohmann::json::array({
-        format_iso8601(record.time),
-        record.correlation_id,
-        record.actor_id,
-        record.actor_name,
-        to_string(record.source),
-        record.channel,
-        record.thread,
-        record.command,
-        record.args_json,
-        record.project,
-        record.environment,
-        to_string(record.outcome),
-        record.external_ref,
-        record.duration_ms ? nlohmann::json(*record.duration_ms) : nlohmann::json(nullptr),
-        record.error,
-    });
-    // Invalid UTF-8 typed into a command must not stop it being audited.
-    return content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string audit_chain_hash(const std::string& prev_hash, const std::string& content) {
-    const std::string input = prev_hash + "\n" + content;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("OpenSSL SHA-256 failed");
-    return to_hex(digest, size);
-}
-
 struct AuditLog::Impl {
-    Impl(Database& database, const Clock& time_source) : db(database), clock(time_source) {}
+    Impl(Connections& connections, const Clock& time_source)
+        : pool(connections), clock(time_source) {}
 
-    Database& db;
+    Connections& pool;
     const Clock& clock;
-    // One connection is shared, so reads take the lock too: a statement
-    // stepping through rows must not interleave with another thread's
-    // transaction on the same connection.
-    mutable std::mutex mutex;
 };
 
-AuditLog::AuditLog(Database& db, const Clock& clock) : impl_(std::make_unique<Impl>(db, clock)) {}
+AuditLog::AuditLog(Connections& pool, const Clock& clock)
+    : impl_(std::make_unique<Impl>(pool, clock)) {}
 
 AuditLog::~AuditLog() = default;
 
@@ -224,22 +172,22 @@ AuditRecord AuditLog::append(AuditEntry entry) {
     AuditRecord record;
     static_cast<AuditEntry&>(record) = std::move(entry);
 
-    const std::lock_guard lock(impl_->mutex);
-    Transaction transaction(impl_->db, Transaction::Mode::immediate);
-    // Read under the write lock rather than cached: another opsbot process
-    // (the console, a second instance) may have appended since our last row.
-    record.prev_hash = last_hash(impl_->db);
+    auto db = impl_->pool.borrow();
+    Transaction transaction(*db, Serialize::audit_chain);
+    // Read under the chain's lock rather than cached: another opsbot process
+    // (the console, a replica) may have appended since our last row.
+    record.prev_hash = last_hash(*db);
     record.time = to_milliseconds(impl_->clock.now());
     record.hash = audit_chain_hash(record.prev_hash, audit_content_for_hash(record));
-    record.id = insert(impl_->db, record);
+    record.id = insert(*db, record);
     transaction.commit();
     return record;
 }
 
 std::vector<AuditRecord> AuditLog::query(const AuditQuery& query) const {
     const auto built = build_query(query);
-    const std::lock_guard lock(impl_->mutex);
-    auto statement = impl_->db.prepare(built.sql);
+    auto db = impl_->pool.borrow();
+    auto statement = db->prepare(built.sql);
     for (std::size_t i = 0; i < built.values.size(); ++i)
         statement.bind(static_cast<int>(i) + 1, built.values[i]);
     std::vector<AuditRecord> records;
@@ -248,35 +196,15 @@ std::vector<AuditRecord> AuditLog::query(const AuditQuery& query) const {
 }
 
 AuditVerification AuditLog::verify() const {
-    const std::lock_guard lock(impl_->mutex);
-    auto statement =
-        impl_->db.prepare(std::string("SELECT ") + kColumns + " FROM audit_log ORDER BY id");
-    AuditVerification result;
-    std::string previous_hash = kGenesisHash;
-    std::int64_t previous_id = 0;
+    auto db = impl_->pool.borrow();
+    auto statement = db->prepare(std::string("SELECT ") + kColumns + " FROM audit_log ORDER BY id");
+    AuditChainCheck chain;
     while (statement.step()) {
-        const auto id = statement.column_int(0);
-        const auto prev_hash = statement.column_text(16);
-        const auto hash = statement.column_text(17);
-        const auto bad = [&](std::string problem) {
-            result.ok = false;
-            result.first_bad_row = id;
-            result.problem = "row " + std::to_string(id) + ": " + std::move(problem);
-            return result;
-        };
-        if (prev_hash != previous_hash) {
-            if (previous_id == 0)
-                return bad("prev_hash is not the start of the chain (first rows removed?)");
-            return bad("prev_hash does not match row " + std::to_string(previous_id) +
-                       " (row removed or reordered?)");
-        }
-        if (audit_chain_hash(prev_hash, stored_content(statement)) != hash)
-            return bad("hash does not match its content (edited?)");
-        ++result.rows_checked;
-        previous_hash = hash;
-        previous_id = id;
+        if (!chain.add(statement.column_int(0), statement.column_text(16),
+                       statement.column_text(17), stored_content(statement)))
+            break;
     }
-    return result;
+    return chain.result();
 }
 
 }  // namespace opsbot::db

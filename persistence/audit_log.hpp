@@ -1,5 +1,5 @@
 #pragma once
-// The append-only, hash-chained audit log in SQLite.
+// The append-only, hash-chained audit log (the chain itself: core/audit_chain).
 
 #include <memory>
 #include <string>
@@ -10,15 +10,11 @@
 
 namespace opsbot::db {
 
-// The canonical content a row's hash covers, shared by writer and verifier.
-std::string audit_content_for_hash(const AuditRecord& record);
-// hex(SHA-256(prev_hash + "\n" + content))
-std::string audit_chain_hash(const std::string& prev_hash, const std::string& content);
-
 class AuditLog final : public AuditStore {
 public:
-    // The database must be migrated. The AuditLog serialises its own writes.
-    AuditLog(Database& db, const Clock& clock);
+    // The database must be migrated. Appends serialize on the chain, across
+    // processes too.
+    AuditLog(Connections& pool, const Clock& clock);
     ~AuditLog() override;
 
     AuditRecord append(AuditEntry entry) override;

@@ -1,4 +1,4 @@
-#include <sqlite3.h>
+
 
 #include "core/text.hpp"
 #include "persistence/ops_stores.hpp"
@@ -35,9 +35,9 @@ Confirmation read_confirmation(const Statement& row) {
 
 }  // namespace
 
-void SqliteConfirmationStore::create(const Confirmation& c) {
-    std::lock_guard guard(mutex_);
-    auto insert = db_.prepare(std::string("INSERT INTO confirmations (") + kColumns +
+void SqlConfirmationStore::create(const Confirmation& c) {
+    auto db = pool_.borrow();
+    auto insert = db->prepare(std::string("INSERT INTO confirmations (") + kColumns +
                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)");
     insert.bind(1, c.id)
         .bind(2, c.correlation_id)
@@ -58,24 +58,24 @@ void SqliteConfirmationStore::create(const Confirmation& c) {
     insert.run();
 }
 
-std::optional<Confirmation> SqliteConfirmationStore::find(const std::string& id) const {
-    std::lock_guard guard(mutex_);
+std::optional<Confirmation> SqlConfirmationStore::find(const std::string& id) const {
+    auto db = pool_.borrow();
     auto select =
-        db_.prepare(std::string("SELECT ") + kColumns + " FROM confirmations WHERE id = ?");
+        db->prepare(std::string("SELECT ") + kColumns + " FROM confirmations WHERE id = ?");
     select.bind(1, id);
     if (!select.step()) return std::nullopt;
     return read_confirmation(select);
 }
 
-bool SqliteConfirmationStore::decide(const std::string& id, ConfirmationState state,
-                                     const std::string& decided_by, TimePoint when) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare(
+bool SqlConfirmationStore::decide(const std::string& id, ConfirmationState state,
+                                  const std::string& decided_by, TimePoint when) {
+    auto db = pool_.borrow();
+    auto update = db->prepare(
         "UPDATE confirmations SET state = ?, decided_by = ?, decided_at = ? "
         "WHERE id = ? AND state = 'pending'");
     update.bind(1, to_string(state)).bind(2, decided_by).bind(3, format_iso8601(when)).bind(4, id);
     update.run();
-    return sqlite3_changes(db_.handle()) == 1;
+    return update.changes() == 1;
 }
 
 }  // namespace opsbot::db

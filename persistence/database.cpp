@@ -1,84 +1,15 @@
 #include "persistence/database.hpp"
 
-#include <sqlite3.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <utility>
+#include <vector>
+
+#include "persistence/driver.hpp"
 
 namespace opsbot::db {
-namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
+namespace detail {
 
-// The operator reading this message cannot see SQLite's result code, so the
-// message says what happened to which file and what to do about it.
-std::string describe(const std::string& path, int code, const std::string& detail) {
-    const std::string file = "database " + path;
-    switch (code & 0xff) {
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-            return file +
-                   " is locked by another process: stop the other opsbot or set OPSBOT_DB "
-                   "to another file";
-        case SQLITE_NOTADB:
-        case SQLITE_CORRUPT:
-            return file +
-                   " is not a database or is corrupt: restore it from a backup, or move it "
-                   "aside to start a new one";
-        case SQLITE_FULL:
-            return file + ": disk full: free space on its file system and try again";
-        case SQLITE_CANTOPEN:
-            return file + ": cannot open: check the folder exists and is writable";
-        case SQLITE_READONLY:
-        case SQLITE_PERM:
-            return file + " is read-only: check the file and its folder are writable";
-        case SQLITE_IOERR:
-            return file + ": I/O error (" + detail + "): check the disk and the file system";
-        default:
-            return file + ": " + detail;
-    }
-}
-
-DatabaseProblem classify(int code) {
-    switch (code & 0xff) {
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-            return DatabaseProblem::locked;
-        case SQLITE_NOTADB:
-        case SQLITE_CORRUPT:
-            return DatabaseProblem::corrupt;
-        case SQLITE_FULL:
-            return DatabaseProblem::full;
-        case SQLITE_CANTOPEN:
-        case SQLITE_READONLY:
-        case SQLITE_PERM:
-            return DatabaseProblem::unwritable;
-        case SQLITE_IOERR:
-            return DatabaseProblem::io;
-        default:
-            return DatabaseProblem::other;
-    }
-}
-
-// A full disk often reaches SQLite as an I/O error (a write past a file-size
-// limit, a failed WAL or shared-memory growth): the system error tells it apart.
-int full_disk_as_full(sqlite3* handle, int code) {
-    if ((code & 0xff) != SQLITE_IOERR || handle == nullptr) return code;
-    const auto no_space = [](int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT; };
-    int file_errno = 0;  // the database file's last failed call, kept by SQLite
-    sqlite3_file_control(handle, "main", SQLITE_FCNTL_LAST_ERRNO, &file_errno);
-    return no_space(sqlite3_system_errno(handle)) || no_space(file_errno) ? SQLITE_FULL : code;
-}
-
-[[noreturn]] void fail(const std::string& path, sqlite3* handle, int code, std::string_view doing) {
-    code = full_disk_as_full(handle, code);
-    const std::string detail = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(code);
-    std::string message = describe(path, code, detail);
-    if (!doing.empty()) message += " (while " + std::string(doing) + ")";
-    throw DatabaseError(message, classify(code));
-}
-
-// The start of a statement on one line, to say in an error what was running.
 std::string snippet(std::string_view sql) {
     std::string text;
     for (const char c : sql) {
@@ -91,91 +22,33 @@ std::string snippet(std::string_view sql) {
     return text;
 }
 
-void check_bind(const Database& db, int code) {
-    if (code != SQLITE_OK) fail(db.path(), db.handle(), code, "binding a parameter");
-}
+}  // namespace detail
 
-}  // namespace
+const char* to_string(Backend backend) {
+    return backend == Backend::postgresql ? "PostgreSQL" : "SQLite";
+}
 
 bool is_memory_database(const std::string& path) {
     return path == ":memory:" || path.empty();
 }
 
-Database::Database(const std::string& path) : path_(path) {
-    constexpr int kFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
-    const int code = sqlite3_open_v2(path.c_str(), &db_, kFlags, nullptr);
-    if (code != SQLITE_OK) {
-        // sqlite3_open_v2 hands back a handle even on failure; it must be closed.
-        const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
-        const int kind = full_disk_as_full(db_, code);
-        sqlite3_close_v2(db_);
-        db_ = nullptr;
-        throw DatabaseError(describe(path, kind, detail), classify(kind));
-    }
-    sqlite3_extended_result_codes(db_, 1);
-    try {
-        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-        // A garbage file opens fine; the first read of its header is what
-        // fails, and that happens here, so the error names the file.
-        if (!is_memory_database(path)) exec("PRAGMA journal_mode=WAL");
-        // WAL with NORMAL loses no committed transaction on a process crash
-        // (kill -9), only possibly the last ones on a power loss.
-        exec("PRAGMA synchronous=NORMAL");
-        exec("PRAGMA foreign_keys=ON");
-        // Pages read through a memory map instead of a read() each: fewer
-        // system calls when another connection's commit invalidates the cache.
-        if (!is_memory_database(path)) exec("PRAGMA mmap_size=268435456");
-    } catch (...) {
-        sqlite3_close_v2(db_);
-        db_ = nullptr;
-        throw;
-    }
-}
-
-Database::~Database() {
-    sqlite3_close_v2(db_);
-}
-
-void Database::exec(std::string_view sql) {
-    const std::string text(sql);
-    const int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
-    if (code != SQLITE_OK) fail(path_, db_, code, snippet(text));
-}
-
-Statement Database::prepare(std::string_view sql) {
-    return Statement(*this, sql);
-}
-
-std::int64_t Database::last_insert_rowid() const {
-    return sqlite3_last_insert_rowid(db_);
-}
-
-Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
-    const int code =
-        sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
-    if (code != SQLITE_OK) fail(db.path(), db.handle(), code, snippet(sql));
-}
-
-Statement::~Statement() {
-    sqlite3_finalize(stmt_);
-}
-
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+Statement::Statement(std::unique_ptr<detail::StatementDriver> driver)
+    : driver_(std::move(driver)) {}
+Statement::~Statement() = default;
+Statement::Statement(Statement&& other) noexcept = default;
 
 Statement& Statement::bind(int index, std::string_view value) {
-    check_bind(*db_, sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                                       SQLITE_TRANSIENT));
+    driver_->bind_text(index, value);
     return *this;
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
-    check_bind(*db_, sqlite3_bind_int64(stmt_, index, value));
+    driver_->bind_int(index, value);
     return *this;
 }
 
 Statement& Statement::bind_null(int index) {
-    check_bind(*db_, sqlite3_bind_null(stmt_, index));
+    driver_->bind_null(index);
     return *this;
 }
 
@@ -184,16 +57,7 @@ Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) 
 }
 
 bool Statement::step() {
-    const int code = sqlite3_step(stmt_);
-    if (code == SQLITE_ROW) return true;
-    if (code == SQLITE_DONE) return false;
-    const std::string detail = sqlite3_errmsg(db_->handle());
-    const std::string sql = sqlite3_sql(stmt_);
-    // Reset so the statement can be used again after a failed step.
-    sqlite3_reset(stmt_);
-    const int kind = full_disk_as_full(db_->handle(), code);
-    throw DatabaseError(describe(db_->path(), kind, detail) + " (while " + snippet(sql) + ")",
-                        classify(kind));
+    return driver_->step();
 }
 
 void Statement::run() {
@@ -202,40 +66,117 @@ void Statement::run() {
 }
 
 void Statement::reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+    driver_->reset();
+}
+
+std::int64_t Statement::changes() const {
+    return driver_->changes();
 }
 
 std::string Statement::column_text(int index) const {
-    const auto* text = sqlite3_column_text(stmt_, index);
-    if (text == nullptr) return {};
-    // column_bytes after column_text: the length of the UTF-8 form just made.
-    const int size = sqlite3_column_bytes(stmt_, index);
-    return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+    return driver_->column_text(index);
 }
 
 std::int64_t Statement::column_int(int index) const {
-    return sqlite3_column_int64(stmt_, index);
+    return driver_->column_int(index);
 }
 
 bool Statement::column_is_null(int index) const {
-    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+    return driver_->column_is_null(index);
 }
 
-Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-    db_.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+Connections::Lease::~Lease() {
+    if (db_ != nullptr) owner_->give_back(*db_);
+}
+
+Connections::Lease::Lease(Lease&& other) noexcept
+    : owner_(other.owner_), db_(std::exchange(other.db_, nullptr)) {}
+
+Database::Database(const std::string& path) : driver_(detail::open_sqlite(path)), name_(path) {}
+
+Database::Database(std::unique_ptr<detail::ConnectionDriver> driver, std::string name)
+    : driver_(std::move(driver)), name_(std::move(name)) {}
+
+Database::~Database() = default;
+
+void Database::exec(std::string_view sql) {
+    driver_->exec(sql);
+}
+
+Statement Database::prepare(std::string_view sql) {
+    return Statement(driver_->prepare(sql));
+}
+
+Backend Database::backend() const {
+    return driver_->backend();
+}
+
+bool Database::usable() {
+    return driver_->usable();
+}
+
+Connections::Lease Database::borrow() {
+    lent_.lock();
+    return Lease(*this, *this);
+}
+
+void Database::give_back(Database& /*db*/) noexcept {
+    lent_.unlock();
+}
+
+Transaction::Transaction(Database& db, Serialize what) : db_(db) {
+    db_.driver().begin(what);
 }
 
 Transaction::~Transaction() {
-    if (done_) return;
-    // Never throws: a failed rollback leaves nothing more to undo, and SQLite
-    // rolls back by itself when the connection closes.
-    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!done_) db_.driver().rollback();
 }
 
 void Transaction::commit() {
-    db_.exec("COMMIT");
+    db_.driver().commit();
     done_ = true;
+}
+
+namespace {
+
+std::vector<std::string_view> split_columns(std::string_view columns) {
+    std::vector<std::string_view> names;
+    while (!columns.empty()) {
+        const auto comma = columns.find(',');
+        auto name = columns.substr(0, comma);
+        while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        if (!name.empty()) names.push_back(name);
+        if (comma == std::string_view::npos) break;
+        columns.remove_prefix(comma + 1);
+    }
+    return names;
+}
+
+}  // namespace
+
+std::string upsert_sql(std::string_view table, std::string_view columns, std::string_view key) {
+    const auto names = split_columns(columns);
+    const auto keys = split_columns(key);
+    std::string sql =
+        "INSERT INTO " + std::string(table) + " (" + std::string(columns) + ") VALUES (";
+    for (std::size_t i = 0; i < names.size(); ++i) sql += i == 0 ? "?" : ", ?";
+    sql += ") ON CONFLICT (" + std::string(key) + ") DO UPDATE SET ";
+    bool first = true;
+    for (const auto name : names) {
+        if (std::find(keys.begin(), keys.end(), name) != keys.end()) continue;
+        sql += first ? "" : ", ";
+        sql += std::string(name) + " = excluded." + std::string(name);
+        first = false;
+    }
+    return sql;
+}
+
+std::int64_t returned_id(Statement& insert) {
+    if (!insert.step()) throw DatabaseError("an INSERT … RETURNING id gave no id");
+    const auto id = insert.column_int(0);
+    insert.run();  // finish the statement before COMMIT
+    return id;
 }
 
 void bind_time(Statement& statement, int index, const std::optional<TimePoint>& time) {

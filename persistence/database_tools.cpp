@@ -1,5 +1,6 @@
 #include "persistence/database_tools.hpp"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -127,8 +128,15 @@ std::string sqlite_version() {
 }
 
 void check_writable(Database& db) {
-    db.exec("BEGIN IMMEDIATE");
-    db.exec("ROLLBACK");
+    // A write that changes nothing, rolled back: SQLite takes its write lock,
+    // PostgreSQL checks the role may write opsbot's tables.
+    Transaction transaction(db);
+    if (db.backend() == Backend::postgresql) db.exec("UPDATE opsbot_schema SET version = version");
+}
+
+std::string postgres_client_version() {
+    const int version = PQlibVersion();
+    return std::to_string(version / 10000) + "." + std::to_string(version % 10000);
 }
 
 }  // namespace opsbot::db

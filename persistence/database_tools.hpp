@@ -25,12 +25,13 @@ struct BackupSummary {
 Result<BackupSummary> backup_database(const std::string& source, const std::string& target,
                                       bool overwrite);
 
-// Takes the write lock and lets it go (BEGIN IMMEDIATE; ROLLBACK): throws
+// Begins a write and rolls it back: throws
 // DatabaseError (locked after the busy timeout, read-only, full…) when opsbot
 // could not write.
 void check_writable(Database& db);
 
-// The SQLite library's version, for opsbot --version.
+// The SQLite library's and libpq's versions, for opsbot --version.
 std::string sqlite_version();
+std::string postgres_client_version();
 
 }  // namespace opsbot::db

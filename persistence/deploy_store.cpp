@@ -2,8 +2,6 @@
 
 #include "persistence/ops_stores.hpp"
 
-#include <sqlite3.h>
-
 namespace opsbot::db {
 namespace {
 
@@ -69,12 +67,13 @@ constexpr const char* kProgressUpdate =
 
 }  // namespace
 
-std::int64_t SqliteDeployStore::create(const DeployRecord& r) {
-    std::lock_guard guard(mutex_);
-    auto insert = db_.prepare(
+std::int64_t SqlDeployStore::create(const DeployRecord& r) {
+    auto db = pool_.borrow();
+    auto insert = db->prepare(
         "INSERT INTO deploys (correlation_id, project, environment, job, ref, params_json, "
         "requested_by, requested_by_name, approved_by, state, channel, thread, created_at, kind, "
-        "commit_sha, replaced_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "commit_sha, replaced_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id");
     insert.bind(1, r.correlation_id)
         .bind(2, r.plan.project)
         .bind(3, to_string(r.plan.env))
@@ -91,33 +90,32 @@ std::int64_t SqliteDeployStore::create(const DeployRecord& r) {
         .bind(14, to_string(r.kind))
         .bind(15, r.commit)
         .bind(16, r.replaced_commit);
-    insert.run();
-    return db_.last_insert_rowid();
+    return returned_id(insert);
 }
 
-void SqliteDeployStore::save_progress(const DeployRecord& record) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare(kProgressUpdate);
+void SqlDeployStore::save_progress(const DeployRecord& record) {
+    auto db = pool_.borrow();
+    auto update = db->prepare(kProgressUpdate);
     bind_progress(update, record);
     update.bind(13, record.id);
     update.run();
 }
 
-bool SqliteDeployStore::finish(const DeployRecord& record) {
-    std::lock_guard guard(mutex_);
+bool SqlDeployStore::finish(const DeployRecord& record) {
+    auto db = pool_.borrow();
     DeployRecord finished = record;
     if (!finished.finished) finished.finished = std::chrono::system_clock::now();
-    auto update = db_.prepare(kProgressUpdate);
+    auto update = db->prepare(kProgressUpdate);
     bind_progress(update, finished);
     update.bind(13, finished.id);
     update.run();
-    return sqlite3_changes(db_.handle()) == 1;
+    return update.changes() == 1;
 }
 
-std::vector<DeployRecord> SqliteDeployStore::select(const std::string& where,
-                                                    const std::vector<std::string>& params) const {
-    std::lock_guard guard(mutex_);
-    auto statement = db_.prepare(std::string("SELECT ") + kColumns + " FROM deploys " + where);
+std::vector<DeployRecord> SqlDeployStore::select(const std::string& where,
+                                                 const std::vector<std::string>& params) const {
+    auto db = pool_.borrow();
+    auto statement = db->prepare(std::string("SELECT ") + kColumns + " FROM deploys " + where);
     for (std::size_t i = 0; i < params.size(); ++i)
         statement.bind(static_cast<int>(i) + 1, params[i]);
     std::vector<DeployRecord> out;
@@ -125,39 +123,39 @@ std::vector<DeployRecord> SqliteDeployStore::select(const std::string& where,
     return out;
 }
 
-std::optional<DeployRecord> SqliteDeployStore::find(std::int64_t id) const {
+std::optional<DeployRecord> SqlDeployStore::find(std::int64_t id) const {
     auto rows = select("WHERE id = ?", {std::to_string(id)});
     if (rows.empty()) return std::nullopt;
     return rows.front();
 }
 
-std::optional<DeployRecord> SqliteDeployStore::find_by_build(const std::string& job,
-                                                             std::int64_t number) const {
+std::optional<DeployRecord> SqlDeployStore::find_by_build(const std::string& job,
+                                                          std::int64_t number) const {
     auto rows = select("WHERE job = ? AND build_number = ? ORDER BY id DESC LIMIT 1",
                        {job, std::to_string(number)});
     if (rows.empty()) return std::nullopt;
     return rows.front();
 }
 
-std::optional<DeployRecord> SqliteDeployStore::find_by_queue_id(const std::string& job,
-                                                                std::int64_t queue_id) const {
+std::optional<DeployRecord> SqlDeployStore::find_by_queue_id(const std::string& job,
+                                                             std::int64_t queue_id) const {
     auto rows = select("WHERE job = ? AND queue_id = ? ORDER BY id DESC LIMIT 1",
                        {job, std::to_string(queue_id)});
     if (rows.empty()) return std::nullopt;
     return rows.front();
 }
 
-std::vector<DeployRecord> SqliteDeployStore::unfinished() const {
+std::vector<DeployRecord> SqlDeployStore::unfinished() const {
     return select("WHERE finished_at IS NULL ORDER BY id", {});
 }
 
-std::vector<DeployRecord> SqliteDeployStore::recent(const std::string& project, int limit) const {
+std::vector<DeployRecord> SqlDeployStore::recent(const std::string& project, int limit) const {
     return select("WHERE (? = '' OR project = ?) ORDER BY id DESC LIMIT ?",
                   {project, project, std::to_string(limit)});
 }
 
-std::vector<DeployRecord> SqliteDeployStore::live_history(const std::string& project, Env env,
-                                                          int limit) const {
+std::vector<DeployRecord> SqlDeployStore::live_history(const std::string& project, Env env,
+                                                       int limit) const {
     return select(
         "WHERE project = ? AND environment = ? AND state = 'succeeded' ORDER BY id DESC LIMIT ?",
         {project, to_string(env), std::to_string(limit)});

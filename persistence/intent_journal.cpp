@@ -1,7 +1,5 @@
 #include "persistence/intent_journal.hpp"
 
-#include <sqlite3.h>
-
 namespace opsbot::db {
 namespace {
 
@@ -24,11 +22,11 @@ Intent read_intent(const Statement& row) {
 
 }  // namespace
 
-bool SqliteIntentJournal::begin(const Intent& intent) {
-    std::lock_guard lock(mutex_);
-    auto insert = db_.prepare(
-        "INSERT OR IGNORE INTO intents (key, correlation_id, command, actor_id, channel, thread, "
-        "started_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+bool SqlIntentJournal::begin(const Intent& intent) {
+    auto db = pool_.borrow();
+    auto insert = db->prepare(
+        "INSERT INTO intents (key, correlation_id, command, actor_id, channel, thread, "
+        "started_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
     insert.bind(1, intent.key)
         .bind(2, intent.correlation_id)
         .bind(3, intent.command)
@@ -37,28 +35,28 @@ bool SqliteIntentJournal::begin(const Intent& intent) {
         .bind(6, intent.thread)
         .bind(7, format_iso8601(intent.started));
     insert.run();
-    return sqlite3_changes(db_.handle()) == 1;
+    return insert.changes() == 1;
 }
 
-void SqliteIntentJournal::finish(const std::string& key, const std::string& outcome) {
-    std::lock_guard lock(mutex_);
-    auto update = db_.prepare(
+void SqlIntentJournal::finish(const std::string& key, const std::string& outcome) {
+    auto db = pool_.borrow();
+    auto update = db->prepare(
         "UPDATE intents SET finished_at = ?, outcome = ? WHERE key = ? AND finished_at IS NULL");
     update.bind(1, format_iso8601(std::chrono::system_clock::now())).bind(2, outcome).bind(3, key);
     update.run();
 }
 
-std::optional<Intent> SqliteIntentJournal::find(const std::string& key) const {
-    std::lock_guard lock(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kColumns + " FROM intents WHERE key = ?");
+std::optional<Intent> SqlIntentJournal::find(const std::string& key) const {
+    auto db = pool_.borrow();
+    auto select = db->prepare(std::string("SELECT ") + kColumns + " FROM intents WHERE key = ?");
     select.bind(1, key);
     if (!select.step()) return std::nullopt;
     return read_intent(select);
 }
 
-std::vector<Intent> SqliteIntentJournal::unfinished() const {
-    std::lock_guard lock(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kColumns +
+std::vector<Intent> SqlIntentJournal::unfinished() const {
+    auto db = pool_.borrow();
+    auto select = db->prepare(std::string("SELECT ") + kColumns +
                               " FROM intents WHERE finished_at IS NULL ORDER BY started_at");
     std::vector<Intent> out;
     while (select.step()) out.push_back(read_intent(select));

@@ -8,11 +8,11 @@
 
 namespace opsbot::db {
 
-class SqliteIntentJournal final : public IntentJournal {
+class SqlIntentJournal final : public IntentJournal {
 public:
     // Give it a connection of its own: SQLite transactions belong to a
     // connection, so stores must not share one across threads.
-    explicit SqliteIntentJournal(Database& db) : db_(db) {}
+    explicit SqlIntentJournal(Connections& pool) : pool_(pool) {}
 
     bool begin(const Intent& intent) override;
     void finish(const std::string& key, const std::string& outcome) override;
@@ -20,8 +20,7 @@ public:
     std::vector<Intent> unfinished() const override;
 
 private:
-    Database& db_;
-    mutable std::mutex mutex_;
+    Connections& pool_;
 };
 
 }  // namespace opsbot::db

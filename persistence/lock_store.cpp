@@ -1,4 +1,4 @@
-#include <sqlite3.h>
+
 
 #include "persistence/ops_stores.hpp"
 
@@ -36,25 +36,24 @@ std::optional<Lock> select_lock(Database& db, const std::string& project, Env en
 
 }  // namespace
 
-std::optional<Lock> SqliteLockStore::acquire(const Lock& wanted, TimePoint now) {
+std::optional<Lock> SqlLockStore::acquire(const Lock& wanted, TimePoint now) {
     return take(wanted, std::nullopt, now);
 }
 
-std::optional<Lock> SqliteLockStore::take_over(const Lock& wanted, LockKind from, TimePoint now) {
+std::optional<Lock> SqlLockStore::take_over(const Lock& wanted, LockKind from, TimePoint now) {
     return take(wanted, from, now);
 }
 
 // In one transaction: the live lock in the way (unless it is of the kind
 // taken over), or the wanted lock written.
-std::optional<Lock> SqliteLockStore::take(const Lock& wanted, std::optional<LockKind> from,
-                                          TimePoint now) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    if (const auto held = select_lock(db_, wanted.project, wanted.env);
+std::optional<Lock> SqlLockStore::take(const Lock& wanted, std::optional<LockKind> from,
+                                       TimePoint now) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db, Serialize::locks);
+    if (const auto held = select_lock(*db, wanted.project, wanted.env);
         held && !expired(*held, now) && held->kind != from)
         return held;
-    auto upsert = db_.prepare(std::string("INSERT OR REPLACE INTO locks (") + kColumns +
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    auto upsert = db->prepare(upsert_sql("locks", kColumns, "project, environment"));
     upsert.bind(1, wanted.project)
         .bind(2, to_string(wanted.env))
         .bind(3, to_string(wanted.kind))
@@ -72,36 +71,35 @@ std::optional<Lock> SqliteLockStore::take(const Lock& wanted, std::optional<Lock
     return std::nullopt;
 }
 
-bool SqliteLockStore::release(const std::string& project, Env env, LockKind kind,
-                              const std::string& owner_id) {
-    std::lock_guard guard(mutex_);
-    auto remove = db_.prepare(
+bool SqlLockStore::release(const std::string& project, Env env, LockKind kind,
+                           const std::string& owner_id) {
+    auto db = pool_.borrow();
+    auto remove = db->prepare(
         "DELETE FROM locks WHERE project = ? AND environment = ? AND kind = ? AND "
         "(? = '' OR owner_id = ?)");
     remove.bind(1, project).bind(2, to_string(env)).bind(3, to_string(kind));
     remove.bind(4, owner_id).bind(5, owner_id);
     remove.run();
-    return sqlite3_changes(db_.handle()) > 0;
+    return remove.changes() > 0;
 }
 
-void SqliteLockStore::set_ref(const std::string& project, Env env, const std::string& ref) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare("UPDATE locks SET ref = ? WHERE project = ? AND environment = ?");
+void SqlLockStore::set_ref(const std::string& project, Env env, const std::string& ref) {
+    auto db = pool_.borrow();
+    auto update = db->prepare("UPDATE locks SET ref = ? WHERE project = ? AND environment = ?");
     update.bind(1, ref).bind(2, project).bind(3, to_string(env));
     update.run();
 }
 
-std::optional<Lock> SqliteLockStore::find(const std::string& project, Env env,
-                                          TimePoint now) const {
-    std::lock_guard guard(mutex_);
-    auto lock = select_lock(db_, project, env);
+std::optional<Lock> SqlLockStore::find(const std::string& project, Env env, TimePoint now) const {
+    auto db = pool_.borrow();
+    auto lock = select_lock(*db, project, env);
     if (lock && expired(*lock, now)) return std::nullopt;
     return lock;
 }
 
-std::vector<Lock> SqliteLockStore::all(TimePoint now) const {
-    std::lock_guard guard(mutex_);
-    auto select = db_.prepare(std::string("SELECT ") + kColumns +
+std::vector<Lock> SqlLockStore::all(TimePoint now) const {
+    auto db = pool_.borrow();
+    auto select = db->prepare(std::string("SELECT ") + kColumns +
                               " FROM locks ORDER BY project, environment");
     std::vector<Lock> out;
     while (select.step()) {

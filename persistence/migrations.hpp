@@ -1,7 +1,8 @@
 #pragma once
-// Numbered schema migrations, applied in order at start-up. Each runs in its
-// own transaction and bumps PRAGMA user_version, so running them again is a
-// no-op and an old database is upgraded in place.
+// Numbered schema migrations, the same numbers on both backends, applied in
+// order at start-up. Each runs in its own transaction and bumps the schema
+// version (SQLite's PRAGMA user_version, PostgreSQL's opsbot_schema table),
+// so running them again is a no-op and an old database is upgraded in place.
 
 #include <string>
 #include <vector>
@@ -11,9 +12,10 @@
 namespace opsbot::db {
 
 struct Migration {
-    int version;       // 1, 2, 3... with no gaps
-    std::string name;  // "001_audit_log"
-    std::string sql;
+    int version;           // 1, 2, 3... with no gaps
+    std::string name;      // "001_audit_log"
+    std::string sql;       // SQLite's DDL
+    std::string postgres;  // PostgreSQL's, when more differs than INTEGER's width
 };
 
 const std::vector<Migration>& all_migrations();

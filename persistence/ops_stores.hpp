@@ -12,9 +12,9 @@
 
 namespace opsbot::db {
 
-class SqliteLockStore final : public LockStore {
+class SqlLockStore final : public LockStore {
 public:
-    explicit SqliteLockStore(Database& db) : db_(db) {}
+    explicit SqlLockStore(Connections& pool) : pool_(pool) {}
     std::optional<Lock> acquire(const Lock& wanted, TimePoint now) override;
     std::optional<Lock> take_over(const Lock& wanted, LockKind from, TimePoint now) override;
     bool release(const std::string& project, Env env, LockKind kind,
@@ -25,13 +25,12 @@ public:
 
 private:
     std::optional<Lock> take(const Lock& wanted, std::optional<LockKind> from, TimePoint now);
-    Database& db_;
-    mutable std::mutex mutex_;
+    Connections& pool_;
 };
 
-class SqliteDeployStore final : public DeployStore {
+class SqlDeployStore final : public DeployStore {
 public:
-    explicit SqliteDeployStore(Database& db) : db_(db) {}
+    explicit SqlDeployStore(Connections& pool) : pool_(pool) {}
     std::int64_t create(const DeployRecord& record) override;
     void save_progress(const DeployRecord& record) override;
     bool finish(const DeployRecord& record) override;
@@ -48,21 +47,19 @@ public:
 private:
     std::vector<DeployRecord> select(const std::string& where,
                                      const std::vector<std::string>& params) const;
-    Database& db_;
-    mutable std::mutex mutex_;
+    Connections& pool_;
 };
 
-class SqliteConfirmationStore final : public ConfirmationStore {
+class SqlConfirmationStore final : public ConfirmationStore {
 public:
-    explicit SqliteConfirmationStore(Database& db) : db_(db) {}
+    explicit SqlConfirmationStore(Connections& pool) : pool_(pool) {}
     void create(const Confirmation& confirmation) override;
     std::optional<Confirmation> find(const std::string& id) const override;
     bool decide(const std::string& id, ConfirmationState state, const std::string& decided_by,
                 TimePoint when) override;
 
 private:
-    Database& db_;
-    mutable std::mutex mutex_;
+    Connections& pool_;
 };
 
 }  // namespace opsbot::db

@@ -58,9 +58,9 @@ void read_steps(const json& j, SetupRecord& record) {
 
 }  // namespace
 
-std::vector<Project> SqliteProjectRegistry::all() {
-    std::lock_guard guard(mutex_);
-    auto select = db_.prepare("SELECT slug, definition FROM projects ORDER BY created_at, slug");
+std::vector<Project> SqlProjectRegistry::all() {
+    auto db = pool_.borrow();
+    auto select = db->prepare("SELECT slug, definition FROM projects ORDER BY created_at, slug");
     std::vector<Project> projects;
     while (select.step()) {
         const auto slug = select.column_text(0);
@@ -75,9 +75,9 @@ std::vector<Project> SqliteProjectRegistry::all() {
     return projects;
 }
 
-void SqliteProjectRegistry::put(const Project& project, const std::string& created_by) {
-    std::lock_guard guard(mutex_);
-    auto upsert = db_.prepare(
+void SqlProjectRegistry::put(const Project& project, const std::string& created_by) {
+    auto db = pool_.borrow();
+    auto upsert = db->prepare(
         "INSERT INTO projects (slug, definition, created_by, created_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (slug) DO UPDATE SET definition = excluded.definition");
     upsert.bind(1, project.slug)
@@ -87,9 +87,9 @@ void SqliteProjectRegistry::put(const Project& project, const std::string& creat
     upsert.run();
 }
 
-std::optional<SetupRecord> SqliteSetupStore::find(const std::string& slug) {
-    std::lock_guard guard(mutex_);
-    auto select = db_.prepare(
+std::optional<SetupRecord> SqlSetupStore::find(const std::string& slug) {
+    auto db = pool_.borrow();
+    auto select = db->prepare(
         "SELECT request, steps, state, created_at, updated_at FROM project_setups WHERE slug = ?");
     select.bind(1, slug);
     if (!select.step()) return std::nullopt;
@@ -102,9 +102,9 @@ std::optional<SetupRecord> SqliteSetupStore::find(const std::string& slug) {
     return record;
 }
 
-void SqliteSetupStore::save(const SetupRecord& record) {
-    std::lock_guard guard(mutex_);
-    auto upsert = db_.prepare(
+void SqlSetupStore::save(const SetupRecord& record) {
+    auto db = pool_.borrow();
+    auto upsert = db->prepare(
         "INSERT INTO project_setups (slug, request, steps, state, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO UPDATE SET request = excluded.request, "
         "steps = excluded.steps, state = excluded.state, updated_at = excluded.updated_at");

@@ -10,27 +10,25 @@
 
 namespace opsbot::db {
 
-class SqliteProjectRegistry final : public ProjectRegistry {
+class SqlProjectRegistry final : public ProjectRegistry {
 public:
-    SqliteProjectRegistry(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+    SqlProjectRegistry(Connections& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
     std::vector<Project> all() override;
     void put(const Project& project, const std::string& created_by) override;
 
 private:
-    Database& db_;
+    Connections& pool_;
     const Clock& clock_;
-    std::mutex mutex_;
 };
 
-class SqliteSetupStore final : public SetupStore {
+class SqlSetupStore final : public SetupStore {
 public:
-    explicit SqliteSetupStore(Database& db) : db_(db) {}
+    explicit SqlSetupStore(Connections& pool) : pool_(pool) {}
     std::optional<SetupRecord> find(const std::string& slug) override;
     void save(const SetupRecord& record) override;
 
 private:
-    Database& db_;
-    std::mutex mutex_;
+    Connections& pool_;
 };
 
 }  // namespace opsbot::db

@@ -1,7 +1,5 @@
 #include "persistence/runbook_store.hpp"
 
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 
 namespace opsbot::db {
@@ -103,13 +101,14 @@ Runbook runbook_from_json(const std::string& text) {
     return runbook;
 }
 
-std::int64_t SqliteRunbookStore::create(const RunRecord& run) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    auto insert = db_.prepare(
+std::int64_t SqlRunbookStore::create(const RunRecord& run) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    auto insert = db->prepare(
         "INSERT INTO runbook_runs (runbook, definition, params_json, project, environment, "
         "started_by, started_by_name, oncall_id, oncall_name, source, channel, thread, state, "
-        "current_step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)");
+        "current_step, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) "
+        "RETURNING id");
     insert.bind(1, run.runbook.name)
         .bind(2, runbook_to_json(run.runbook))
         .bind(3, json(run.params).dump())
@@ -124,10 +123,9 @@ std::int64_t SqliteRunbookStore::create(const RunRecord& run) {
         .bind(12, run.thread)
         .bind(13, to_string(run.state))
         .bind(14, format_iso8601(run.created));
-    insert.run();
-    const auto id = db_.last_insert_rowid();
+    const auto id = returned_id(insert);
     for (std::size_t i = 0; i < run.runbook.steps.size(); ++i) {
-        auto step = db_.prepare("INSERT INTO runbook_steps (run_id, step) VALUES (?, ?)");
+        auto step = db->prepare("INSERT INTO runbook_steps (run_id, step) VALUES (?, ?)");
         step.bind(1, id).bind(2, static_cast<std::int64_t>(i));
         step.run();
     }
@@ -135,8 +133,10 @@ std::int64_t SqliteRunbookStore::create(const RunRecord& run) {
     return id;
 }
 
-void SqliteRunbookStore::read_steps(RunRecord& run) const {
-    auto select = db_.prepare(
+namespace {
+
+void read_steps(Database& db, RunRecord& run) {
+    auto select = db.prepare(
         "SELECT state, attempts, started_at, finished_at, decided_by, decided_name, result, "
         "message_ts FROM runbook_steps WHERE run_id = ? ORDER BY step");
     select.bind(1, run.id);
@@ -155,39 +155,40 @@ void SqliteRunbookStore::read_steps(RunRecord& run) const {
     }
 }
 
-std::optional<RunRecord> SqliteRunbookStore::find_locked(std::int64_t id) const {
+std::optional<RunRecord> find_run(Database& db, std::int64_t id) {
     auto select =
-        db_.prepare(std::string("SELECT ") + kRunColumns + " FROM runbook_runs WHERE id = ?");
+        db.prepare(std::string("SELECT ") + kRunColumns + " FROM runbook_runs WHERE id = ?");
     select.bind(1, id);
     if (!select.step()) return std::nullopt;
     auto run = read_run(select);
-    read_steps(run);
+    read_steps(db, run);
     return run;
 }
+}  // namespace
 
-std::optional<RunRecord> SqliteRunbookStore::find(std::int64_t id) const {
-    std::lock_guard guard(mutex_);
-    return find_locked(id);
+std::optional<RunRecord> SqlRunbookStore::find(std::int64_t id) const {
+    auto db = pool_.borrow();
+    return find_run(*db, id);
 }
 
-std::vector<RunRecord> SqliteRunbookStore::active() const {
-    std::lock_guard guard(mutex_);
+std::vector<RunRecord> SqlRunbookStore::active() const {
+    auto db = pool_.borrow();
     std::vector<std::int64_t> ids;
     auto select =
-        db_.prepare("SELECT id FROM runbook_runs WHERE state = 'running' ORDER BY created_at, id");
+        db->prepare("SELECT id FROM runbook_runs WHERE state = 'running' ORDER BY created_at, id");
     while (select.step()) ids.push_back(select.column_int(0));
     std::vector<RunRecord> runs;
     for (const auto id : ids)
-        if (auto run = find_locked(id)) runs.push_back(std::move(*run));
+        if (auto run = find_run(*db, id)) runs.push_back(std::move(*run));
     return runs;
 }
 
-bool SqliteRunbookStore::change_step(std::int64_t run, int step,
-                                     const std::vector<RunbookStepState>& from,
-                                     const StepChange& change) {
-    std::lock_guard guard(mutex_);
+bool SqlRunbookStore::change_step(std::int64_t run, int step,
+                                  const std::vector<RunbookStepState>& from,
+                                  const StepChange& change) {
+    auto db = pool_.borrow();
     const bool finishes = change.to != RunbookStepState::running;
-    auto update = db_.prepare(
+    auto update = db->prepare(
         std::string(
             "UPDATE runbook_steps SET state = ?, decided_by = ?, decided_name = ?, result = ?, ") +
         "attempts = attempts + ?, finished_at = ? WHERE run_id = ? AND step = ? AND state IN (" +
@@ -202,52 +203,51 @@ bool SqliteRunbookStore::change_step(std::int64_t run, int step,
         .bind(9, run);
     bind_time(update, 6, finishes ? std::optional<TimePoint>(change.when) : std::nullopt);
     update.run();
-    return sqlite3_changes(db_.handle()) == 1;
+    return update.changes() == 1;
 }
 
-void SqliteRunbookStore::begin_step(std::int64_t run, int step, TimePoint when) {
-    std::lock_guard guard(mutex_);
-    Transaction transaction(db_);
-    auto update = db_.prepare(
+void SqlRunbookStore::begin_step(std::int64_t run, int step, TimePoint when) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    auto update = db->prepare(
         "UPDATE runbook_steps SET state = 'pending', started_at = ? "
         "WHERE run_id = ? AND step = ? AND state = 'waiting'");
     update.bind(1, format_iso8601(when)).bind(2, run).bind(3, static_cast<std::int64_t>(step));
     update.run();
-    auto current = db_.prepare("UPDATE runbook_runs SET current_step = ? WHERE id = ?");
+    auto current = db->prepare("UPDATE runbook_runs SET current_step = ? WHERE id = ?");
     current.bind(1, static_cast<std::int64_t>(step)).bind(2, run);
     current.run();
     transaction.commit();
 }
 
-void SqliteRunbookStore::set_step_message(std::int64_t run, int step, const std::string& ts) {
-    std::lock_guard guard(mutex_);
+void SqlRunbookStore::set_step_message(std::int64_t run, int step, const std::string& ts) {
+    auto db = pool_.borrow();
     auto update =
-        db_.prepare("UPDATE runbook_steps SET message_ts = ? WHERE run_id = ? AND step = ?");
+        db->prepare("UPDATE runbook_steps SET message_ts = ? WHERE run_id = ? AND step = ?");
     update.bind(1, ts).bind(2, run).bind(3, static_cast<std::int64_t>(step));
     update.run();
 }
 
-void SqliteRunbookStore::set_thread(std::int64_t run, const std::string& channel,
-                                    const std::string& thread) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare("UPDATE runbook_runs SET channel = ?, thread = ? WHERE id = ?");
+void SqlRunbookStore::set_thread(std::int64_t run, const std::string& channel,
+                                 const std::string& thread) {
+    auto db = pool_.borrow();
+    auto update = db->prepare("UPDATE runbook_runs SET channel = ?, thread = ? WHERE id = ?");
     update.bind(1, channel).bind(2, thread).bind(3, run);
     update.run();
 }
 
-void SqliteRunbookStore::set_oncall(std::int64_t run, const std::string& id,
-                                    const std::string& name) {
-    std::lock_guard guard(mutex_);
+void SqlRunbookStore::set_oncall(std::int64_t run, const std::string& id, const std::string& name) {
+    auto db = pool_.borrow();
     auto update =
-        db_.prepare("UPDATE runbook_runs SET oncall_id = ?, oncall_name = ? WHERE id = ?");
+        db->prepare("UPDATE runbook_runs SET oncall_id = ?, oncall_name = ? WHERE id = ?");
     update.bind(1, id).bind(2, name).bind(3, run);
     update.run();
 }
 
-void SqliteRunbookStore::set_downtime(std::int64_t run, std::optional<TimePoint> started,
-                                      std::optional<TimePoint> ended) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare(
+void SqlRunbookStore::set_downtime(std::int64_t run, std::optional<TimePoint> started,
+                                   std::optional<TimePoint> ended) {
+    auto db = pool_.borrow();
+    auto update = db->prepare(
         "UPDATE runbook_runs SET downtime_started = ?, downtime_ended = ? WHERE id = ?");
     bind_time(update, 1, started);
     bind_time(update, 2, ended);
@@ -255,13 +255,13 @@ void SqliteRunbookStore::set_downtime(std::int64_t run, std::optional<TimePoint>
     update.run();
 }
 
-bool SqliteRunbookStore::finish(std::int64_t run, RunState state, TimePoint when) {
-    std::lock_guard guard(mutex_);
-    auto update = db_.prepare(
+bool SqlRunbookStore::finish(std::int64_t run, RunState state, TimePoint when) {
+    auto db = pool_.borrow();
+    auto update = db->prepare(
         "UPDATE runbook_runs SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'");
     update.bind(1, to_string(state)).bind(2, format_iso8601(when)).bind(3, run);
     update.run();
-    return sqlite3_changes(db_.handle()) == 1;
+    return update.changes() == 1;
 }
 
 }  // namespace opsbot::db

@@ -9,9 +9,9 @@
 
 namespace opsbot::db {
 
-class SqliteRunbookStore final : public RunbookStore {
+class SqlRunbookStore final : public RunbookStore {
 public:
-    explicit SqliteRunbookStore(Database& db) : db_(db) {}
+    explicit SqlRunbookStore(Connections& pool) : pool_(pool) {}
     std::int64_t create(const RunRecord& run) override;
     std::optional<RunRecord> find(std::int64_t id) const override;
     std::vector<RunRecord> active() const override;
@@ -27,10 +27,7 @@ public:
     bool finish(std::int64_t run, RunState state, TimePoint when) override;
 
 private:
-    std::optional<RunRecord> find_locked(std::int64_t id) const;
-    void read_steps(RunRecord& run) const;
-    Database& db_;
-    mutable std::mutex mutex_;
+    Connections& pool_;
 };
 
 // The runbook as JSON, kept with each run.

@@ -2,18 +2,17 @@
 
 namespace opsbot::db {
 
-std::optional<std::string> SqliteStateStore::get(const std::string& key) {
-    std::lock_guard guard(mutex_);
-    auto select = db_.prepare("SELECT value FROM state WHERE key = ?");
+std::optional<std::string> SqlStateStore::get(const std::string& key) {
+    auto db = pool_.borrow();
+    auto select = db->prepare("SELECT value FROM state WHERE key = ?");
     select.bind(1, key);
     if (!select.step()) return std::nullopt;
     return select.column_text(0);
 }
 
-void SqliteStateStore::set(const std::string& key, const std::string& value) {
-    std::lock_guard guard(mutex_);
-    auto upsert =
-        db_.prepare("INSERT OR REPLACE INTO state (key, value, updated_at) VALUES (?, ?, ?)");
+void SqlStateStore::set(const std::string& key, const std::string& value) {
+    auto db = pool_.borrow();
+    auto upsert = db->prepare(upsert_sql("state", "key, value, updated_at", "key"));
     upsert.bind(1, key).bind(2, value).bind(3, format_iso8601(clock_.now()));
     upsert.run();
 }

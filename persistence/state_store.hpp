@@ -9,16 +9,15 @@
 
 namespace opsbot::db {
 
-class SqliteStateStore final : public StateStore {
+class SqlStateStore final : public StateStore {
 public:
-    SqliteStateStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+    SqlStateStore(Connections& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
     std::optional<std::string> get(const std::string& key) override;
     void set(const std::string& key, const std::string& value) override;
 
 private:
-    Database& db_;
+    Connections& pool_;
     const Clock& clock_;
-    std::mutex mutex_;
 };
 
 }  // namespace opsbot::db

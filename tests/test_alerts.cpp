@@ -110,7 +110,7 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
     test::TempDir dir;
     db::Database intake_db(dir.file("opsbot.db"));
     db::migrate(intake_db);
-    db::SqliteAlertStore intake(intake_db);
+    db::SqlAlertStore intake(intake_db);
     intake.defer_checkpoints();
 
     constexpr int kThreads = 8, kEach = 100;
@@ -132,7 +132,7 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
 
     // The relay's connection sees them all, in order, and only once applied.
     db::Database relay_db(dir.file("opsbot.db"));
-    db::SqliteAlertStore relay(relay_db);
+    db::SqlAlertStore relay(relay_db);
     auto rows = relay.unapplied(10'000);
     REQUIRE(rows.size() == kThreads * kEach);
     CHECK(std::is_sorted(rows.begin(), rows.end(),
@@ -144,7 +144,7 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
 
     // A restart reads where the relay stopped.
     db::Database restarted_db(dir.file("opsbot.db"));
-    db::SqliteAlertStore restarted(restarted_db);
+    db::SqlAlertStore restarted(restarted_db);
     const auto left = restarted.unapplied(10'000);
     REQUIRE(left.size() == 400);
     CHECK(left.front().id == rows[400].id);
@@ -157,7 +157,7 @@ TEST_CASE("alert store: messages are pending until delivered, and again after a 
     test::TempDir dir;
     db::Database database(dir.file("opsbot.db"));
     db::migrate(database);
-    db::SqliteAlertStore store(database);
+    db::SqlAlertStore store(database);
     const auto issue = step(std::nullopt, incoming("created", kT0));
     store.apply({issue}, {});
     CHECK(store.unposted().size() == 1);
@@ -233,7 +233,7 @@ TEST_CASE("alert store: status-only issues wait for an occurrence, gone messages
     test::TempDir dir;
     db::Database database(dir.file("opsbot.db"));
     db::migrate(database);
-    db::SqliteAlertStore store(database);
+    db::SqlAlertStore store(database);
     auto assigned = incoming("assigned", kT0);
     assigned.alert.assignee = "Bob";
     store.apply({step(std::nullopt, assigned)}, {});

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/audit.hpp"
+#include "core/audit_chain.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/migrations.hpp"
 #include "tests/support/manual_clock.hpp"
@@ -178,13 +179,12 @@ TEST_CASE("audit log: each row's hash covers its content and links to the previo
     CHECK(second.prev_hash == first.hash);
     CHECK(first.hash.size() == 64);
     CHECK(first.hash != second.hash);
-    CHECK(first.hash == db::audit_chain_hash(first.prev_hash, db::audit_content_for_hash(first)));
-    CHECK(second.hash ==
-          db::audit_chain_hash(second.prev_hash, db::audit_content_for_hash(second)));
+    CHECK(first.hash == audit_chain_hash(first.prev_hash, audit_content_for_hash(first)));
+    CHECK(second.hash == audit_chain_hash(second.prev_hash, audit_content_for_hash(second)));
 }
 
 TEST_CASE("audit log: the chain hash is SHA-256 of prev_hash, a newline and the content") {
-    CHECK(db::audit_chain_hash("", "") ==
+    CHECK(audit_chain_hash("", "") ==
           "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b");
 }
 
@@ -193,12 +193,12 @@ TEST_CASE("audit log: the hashed content is a JSON array of the stored fields in
     static_cast<AuditEntry&>(record) = deploy_entry();
     record.time = *parse_iso8601("2026-11-24T22:13:47.123Z");
     record.id = 99;  // not covered: SQLite assigns it after hashing
-    CHECK(db::audit_content_for_hash(record) ==
+    CHECK(audit_content_for_hash(record) ==
           R"(["2026-11-24T22:13:47.123Z","c-0001","U01ALICE01","Alice","slack","C0ACME",)"
           R"("1732486427.000100","deploy acme prod","{\"project\":\"acme\",\"env\":\"prod\"}",)"
           R"("acme","prod","succeeded","https://jenkins.example/job/deploy-prod/42",12345,""])");
     record.duration_ms.reset();
-    CHECK_THAT(db::audit_content_for_hash(record), Contains(R"(/42",null,""])"));
+    CHECK_THAT(audit_content_for_hash(record), Contains(R"(/42",null,""])"));
 }
 
 TEST_CASE("audit log: the database refuses UPDATE and DELETE on audit_log") {

@@ -65,7 +65,7 @@ struct Harness {
     CatalogueSource catalogue{test::test_catalogue()};
     std::unique_ptr<db::AuditLog> audit;
     db::Database confirmations_database{dir.file("opsbot.db")};
-    db::SqliteConfirmationStore confirmations{confirmations_database};
+    db::SqlConfirmationStore confirmations{confirmations_database};
     CommandRegistry registry;
     ShipCommand* ship = nullptr;
     std::unique_ptr<Dispatcher> dispatcher;

@@ -54,7 +54,7 @@ struct Harness {
     CatalogueSource catalogue{test::test_catalogue()};
     std::unique_ptr<db::AuditLog> audit;
     db::Database intents_database{dir.file("opsbot.db")};
-    db::SqliteIntentJournal intents{intents_database};
+    db::SqlIntentJournal intents{intents_database};
     CommandRegistry registry;
     ProbeCommand* probe = nullptr;
     std::unique_ptr<Dispatcher> dispatcher;
@@ -248,7 +248,7 @@ TEST_CASE("dispatcher: a throwing action leaves a finished intent", "[dispatcher
 TEST_CASE("dispatcher: a held environment refuses a command by its lock policy", "[dispatcher]") {
     Harness h;
     db::Database locks_database{h.dir.file("opsbot.db")};
-    db::SqliteLockStore locks{locks_database};
+    db::SqlLockStore locks{locks_database};
     h.dispatcher->set_services(Services{.locks = &locks});
     Lock lock;
     lock.project = "acme";

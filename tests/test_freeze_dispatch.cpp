@@ -63,7 +63,7 @@ struct Harness {
     CatalogueSource catalogue{load(freeze_catalogue())};
     std::unique_ptr<db::AuditLog> audit;
     db::Database confirmations_database{dir.file("opsbot.db")};
-    db::SqliteConfirmationStore confirmations{confirmations_database};
+    db::SqlConfirmationStore confirmations{confirmations_database};
     CommandRegistry registry;
     std::unique_ptr<Dispatcher> dispatcher;
 

@@ -27,14 +27,14 @@ TEST_CASE("intent journal: a key is taken once, across connections and reopening
     {
         db::Database database(dir.file("opsbot.db"));
         db::migrate(database);
-        db::SqliteIntentJournal journal(database);
+        db::SqlIntentJournal journal(database);
         CHECK(journal.begin(intent("event:Ev1")));
         CHECK_FALSE(journal.begin(intent("event:Ev1")));
         CHECK(journal.begin(intent("event:Ev2")));
         journal.finish("event:Ev2", "succeeded");
     }
     db::Database reopened(dir.file("opsbot.db"));
-    db::SqliteIntentJournal journal(reopened);
+    db::SqlIntentJournal journal(reopened);
     CHECK_FALSE(journal.begin(intent("event:Ev1")));
     const auto open = journal.unfinished();
     REQUIRE(open.size() == 1);
@@ -51,7 +51,7 @@ TEST_CASE("intent journal: finishing twice keeps the first outcome", "[intents]"
     test::TempDir dir;
     db::Database database(dir.file("opsbot.db"));
     db::migrate(database);
-    db::SqliteIntentJournal journal(database);
+    db::SqlIntentJournal journal(database);
     REQUIRE(journal.begin(intent("slash:t1")));
     journal.finish("slash:t1", "succeeded");
     journal.finish("slash:t1", "interrupted");

@@ -162,7 +162,7 @@ TEST_CASE(
     CHECK(db::schema_version(database) == db::latest_schema_version());
     CHECK(has_object(database, "index", "deploys_live"));
 
-    db::SqliteDeployStore store(database);
+    db::SqlDeployStore store(database);
     const auto old = store.find(1);
     REQUIRE(old.has_value());
     CHECK(old->kind == DeployKind::job);
@@ -250,11 +250,11 @@ TEST_CASE("migrations: a database locked by another process gives a clear error"
     const auto path = dir.file("opsbot.db");
     db::Database holder(path);
     db::migrate(holder, 1);
-    db::Transaction lock(holder, db::Transaction::Mode::immediate);
+    db::Transaction lock(holder);
 
     db::Database waiting(path);
     // The real timeout is 5 s; the test need not wait that long.
-    sqlite3_busy_timeout(waiting.handle(), 50);
+    waiting.exec("PRAGMA busy_timeout = 50");
     CHECK_THROWS_WITH(db::migrate(waiting),
                       Contains("database " + path) &&
                           Contains("is locked by another process: stop the other opsbot or "
@@ -271,7 +271,7 @@ TEST_CASE("migrations: a transaction not committed is rolled back") {
     }
     CHECK(count(database, "SELECT count(*) FROM state") == 0);
     {
-        db::Transaction transaction(database, db::Transaction::Mode::deferred);
+        db::Transaction transaction(database);
         database.exec("INSERT INTO state (key, value, updated_at) VALUES ('a', 'b', 'c')");
         transaction.commit();
     }

@@ -184,7 +184,7 @@ TEST_CASE("project registry and run store: saved, read back, updated in place",
     db::Database database(":memory:");
     db::migrate(database);
     test::ManualClock clock;
-    db::SqliteProjectRegistry registry(database, clock);
+    db::SqlProjectRegistry registry(database, clock);
     CHECK(registry.all().empty());
     auto project = project_from_setup(shop(), {{"job.stage", "a/b"}, {"job.prod", "a/c"}});
     registry.put(project, "U09ADA0009");
@@ -195,7 +195,7 @@ TEST_CASE("project registry and run store: saved, read back, updated in place",
     CHECK(all[0].name == "Renamed");
     CHECK(all[0].environment(Env::prod)->jenkins_job == "a/c");
 
-    db::SqliteSetupStore store(database);
+    db::SqlSetupStore store(database);
     CHECK_FALSE(store.find("acme-shop"));
     SetupRecord record;
     record.request = shop();

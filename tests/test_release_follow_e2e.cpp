@@ -58,8 +58,8 @@ struct Rig {
     db::Database audit_db{path}, locks_db{path}, deploys_db{path};
     SystemClock clock;
     db::AuditLog audit{audit_db, clock};
-    db::SqliteLockStore locks{locks_db};
-    db::SqliteDeployStore store{deploys_db};
+    db::SqlLockStore locks{locks_db};
+    db::SqlDeployStore store{deploys_db};
     CurlHttpClient http;
     Metrics metrics;
     slack::WebApi api{
@@ -481,13 +481,13 @@ DeployRecord finished_record(DeployKind kind, const std::string& ref, const std:
 void after_a_rollback(DeployBot& d) {
     db::Database database(d.bot.dir.file("opsbot.db"));
     db::migrate(database);
-    db::SqliteDeployStore deploys(database);
+    db::SqlDeployStore deploys(database);
     for (auto record : {finished_record(DeployKind::release, "master", kPushed, kLive),
                         finished_record(DeployKind::rollback, kLive, kLive, kPushed)}) {
         record.id = deploys.create(record);
         REQUIRE(deploys.finish(record));
     }
-    db::SqliteLockStore locks(database);
+    db::SqlLockStore locks(database);
     const auto now = std::chrono::system_clock::now();
     REQUIRE_FALSE(locks
                       .acquire({.project = "acme",
@@ -554,7 +554,7 @@ TEST_CASE("lock store: take_over turns a lock of the named kind into the wanted 
           "[release-follow]") {
     TempDir dir;
     db::Database database(migrated(dir));
-    db::SqliteLockStore locks(database);
+    db::SqlLockStore locks(database);
     const auto now = std::chrono::system_clock::now();
     const Lock deploy{.project = "acme",
                       .env = Env::prod,

@@ -97,7 +97,7 @@ TEST_CASE("runbooks: parameters bind in order or by name, defaults fill the rest
 TEST_CASE("runbooks: a step changes only from the state a press saw", "[runbooks]") {
     db::Database database(":memory:");
     db::migrate(database);
-    db::SqliteRunbookStore store(database);
+    db::SqlRunbookStore store(database);
     RunRecord run;
     run.runbook = shipped("move-site");
     run.params = {{"project", "acme"}};

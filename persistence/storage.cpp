@@ -1,0 +1,184 @@
+#include "persistence/storage.hpp"
+
+#include <libpq-fe.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "persistence/alert_store.hpp"
+#include "persistence/audit_log.hpp"
+#include "persistence/connection_pool.hpp"
+#include "persistence/database_tools.hpp"
+#include "persistence/driver.hpp"
+#include "persistence/intent_journal.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/ops_stores.hpp"
+#include "persistence/project_registry.hpp"
+#include "persistence/runbook_store.hpp"
+#include "persistence/state_store.hpp"
+
+namespace opsbot::db {
+namespace {
+
+// Enough for the webhook intake, the socket workers and the background
+// services to write at once; a replica holds at most this many.
+constexpr std::size_t kPostgresConnections = 8;
+
+struct ConninfoFree {
+    void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
+};
+
+StorageTarget postgres_target(const std::string& url) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, ConninfoFree> options(PQconninfoParse(url.c_str(), &error));
+    if (!options) {
+        std::string reason = error != nullptr ? error : "out of memory";
+        PQfreemem(error);
+        while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+        throw DatabaseError(
+            "OPSBOT_DATABASE_URL is not a PostgreSQL URL (postgresql://user@host/db) or "
+            "connection string (host=… dbname=…): " +
+                reason,
+            DatabaseProblem::other);
+    }
+    std::string host, port, dbname, user, password;
+    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+        const std::string key = option->keyword;
+        const std::string value = option->val != nullptr ? option->val : "";
+        if (key == "host") host = value;
+        if (key == "port") port = value;
+        if (key == "dbname") dbname = value;
+        if (key == "user") user = value;
+        if (key == "password") password = value;
+    }
+    std::string name = dbname.empty() ? "(default database)" : dbname;
+    name += " on " + (host.empty() || host.front() == '/' ? "a local socket" : host);
+    if (!port.empty() && host.front() != '/') name += ":" + port;
+    if (!user.empty()) name += " as " + user;
+    return {.backend = Backend::postgresql, .location = url, .name = name, .password = password};
+}
+
+}  // namespace
+
+StorageTarget storage_target(const std::string& database_url, const std::string& sqlite_path) {
+    if (database_url.empty())
+        return {.backend = Backend::sqlite, .location = sqlite_path, .name = sqlite_path};
+    return postgres_target(database_url);
+}
+
+std::string describe(const StorageTarget& target) {
+    return std::string(to_string(target.backend)) + " " + target.name;
+}
+
+std::unique_ptr<Database> connect(const StorageTarget& target) {
+    if (target.backend == Backend::sqlite) return std::make_unique<Database>(target.location);
+    return std::make_unique<Database>(detail::open_postgres(target.location, target.name),
+                                      target.name);
+}
+
+struct Storage::Parts {
+    // SQLite: a connection per store, each its own pool of one (SQLite
+    // transactions belong to a connection). PostgreSQL: one shared pool.
+    std::vector<std::unique_ptr<Database>> connections;
+    std::unique_ptr<ConnectionPool> pool;
+    Connections* main = nullptr;  // migrations, the audit log, checks
+
+    std::unique_ptr<AuditLog> audit;
+    std::unique_ptr<SqlIntentJournal> intents;
+    std::unique_ptr<SqlLockStore> locks;
+    std::unique_ptr<SqlDeployStore> deploys;
+    std::unique_ptr<SqlConfirmationStore> confirmations;
+    std::unique_ptr<SqlAlertStore> alert_inbox;
+    std::unique_ptr<SqlAlertStore> alerts;
+    std::unique_ptr<SqlStateStore> state;
+    std::unique_ptr<SqlRunbookStore> runbooks;
+    std::unique_ptr<SqlProjectRegistry> projects;
+    std::unique_ptr<SqlSetupStore> setups;
+
+    Connections& for_store(const StorageTarget& target) {
+        if (pool) return *pool;
+        connections.push_back(connect(target));
+        return *connections.back();
+    }
+};
+
+std::unique_ptr<Storage> Storage::open(const StorageTarget& target, const Clock& clock) {
+    auto parts = std::make_unique<Parts>();
+    if (target.backend == Backend::sqlite && !is_memory_database(target.location)) {
+        const auto folder = std::filesystem::path(target.location).parent_path();
+        std::error_code ignored;
+        if (!folder.empty()) std::filesystem::create_directories(folder, ignored);
+    }
+    if (target.backend == Backend::postgresql)
+        parts->pool = std::make_unique<ConnectionPool>(
+            target.backend, [target] { return connect(target); }, kPostgresConnections);
+    parts->main = &parts->for_store(target);
+    migrate(*parts->main->borrow());
+    Connections& projects = parts->for_store(target);
+    parts->projects = std::make_unique<SqlProjectRegistry>(projects, clock);
+    parts->setups = std::make_unique<SqlSetupStore>(projects);
+    parts->audit = std::make_unique<AuditLog>(*parts->main, clock);
+    parts->intents = std::make_unique<SqlIntentJournal>(parts->for_store(target));
+    parts->locks = std::make_unique<SqlLockStore>(parts->for_store(target));
+    parts->deploys = std::make_unique<SqlDeployStore>(parts->for_store(target));
+    parts->confirmations = std::make_unique<SqlConfirmationStore>(parts->for_store(target));
+    parts->alert_inbox = std::make_unique<SqlAlertStore>(parts->for_store(target));
+    parts->alert_inbox->defer_checkpoints();
+    parts->alerts = std::make_unique<SqlAlertStore>(parts->for_store(target));
+    parts->state = std::make_unique<SqlStateStore>(parts->for_store(target), clock);
+    parts->runbooks = std::make_unique<SqlRunbookStore>(parts->for_store(target));
+    return std::unique_ptr<Storage>(new Storage(target, std::move(parts)));
+}
+
+Storage::Storage(StorageTarget target, std::unique_ptr<Parts> parts)
+    : target_(std::move(target)), parts_(std::move(parts)) {}
+
+Storage::~Storage() = default;
+
+int Storage::schema_version() {
+    return db::schema_version(*parts_->main->borrow());
+}
+
+void Storage::check_writable() {
+    db::check_writable(*parts_->main->borrow());
+}
+
+std::uint64_t Storage::connect_failures() const {
+    return parts_->pool ? parts_->pool->connect_failures() : 0;
+}
+
+AuditStore& Storage::audit() {
+    return *parts_->audit;
+}
+IntentJournal& Storage::intents() {
+    return *parts_->intents;
+}
+LockStore& Storage::locks() {
+    return *parts_->locks;
+}
+DeployStore& Storage::deploys() {
+    return *parts_->deploys;
+}
+ConfirmationStore& Storage::confirmations() {
+    return *parts_->confirmations;
+}
+AlertStore& Storage::alert_inbox() {
+    return *parts_->alert_inbox;
+}
+AlertStore& Storage::alerts() {
+    return *parts_->alerts;
+}
+StateStore& Storage::state() {
+    return *parts_->state;
+}
+RunbookStore& Storage::runbooks() {
+    return *parts_->runbooks;
+}
+ProjectRegistry& Storage::projects() {
+    return *parts_->projects;
+}
+SetupStore& Storage::setups() {
+    return *parts_->setups;
+}
+
+}  // namespace opsbot::db
