@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev
   libcurl4-openssl-dev
   libsqlite3-dev sqlite3
+  libpq-dev postgresql postgresql-client
   libspdlog-dev libfmt-dev
   catch2
   libyaml-cpp-dev

@@ -17,6 +17,7 @@
 #include "persistence/migrations.hpp"
 #include "tests/support/manual_clock.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 using Catch::Matchers::Contains;
@@ -60,12 +61,19 @@ AuditEntry entry_for(std::string project, std::string actor_id, std::string acto
     return entry;
 }
 
+// Every test here runs on both backends.
 struct Store {
-    db::Database database{":memory:"};
+    test::TestDatabase database{OPSBOT_EACH_BACKEND()};
     ManualClock clock;
-    db::AuditLog audit{database, clock};
+    db::AuditLog audit{*database, clock};
 
-    Store() { db::migrate(database); }
+    // What an operator with a shell on the database could do to the log.
+    void allow_tampering() {
+        if (database.backend() == db::Backend::postgresql)
+            database->exec("ALTER TABLE audit_log DISABLE TRIGGER USER");
+        else
+            database->exec("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete");
+    }
 };
 
 void require_same_entry(const AuditRecord& a, const AuditRecord& b) {
@@ -204,13 +212,13 @@ TEST_CASE("audit log: the hashed content is a JSON array of the stored fields in
 TEST_CASE("audit log: the database refuses UPDATE and DELETE on audit_log") {
     Store store;
     store.audit.append(deploy_entry());
-    CHECK_THROWS_AS(store.database.exec("UPDATE audit_log SET command = 'x' WHERE id = 1"),
+    CHECK_THROWS_AS(store.database->exec("UPDATE audit_log SET command = 'x' WHERE id = 1"),
                     db::DatabaseError);
-    CHECK_THROWS_WITH(store.database.exec("UPDATE audit_log SET command = 'x' WHERE id = 1"),
+    CHECK_THROWS_WITH(store.database->exec("UPDATE audit_log SET command = 'x' WHERE id = 1"),
                       Contains("audit_log is append-only"));
-    CHECK_THROWS_WITH(store.database.exec("DELETE FROM audit_log WHERE id = 1"),
+    CHECK_THROWS_WITH(store.database->exec("DELETE FROM audit_log WHERE id = 1"),
                       Contains("audit_log is append-only"));
-    CHECK_THROWS_WITH(store.database.exec("DELETE FROM audit_log"),
+    CHECK_THROWS_WITH(store.database->exec("DELETE FROM audit_log"),
                       Contains("audit_log is append-only"));
 
     const auto rows = store.audit.query({});
@@ -234,8 +242,8 @@ TEST_CASE("audit log: verify passes on an intact log") {
 TEST_CASE("audit log: verify names the first edited row") {
     Store store;
     append_rows(store.audit, 30);
-    store.database.exec("DROP TRIGGER audit_log_no_update");
-    store.database.exec("UPDATE audit_log SET command = 'deploy acme prod' WHERE id = 17");
+    store.allow_tampering();
+    store.database->exec("UPDATE audit_log SET command = 'deploy acme prod' WHERE id = 17");
 
     const auto check = store.audit.verify();
     CHECK_FALSE(check.ok);
@@ -247,15 +255,15 @@ TEST_CASE("audit log: verify names the first edited row") {
 TEST_CASE("audit log: verify notices an edited outcome or duration") {
     Store store;
     append_rows(store.audit, 5);
-    store.database.exec("DROP TRIGGER audit_log_no_update");
+    store.allow_tampering();
     SECTION("outcome") {
-        store.database.exec("UPDATE audit_log SET outcome = 'failed' WHERE id = 3");
+        store.database->exec("UPDATE audit_log SET outcome = 'failed' WHERE id = 3");
     }
     SECTION("an outcome name this binary does not know") {
-        store.database.exec("UPDATE audit_log SET outcome = 'harmless' WHERE id = 3");
+        store.database->exec("UPDATE audit_log SET outcome = 'harmless' WHERE id = 3");
     }
     SECTION("duration") {
-        store.database.exec("UPDATE audit_log SET duration_ms = NULL WHERE id = 3");
+        store.database->exec("UPDATE audit_log SET duration_ms = NULL WHERE id = 3");
     }
     const auto check = store.audit.verify();
     CHECK_FALSE(check.ok);
@@ -265,8 +273,8 @@ TEST_CASE("audit log: verify notices an edited outcome or duration") {
 TEST_CASE("audit log: verify names the row after a removed one") {
     Store store;
     append_rows(store.audit, 30);
-    store.database.exec("DROP TRIGGER audit_log_no_delete");
-    store.database.exec("DELETE FROM audit_log WHERE id = 17");
+    store.allow_tampering();
+    store.database->exec("DELETE FROM audit_log WHERE id = 17");
 
     const auto check = store.audit.verify();
     CHECK_FALSE(check.ok);
@@ -277,8 +285,8 @@ TEST_CASE("audit log: verify names the row after a removed one") {
 TEST_CASE("audit log: verify notices the first rows removed") {
     Store store;
     append_rows(store.audit, 3);
-    store.database.exec("DROP TRIGGER audit_log_no_delete");
-    store.database.exec("DELETE FROM audit_log WHERE id = 1");
+    store.allow_tampering();
+    store.database->exec("DELETE FROM audit_log WHERE id = 1");
 
     const auto check = store.audit.verify();
     CHECK_FALSE(check.ok);
@@ -296,7 +304,7 @@ TEST_CASE("audit log: a Slack token is redacted before the row is stored") {
     entry.actor_name = std::string("Alice ") + kSlackToken;
     const auto written = store.audit.append(entry);
 
-    const auto raw = stored_text(store.database, written.id);
+    const auto raw = stored_text(*store.database, written.id);
     CHECK_THAT(raw, !Contains("123456789012-abcdefABCDEF"));
     CHECK_THAT(raw, Contains("deploy acme prod --token "));
     CHECK_THAT(written.command, !Contains("abcdefABCDEF"));

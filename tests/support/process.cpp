@@ -54,7 +54,10 @@ private:
 
 ProcessResult run_process(const ProcessSpec& spec) {
     int in_pipe[2], out_pipe[2], err_pipe[2];
-    if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0)
+    // Close-on-exec: only the dup2 copies reach the program, so a daemon it
+    // starts (pg_ctl's server) cannot hold the pipes open.
+    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+        pipe2(err_pipe, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
     const ExecImage image(spec);
     const pid_t pid = fork();
@@ -121,7 +124,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
 
 BackgroundProcess::BackgroundProcess(const ProcessSpec& spec) {
     int err_pipe[2];
-    if (pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     const ExecImage image(spec);
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");

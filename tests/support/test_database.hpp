@@ -1,0 +1,43 @@
+#pragma once
+// A migrated database for store tests, on either backend: a SQLite file in a
+// temp folder, or a database of its own in the test run's PostgreSQL cluster.
+// Store tests run on both: `test::TestDatabase database(OPSBOT_EACH_BACKEND());`
+
+#include <memory>
+#include <string>
+
+#include "persistence/database.hpp"
+#include "persistence/storage.hpp"
+#include "tests/support/postgres_cluster.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#define OPSBOT_EACH_BACKEND() \
+    GENERATE(::opsbot::db::Backend::sqlite, ::opsbot::db::Backend::postgresql)
+
+namespace opsbot::test {
+
+class TestDatabase {
+public:
+    explicit TestDatabase(db::Backend backend, bool migrated = true);
+
+    db::Database& operator*() const { return *db_; }
+    db::Database* operator->() const { return db_.get(); }
+    operator db::Database&() const { return *db_; }  // NOLINT: stores take it as it is
+
+    db::Backend backend() const { return target_.backend; }
+    const char* backend_name() const { return db::to_string(target_.backend); }
+    // Where a Storage or an opsbot process finds it: OPSBOT_DB or the URL.
+    const db::StorageTarget& target() const { return target_; }
+    // For an opsbot process: OPSBOT_DB=… or OPSBOT_DATABASE_URL=….
+    std::pair<std::string, std::string> env() const;
+    // Another connection to the same database, as a second process has.
+    std::unique_ptr<db::Database> connect() const { return db::connect(target_); }
+
+private:
+    std::unique_ptr<TempDir> dir_;
+    std::unique_ptr<PostgresDatabase> postgres_;
+    db::StorageTarget target_;
+    std::unique_ptr<db::Database> db_;
+};
+
+}  // namespace opsbot::test
