@@ -2,7 +2,7 @@
 # opsbot in two stages: built on Debian 12 with exactly the packages of
 # scripts/bootstrap.sh, run on debian:12-slim with only the shared libraries
 # the binary links against, as a non-root user, its SQLite database on the
-# /data volume. CI checks both lists (scripts/check-docker-libs.sh), then
+# /data volume (or PostgreSQL: OPSBOT_DATABASE_URL). CI checks both lists (scripts/check-docker-libs.sh), then
 # builds and runs the image (scripts/check-docker.sh).
 #
 #   docker build --build-arg OPSBOT_GIT_DESCRIBE="$(git describe --always --dirty)" -t opsbot .
@@ -12,7 +12,7 @@
 FROM debian:12 AS build
 WORKDIR /src
 COPY scripts/bootstrap.sh scripts/bootstrap.sh
-RUN bash scripts/bootstrap.sh && rm -rf /var/lib/apt/lists/*
+RUN bash scripts/bootstrap.sh --build-only && rm -rf /var/lib/apt/lists/*
 COPY . .
 # No .git in the build context (.dockerignore): pass the description in.
 ARG OPSBOT_GIT_DESCRIBE=""
@@ -32,9 +32,10 @@ FROM debian:12-slim
 # The Debian packages holding the libraries in the binary's NEEDED entries,
 # no more, no fewer: scripts/check-docker-libs.sh compares this line with
 # ldd and dpkg -S on the built binary.
-ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libspdlog1.10 libsqlite3-0 libssl3 libstdc++6 libyaml-cpp0.7"
+ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libpq5 libspdlog1.10 libsqlite3-0 libssl3 libstdc++6 libyaml-cpp0.7"
 # Releases run the git program, and ssh for ssh remotes (adapters/git/);
-# tzdata holds the IANA zones freeze windows are read in (/usr/share/zoneinfo).
+# tzdata holds the IANA zones freeze windows are read in (/usr/share/zoneinfo;
+# not right/, the leap-second copies, which no catalogue names).
 # opsbot runs only git's C commands and ssh itself: git's Perl side (Perl's
 # modules, 50 MB), the programs opsbot never starts (git daemon, shell,
 # http-backend, http-push, imap-send, scalar, gitweb; ssh-add,
@@ -47,7 +48,7 @@ RUN printf 'path-exclude %s\n' '/usr/share/perl/*' '/usr/lib/*/perl/*' '/usr/lib
         /usr/lib/git-core/git-http-push /usr/lib/git-core/git-imap-send \
         /usr/lib/git-core/scalar /usr/bin/scalar /usr/lib/git-core/git-sh-i18n--envsubst \
         '/usr/share/gitweb/*' /usr/bin/ssh-add /usr/bin/scp /usr/bin/sftp \
-        '/usr/lib/openssh/*' >/etc/dpkg/dpkg.cfg.d/opsbot-git \
+        '/usr/lib/openssh/*' '/usr/share/zoneinfo/right/*' >/etc/dpkg/dpkg.cfg.d/opsbot-git \
     && apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates tzdata git openssh-client \
         ${OPSBOT_RUNTIME_LIBS} \

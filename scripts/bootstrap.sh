@@ -4,18 +4,25 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
-  openssh-client openssh-server
+  openssh-client
   libboost-dev libboost-system-dev
   nlohmann-json3-dev
   libcurl4-openssl-dev
   libsqlite3-dev sqlite3
-  libpq-dev postgresql postgresql-client
+  libpq-dev
   libspdlog-dev libfmt-dev
   catch2
   libyaml-cpp-dev
   libssl-dev
   tzdata
 )
+# The real servers the tests start (sshd for git over ssh, a PostgreSQL 15
+# cluster per test run); --build-only (the Docker build stage) skips them.
+if [ "${1:-}" = --build-only ]; then
+  shift
+else
+  packages+=(openssh-server postgresql postgresql-client)
+fi
 # Extra packages a script needs (scripts/fuzz.sh: clang libclang-rt-14-dev).
 packages+=("$@")
 
