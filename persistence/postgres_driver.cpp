@@ -65,12 +65,15 @@ std::string advice(DatabaseProblem problem) {
 }
 
 std::string trimmed(const char* text) {
-    std::string out = text != nullptr ? text : "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    // libpq's messages run over several lines (DETAIL, HINT): one line is
-    // enough for a log or a chat reply.
-    for (auto& c : out)
-        if (c == '\n') c = ' ';
+    // libpq's messages run over several lines (DETAIL, HINT, a tab-indented
+    // second line): one line is enough for a log or a chat reply.
+    std::string out;
+    for (const char* c = text != nullptr ? text : ""; *c != '\0'; ++c) {
+        const bool blank = *c == '\n' || *c == '\t' || *c == ' ';
+        if (blank && (out.empty() || out.back() == ' ')) continue;
+        out += blank ? ' ' : *c;
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
 }
 

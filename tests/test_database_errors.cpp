@@ -13,6 +13,7 @@
 #include "persistence/database.hpp"
 #include "persistence/migrations.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/postgres_cluster.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -145,4 +146,75 @@ TEST_CASE("database errors: a folder opsbot may not write to", "[database][e2e]"
         root ? start.console("/usr/bin/setpriv", with(as_nobody, {"console"})) : start.console();
     fs::permissions(folder, fs::perms::owner_all);
     check_refused(result, "writable", (folder / "opsbot.db").string(), "writable");
+}
+
+// PostgreSQL: the same rule, with the database's name (never its password)
+// and what to do.
+namespace {
+
+struct PostgresStart : Start {
+    test::PostgresDatabase database;
+
+    test::ProcessResult console_on(const std::string& conninfo) {
+        env["OPSBOT_DATABASE_URL"] = conninfo;
+        return console();
+    }
+    std::string socket() const { return test::shared_postgres_socket(); }
+};
+
+// A role made once per cluster; concurrent tests may race to make it.
+void ensure_role(const test::PostgresDatabase& database, const std::string& role,
+                 const std::string& password) {
+    database.sql("DO $$ BEGIN CREATE ROLE " + role + " LOGIN PASSWORD '" + password +
+                 "'; EXCEPTION WHEN OTHERS THEN NULL; END $$");
+}
+
+}  // namespace
+
+TEST_CASE("database errors: PostgreSQL that does not answer", "[database][postgres][e2e]") {
+    PostgresStart start;
+    test::TempDir nowhere;  // a socket folder with no server in it
+    const auto result =
+        start.console_on("host=" + nowhere.path().string() + " user=postgres dbname=opsbot");
+    check_refused(result, "PostgreSQL is down, restarting or unreachable",
+                  "opsbot on a local socket as postgres",
+                  "check the server and OPSBOT_DATABASE_URL");
+}
+
+TEST_CASE("database errors: PostgreSQL refuses the password", "[database][postgres][e2e]") {
+    PostgresStart start;
+    ensure_role(start.database, "opsbot_password", "right-horse-battery");
+    const auto result = start.console_on("postgresql://opsbot_password:wrong-staple-9173@" +
+                                         test::PostgresDatabase::escaped(start.socket()) + "/" +
+                                         start.database.name());
+    check_refused(result, "password authentication failed",
+                  start.database.name() + " on a local socket", "check OPSBOT_DATABASE_URL");
+    CHECK_THAT(result.err, !Catch::Contains("wrong-staple-9173"));
+}
+
+TEST_CASE("database errors: a PostgreSQL database that does not exist",
+          "[database][postgres][e2e]") {
+    PostgresStart start;
+    const auto result =
+        start.console_on("host=" + start.socket() + " user=postgres dbname=no_such_opsbot");
+    check_refused(result, "does not exist", "no_such_opsbot on a local socket",
+                  "createdb -O <user> <name>");
+}
+
+TEST_CASE("database errors: a PostgreSQL role that may not create tables",
+          "[database][postgres][e2e]") {
+    PostgresStart start;
+    ensure_role(start.database, "opsbot_reader", "unused");
+    // PostgreSQL 15: only the owner of schema public may create in it.
+    const auto result = start.console_on("host=" + start.socket() +
+                                         " user=opsbot_reader dbname=" + start.database.name());
+    check_refused(result, "permission denied", start.database.name() + " on a local socket",
+                  "GRANT CREATE, USAGE ON SCHEMA public");
+    // Granted, the same database starts and is migrated.
+    start.database.sql("GRANT CREATE, USAGE ON SCHEMA public TO opsbot_reader");
+    const auto again = start.console_on("host=" + start.socket() +
+                                        " user=opsbot_reader dbname=" + start.database.name());
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK_THAT(again.out, Catch::Contains("deploy"));
 }

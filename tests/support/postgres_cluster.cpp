@@ -50,6 +50,14 @@ void check(const ProcessResult& result, const std::string& what) {
                                  "): " + result.err + result.out);
 }
 
+void run_psql(const std::string& socket, const std::string& dbname, const std::string& statement) {
+    const auto result = run_process({.program = "/usr/bin/psql",
+                                     .args = {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", socket,
+                                              "-U", "postgres", "-d", dbname, "-c", statement},
+                                     .env = {{"PATH", "/usr/bin:/bin"}, {"LANG", "C.UTF-8"}}});
+    check(result, "psql");
+}
+
 void give_to_postgres(const std::string& folder) {
     if (!root()) return;
     ProcessSpec spec{.program = "/bin/chown", .args = {"-R", "postgres:postgres", folder}};
@@ -180,11 +188,18 @@ PostgresDatabase::~PostgresDatabase() {
                  .env = {{"PATH", "/usr/bin:/bin"}}});
 }
 
+void PostgresDatabase::sql(const std::string& statement) const {
+    run_psql(shared_postgres_socket(), name_, statement);
+}
+
+std::string PostgresDatabase::escaped(const std::string& socket) {
+    std::string out;
+    for (const char c : socket) out += c == '/' ? std::string("%2F") : std::string(1, c);
+    return out;
+}
+
 std::string PostgresDatabase::url() const {
-    std::string socket;
-    for (const char c : shared_postgres_socket())
-        socket += c == '/' ? std::string("%2F") : std::string(1, c);
-    return "postgresql://postgres@" + socket + "/" + name_;
+    return "postgresql://postgres@" + escaped(shared_postgres_socket()) + "/" + name_;
 }
 
 }  // namespace opsbot::test

@@ -58,6 +58,10 @@ public:
     const std::string& conninfo() const { return conninfo_; }
     // The same as a postgresql:// URL, as an operator would write it.
     std::string url() const;
+    // A socket folder as a URL's host: every '/' as %2F.
+    static std::string escaped(const std::string& socket);
+    // Runs SQL in this database as the superuser; throws on an error.
+    void sql(const std::string& statement) const;
 
 private:
     std::string name_;
