@@ -71,23 +71,23 @@ std::vector<std::string> make_requests(int count) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: opsbot_alert_bench <path to opsbot> [alerts] [concurrency]\n";
+        std::cerr
+            << "usage: opsbot_alert_bench <path to opsbot> [alerts] [concurrency] [--postgres]\n";
         return 2;
     }
-    const int count = argc > 2 ? std::stoi(argv[2]) : 20000;
-    const int concurrency = argc > 3 ? std::stoi(argv[3]) : 32;
+    const bool postgres = std::string(argv[argc - 1]) == "--postgres";
+    const int numbers = argc - (postgres ? 1 : 0);
+    const int count = numbers > 2 ? std::stoi(argv[2]) : 20000;
+    const int concurrency = numbers > 3 ? std::stoi(argv[3]) : 32;
+    const bench::BenchStore store(postgres);
+    auto env = store.env();
+    env["OPSBOT_ALERT_CHANNEL"] = "#ops-alerts";
+    env["SENTRY_CLIENT_SECRET"] = kSecret;
+    env["OPSBOT_LOG_LEVEL"] = "info";
     test::FakeSlack slack;
     slack.enforce_channel_pace(1000ms);
     test::TempDir dir;
-    test::BackgroundProcess bot({argv[1],
-                                 {},
-                                 bench::slack_mode_env(slack, dir,
-                                                       {{"OPSBOT_ALERT_CHANNEL", "#ops-alerts"},
-                                                        {"SENTRY_CLIENT_SECRET", kSecret},
-                                                        {"OPSBOT_LOG_LEVEL", "info"}}),
-                                 "",
-                                 "",
-                                 600});
+    test::BackgroundProcess bot({argv[1], {}, bench::slack_mode_env(slack, dir, env), "", "", 600});
     const std::string line = bot.wait_for_log("http: listening on ");
     const auto port = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
     slack.wait_for_links(1, 10s);
@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
     }
     const auto posts = slack.api_calls("chat.postMessage").size();
 
-    std::printf("opsbot alert-storm benchmark (loopback, %u cores, %d senders)\n",
-                std::thread::hardware_concurrency(), concurrency);
+    std::printf("opsbot alert-storm benchmark (loopback, %u cores, %d senders, store %s)\n",
+                std::thread::hardware_concurrency(), concurrency, store.name());
     std::printf("alerts sent %d  accepted (202, recorded) %d  refused %d  in %.2f s\n", count,
                 accepted.load(), refused.load(), seconds);
     std::printf("intake throughput %.0f alerts/s  latency p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",

@@ -9,10 +9,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tests/fakes/fake_slack.hpp"
+#include "tests/support/postgres_cluster.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace opsbot::bench {
@@ -53,6 +55,27 @@ inline std::map<std::string, std::string> slack_mode_env(
     for (const auto& [name, value] : extra) env[name] = value;
     return env;
 }
+
+// --postgres: the store on a PostgreSQL cluster of the bench's own, durable
+// as in production (fsync on), instead of the default SQLite file.
+class BenchStore {
+public:
+    explicit BenchStore(bool postgres) {
+        if (!postgres) return;
+        cluster_ = std::make_unique<test::PostgresCluster>(
+            "/tmp/opsbot-bench-pg-" + std::to_string(::getpid()),
+            test::PostgresCluster::Durability::production);
+        cluster_->sql("CREATE DATABASE opsbot");
+    }
+    std::map<std::string, std::string> env() const {
+        if (!cluster_) return {};
+        return {{"OPSBOT_DATABASE_URL", cluster_->conninfo("opsbot")}};
+    }
+    const char* name() const { return cluster_ ? "PostgreSQL 15" : "SQLite"; }
+
+private:
+    std::unique_ptr<test::PostgresCluster> cluster_;
+};
 
 // CPU seconds (user + system) the process has used so far.
 inline double cpu_seconds(int pid) {

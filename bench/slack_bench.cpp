@@ -252,10 +252,10 @@ void idle_link(test::FakeSlack& slack, Load& load, int seconds) {
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::cerr << "usage: opsbot_bench <path to opsbot> [--quick] [--storms N] [--tls] "
-                     "[--stale-link [ROUNDS]] [--idle-link [SECONDS]]\n";
+                     "[--stale-link [ROUNDS]] [--idle-link [SECONDS]] [--postgres]\n";
         return 2;
     }
-    bool quick = false, tls = false;
+    bool quick = false, tls = false, postgres = false;
     int storms_only = 0, stale_rounds = 0, idle_seconds = 0;
     const auto count_after = [&](int& i, int fallback) {
         return i + 1 < argc && std::isdigit(static_cast<unsigned char>(argv[i + 1][0]))
@@ -266,6 +266,7 @@ int main(int argc, char** argv) {
         const std::string option = argv[i];
         quick = quick || option == "--quick";
         tls = tls || option == "--tls";
+        postgres = postgres || option == "--postgres";
         if (option == "--storms" && i + 1 < argc) storms_only = std::stoi(argv[++i]);
         if (option == "--stale-link") stale_rounds = count_after(i, 3);
         if (option == "--idle-link") idle_seconds = count_after(i, 600);
@@ -277,7 +278,9 @@ int main(int argc, char** argv) {
     test::FakeSlack slack(2, tls ? &identity : nullptr);
     test::TempDir dir;
     Load load{slack};
-    std::map<std::string, std::string> extra_env{{"OPSBOT_LOG_LEVEL", "warn"}};
+    const bench::BenchStore store(postgres);
+    std::map<std::string, std::string> extra_env = store.env();
+    extra_env["OPSBOT_LOG_LEVEL"] = "warn";
     if (tls) extra_env["SSL_CERT_FILE"] = dir.write("fake-slack.pem", identity.certificate_pem);
 
     // The first envelope goes out the moment the link opens, to time start-up.
@@ -315,8 +318,9 @@ int main(int argc, char** argv) {
     const long idle_file = rss_kib(pid, "RssFile:");
     const long idle_shmem = rss_kib(pid, "RssShmem:");
 
-    std::printf("opsbot Slack-mode benchmark (loopback, %u cores, Socket Mode link over %s)\n",
-                std::thread::hardware_concurrency(), tls ? "wss://" : "ws://");
+    std::printf(
+        "opsbot Slack-mode benchmark (loopback, %u cores, Socket Mode link over %s, store %s)\n",
+        std::thread::hardware_concurrency(), tls ? "wss://" : "ws://", store.name());
     std::printf(
         "start-up to first ack: %.1f ms (process start → link → hello → first envelope acked)\n",
         first_ack_ms);

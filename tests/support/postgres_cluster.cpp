@@ -66,7 +66,8 @@ void give_to_postgres(const std::string& folder) {
 
 }  // namespace
 
-PostgresCluster::PostgresCluster(std::string folder) : folder_(std::move(folder)) {
+PostgresCluster::PostgresCluster(std::string folder, Durability durability)
+    : folder_(std::move(folder)), durability_(durability) {
     stop_postgres_cluster(folder_);
     fs::create_directories(folder_);
     give_to_postgres(folder_);

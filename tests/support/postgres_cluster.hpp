@@ -10,8 +10,11 @@ namespace opsbot::test {
 
 class PostgresCluster {
 public:
+    // Tests skip fsync (a test cluster need not survive a power loss); a
+    // benchmark measures PostgreSQL as it runs in production.
+    enum class Durability { tests, production };
     // Makes and starts a cluster in folder (created; wiped if left over).
-    explicit PostgresCluster(std::string folder);
+    explicit PostgresCluster(std::string folder, Durability durability = Durability::tests);
     // Stops the server and removes the folder, unless kept.
     ~PostgresCluster();
     PostgresCluster(const PostgresCluster&) = delete;
@@ -32,6 +35,7 @@ public:
 private:
     void pg_ctl(const std::string& action, bool wait = true) const;
     std::string folder_;
+    Durability durability_;
     bool keep_ = false;
     bool running_ = false;
 };
