@@ -162,13 +162,6 @@ struct PostgresStart : Start {
     std::string socket() const { return test::shared_postgres_socket(); }
 };
 
-// A role made once per cluster; concurrent tests may race to make it.
-void ensure_role(const test::PostgresDatabase& database, const std::string& role,
-                 const std::string& password) {
-    database.sql("DO $$ BEGIN CREATE ROLE " + role + " LOGIN PASSWORD '" + password +
-                 "'; EXCEPTION WHEN OTHERS THEN NULL; END $$");
-}
-
 }  // namespace
 
 TEST_CASE("database errors: PostgreSQL that does not answer", "[database][postgres][e2e]") {
@@ -183,7 +176,7 @@ TEST_CASE("database errors: PostgreSQL that does not answer", "[database][postgr
 
 TEST_CASE("database errors: PostgreSQL refuses the password", "[database][postgres][e2e]") {
     PostgresStart start;
-    ensure_role(start.database, "opsbot_password", "right-horse-battery");
+    start.database.create_role("opsbot_password", "right-horse-battery");
     const auto result = start.console_on("postgresql://opsbot_password:wrong-staple-9173@" +
                                          test::PostgresDatabase::escaped(start.socket()) + "/" +
                                          start.database.name());
@@ -204,7 +197,7 @@ TEST_CASE("database errors: a PostgreSQL database that does not exist",
 TEST_CASE("database errors: a PostgreSQL role that may not create tables",
           "[database][postgres][e2e]") {
     PostgresStart start;
-    ensure_role(start.database, "opsbot_reader", "unused");
+    start.database.create_role("opsbot_reader", "unused");
     // PostgreSQL 15: only the owner of schema public may create in it.
     const auto result = start.console_on("host=" + start.socket() +
                                          " user=opsbot_reader dbname=" + start.database.name());

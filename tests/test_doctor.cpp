@@ -14,6 +14,7 @@
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/git_repos.hpp"
+#include "tests/support/postgres_cluster.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -97,6 +98,36 @@ TEST_CASE("doctor: every configured service answers", "[doctor][e2e]") {
     for (const auto& request : d.s3.requests())
         listed_one = listed_one || request.target.find("max-keys=1") != std::string::npos;
     CHECK(listed_one);
+}
+
+TEST_CASE("doctor and --version say which store is in use", "[doctor][postgres][e2e]") {
+    Doctor d;
+    PostgresDatabase database;
+    SECTION("SQLite by default") {
+        CHECK_THAT(lines_of(d.run().out).at("database"),
+                   Catch::StartsWith("ok ") &&
+                       Catch::Contains("SQLite " + d.dir.file("opsbot.db")) &&
+                       Catch::Contains("schema version"));
+        const auto version = run_process({OPSBOT_BINARY, {"--version"}, d.env, "", "", 60});
+        CHECK_THAT(version.out, Catch::Contains("store: SQLite " + d.dir.file("opsbot.db")));
+    }
+    SECTION("PostgreSQL with OPSBOT_DATABASE_URL, its password never shown") {
+        database.create_role("opsbot_password", "right-horse-battery", true);
+        d.env["OPSBOT_DATABASE_URL"] = "postgresql://opsbot_password:right-horse-battery@" +
+                                       PostgresDatabase::escaped(shared_postgres_socket()) + "/" +
+                                       database.name();
+        const auto result = d.run();
+        INFO(result.out << result.err);
+        CHECK_THAT(lines_of(result.out).at("database"),
+                   Catch::StartsWith("ok ") &&
+                       Catch::Contains("PostgreSQL " + database.name() +
+                                       " on a local socket as opsbot_password") &&
+                       Catch::Contains("writable"));
+        const auto version = run_process({OPSBOT_BINARY, {"--version"}, d.env, "", "", 60});
+        CHECK_THAT(version.out, Catch::Contains("store: PostgreSQL " + database.name()));
+        CHECK_THAT(result.out + result.err + version.out + version.err,
+                   !Catch::Contains("right-horse-battery"));
+    }
 }
 
 TEST_CASE("doctor: refused credentials are reported, their values never", "[doctor][e2e]") {

@@ -193,6 +193,13 @@ void PostgresDatabase::sql(const std::string& statement) const {
     run_psql(shared_postgres_socket(), name_, statement);
 }
 
+void PostgresDatabase::create_role(const std::string& role, const std::string& password,
+                                   bool may_create) const {
+    sql("DO $$ BEGIN CREATE ROLE " + role + " LOGIN PASSWORD '" + password +
+        "'; EXCEPTION WHEN OTHERS THEN NULL; END $$");
+    if (may_create) sql("GRANT CREATE, USAGE ON SCHEMA public TO " + role);
+}
+
 std::string PostgresDatabase::escaped(const std::string& socket) {
     std::string out;
     for (const char c : socket) out += c == '/' ? std::string("%2F") : std::string(1, c);

@@ -66,6 +66,10 @@ public:
     static std::string escaped(const std::string& socket);
     // Runs SQL in this database as the superuser; throws on an error.
     void sql(const std::string& statement) const;
+    // A login role of the cluster (made once; concurrent tests may race to
+    // make it), allowed to create tables in this database when asked.
+    void create_role(const std::string& role, const std::string& password,
+                     bool may_create = false) const;
 
 private:
     std::string name_;
