@@ -109,57 +109,38 @@ struct SqlAlertStore::PendingRecord {
     std::string issue_id;
     std::int64_t occurrence = 0;
     std::string json;
-    bool done = false;
     bool inserted = false;
-    std::string error;  // the commit failed
 };
+
+SqlAlertStore::SqlAlertStore(Connections& pool)
+    : pool_(pool), inbox_writes_([this](const auto& group) { commit_group(group); }) {}
+
+SqlAlertStore::~SqlAlertStore() = default;
 
 bool SqlAlertStore::record(const std::string& dedupe_key, TimePoint received, const Alert& alert) {
     PendingRecord mine{dedupe_key, format_iso8601(received), alert.issue_id,
                        alert.is_occurrence() ? 1 : 0, alert_to_json(alert)};
-    std::unique_lock lock(group_mutex_);
-    waiting_.push_back(&mine);
-    // Wait for a committer to take our row, or become the committer.
-    group_done_.wait(lock, [&] { return mine.done || !committing_; });
-    while (!mine.done) {
-        committing_ = true;
-        std::vector<PendingRecord*> group;
-        group.swap(waiting_);
-        lock.unlock();
-        commit_group(group);  // never throws: failures are set on the records
-        lock.lock();
-        for (auto* record : group) record->done = true;
-        committing_ = false;
-        group_done_.notify_all();
-    }
-    if (!mine.error.empty()) throw DatabaseError(mine.error);
+    inbox_writes_.submit(mine);
     return mine.inserted;
 }
 
 void SqlAlertStore::commit_group(const std::vector<PendingRecord*>& group) {
-    try {
-        auto db = pool_.borrow();
-        Transaction transaction(*db, Serialize::alert_inbox);
-        auto insert = db->prepare(
-            "INSERT INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, alert_json) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-        for (auto* record : group) {
-            insert.reset();
-            insert.bind(1, record->key)
-                .bind(2, record->received)
-                .bind(3, record->issue_id)
-                .bind(4, record->occurrence)
-                .bind(5, record->json);
-            insert.run();
-            record->inserted = insert.changes() > 0;
-        }
-        transaction.commit();
-    } catch (const std::exception& e) {
-        for (auto* record : group) {
-            record->inserted = false;
-            record->error = e.what();
-        }
+    auto db = pool_.borrow();
+    Transaction transaction(*db, Serialize::alert_inbox);
+    auto insert = db->prepare(
+        "INSERT INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, alert_json) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    for (auto* record : group) {
+        insert.reset();
+        insert.bind(1, record->key)
+            .bind(2, record->received)
+            .bind(3, record->issue_id)
+            .bind(4, record->occurrence)
+            .bind(5, record->json);
+        insert.run();
+        record->inserted = insert.changes() > 0;
     }
+    transaction.commit();
 }
 
 std::vector<InboxAlert> SqlAlertStore::unapplied(int limit) {

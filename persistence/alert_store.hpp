@@ -1,22 +1,19 @@
 #pragma once
-// Sentry alerts in SQLite (migration 006): the inbox the intake writes, the
-// issues' states and the Slack messages the relay keeps up to date. Its own
-// connection. record() commits in groups: webhooks that arrive while one
-// commit runs share the next, so a storm costs one transaction per group
-// instead of one per alert, and each caller still returns only once its row
-// is committed.
-
-#include <condition_variable>
-#include <mutex>
+// Sentry alerts (migration 006): the inbox the intake writes, the issues'
+// states and the Slack messages the relay keeps up to date. record() commits
+// in groups (core/group_commit.hpp): a storm of webhooks costs one
+// transaction per group, and each returns only once its row is committed.
 
 #include "core/alerts.hpp"
+#include "core/group_commit.hpp"
 #include "persistence/database.hpp"
 
 namespace opsbot::db {
 
 class SqlAlertStore final : public AlertStore {
 public:
-    explicit SqlAlertStore(Connections& pool) : pool_(pool) {}
+    explicit SqlAlertStore(Connections& pool);
+    ~SqlAlertStore() override;
 
     // For the intake's store: leave checkpoints to another connection.
     void defer_checkpoints();
@@ -58,10 +55,7 @@ private:
     void commit_group(const std::vector<PendingRecord*>& group);
 
     Connections& pool_;
-    std::mutex group_mutex_;  // the records waiting for a commit
-    std::condition_variable group_done_;
-    std::vector<PendingRecord*> waiting_;
-    bool committing_ = false;
+    GroupCommit<PendingRecord> inbox_writes_;
     std::int64_t applied_up_to_ = -1;  // every inbox id up to it is applied; -1: not read yet
 };
 
