@@ -1,5 +1,7 @@
 #include "tests/support/test_database.hpp"
 
+#include <cstdlib>
+
 #include "persistence/migrations.hpp"
 
 namespace opsbot::test {
@@ -14,6 +16,21 @@ TestDatabase::TestDatabase(db::Backend backend, bool migrated) {
     }
     db_ = connect();
     if (migrated) db::migrate(*db_);
+}
+
+db::Backend e2e_backend() {
+    const char* store = std::getenv("OPSBOT_TEST_STORE");
+    return store != nullptr && std::string(store) == "postgresql" ? db::Backend::postgresql
+                                                                  : db::Backend::sqlite;
+}
+
+TestDatabase::TestDatabase(db::Backend backend, const std::string& sqlite_path) {
+    if (backend == db::Backend::sqlite) {
+        target_ = db::storage_target("", sqlite_path);
+        return;
+    }
+    postgres_ = std::make_unique<PostgresDatabase>();
+    target_ = db::storage_target(postgres_->conninfo(), "");
 }
 
 std::pair<std::string, std::string> TestDatabase::env() const {

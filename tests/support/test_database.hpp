@@ -16,9 +16,16 @@
 
 namespace opsbot::test {
 
+// The backend the e2e tests run opsbot on: SQLite, or PostgreSQL when the
+// suite runs with OPSBOT_TEST_STORE=postgresql (scripts/test.sh runs both).
+db::Backend e2e_backend();
+
 class TestDatabase {
 public:
     explicit TestDatabase(db::Backend backend, bool migrated = true);
+    // For an opsbot process under test: the SQLite file at sqlite_path (not
+    // made until opsbot starts), or a fresh PostgreSQL database.
+    TestDatabase(db::Backend backend, const std::string& sqlite_path);
 
     db::Database& operator*() const { return *db_; }
     db::Database* operator->() const { return db_.get(); }
