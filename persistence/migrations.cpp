@@ -328,11 +328,12 @@ void check_numbering(const std::vector<Migration>& migrations) {
 
 void refuse_newer(const Database& db, int version) {
     if (version <= latest_schema_version()) return;
-    throw DatabaseError("database " + db.path() + " has schema version " + std::to_string(version) +
-                        " but this opsbot knows only up to " +
-                        std::to_string(latest_schema_version()) +
-                        ": it was written by a newer opsbot; upgrade opsbot or set OPSBOT_DB "
-                        "to another file");
+    throw DatabaseError(
+        "database " + db.path() + " has schema version " + std::to_string(version) +
+        " but this opsbot knows only up to " + std::to_string(latest_schema_version()) +
+        ": it was written by a newer opsbot; upgrade opsbot or " +
+        (db.backend() == Backend::postgresql ? "set OPSBOT_DATABASE_URL to another database"
+                                             : "set OPSBOT_DB to another file"));
 }
 
 void apply(Database& db, const Migration& migration) {

@@ -1,5 +1,5 @@
 // Alerts below the relay: how one more webhook changes an issue's state
-// (core), and the SQLite store the intake and the relay share.
+// (core), and the store the intake and the relay share, on both backends.
 
 #include <catch2/catch.hpp>
 
@@ -7,9 +7,8 @@
 
 #include "bot/alerts/alert_messages.hpp"
 #include "persistence/alert_store.hpp"
-#include "persistence/migrations.hpp"
 #include "tests/support/fixtures.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 using namespace std::chrono_literals;
@@ -107,10 +106,8 @@ TEST_CASE("alerts: a metric alert's resolution closes it", "[alerts]") {
 
 TEST_CASE("alert store: concurrent records are committed once each, duplicates refused",
           "[alerts][persistence]") {
-    test::TempDir dir;
-    db::Database intake_db(dir.file("opsbot.db"));
-    db::migrate(intake_db);
-    db::SqlAlertStore intake(intake_db);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlAlertStore intake(*database);
     intake.defer_checkpoints();
 
     constexpr int kThreads = 8, kEach = 100;
@@ -131,8 +128,8 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
     CHECK_FALSE(intake.record("req-0-0", kT0, incoming("created", kT0).alert));
 
     // The relay's connection sees them all, in order, and only once applied.
-    db::Database relay_db(dir.file("opsbot.db"));
-    db::SqlAlertStore relay(relay_db);
+    const auto relay_db = database.connect();
+    db::SqlAlertStore relay(*relay_db);
     auto rows = relay.unapplied(10'000);
     REQUIRE(rows.size() == kThreads * kEach);
     CHECK(std::is_sorted(rows.begin(), rows.end(),
@@ -143,8 +140,8 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
     CHECK(relay.unapplied(10'000).size() == 400);
 
     // A restart reads where the relay stopped.
-    db::Database restarted_db(dir.file("opsbot.db"));
-    db::SqlAlertStore restarted(restarted_db);
+    const auto restarted_db = database.connect();
+    db::SqlAlertStore restarted(*restarted_db);
     const auto left = restarted.unapplied(10'000);
     REQUIRE(left.size() == 400);
     CHECK(left.front().id == rows[400].id);
@@ -154,10 +151,8 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
 
 TEST_CASE("alert store: messages are pending until delivered, and again after a change",
           "[alerts][persistence]") {
-    test::TempDir dir;
-    db::Database database(dir.file("opsbot.db"));
-    db::migrate(database);
-    db::SqlAlertStore store(database);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlAlertStore store(*database);
     const auto issue = step(std::nullopt, incoming("created", kT0));
     store.apply({issue}, {});
     CHECK(store.unposted().size() == 1);
@@ -230,10 +225,8 @@ TEST_CASE("alert messages: text from Sentry cannot mention or link, metric alert
 
 TEST_CASE("alert store: status-only issues wait for an occurrence, gone messages are reposted",
           "[alerts][persistence]") {
-    test::TempDir dir;
-    db::Database database(dir.file("opsbot.db"));
-    db::migrate(database);
-    db::SqlAlertStore store(database);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlAlertStore store(*database);
     auto assigned = incoming("assigned", kT0);
     assigned.alert.assignee = "Bob";
     store.apply({step(std::nullopt, assigned)}, {});

@@ -1,4 +1,4 @@
-// Confirmations through the real dispatcher and SQLite stores: who may
+// Confirmations through the real dispatcher and stores, on both backends: who may
 // approve, expiry, second person, plan digests, double presses.
 
 #include <catch2/catch.hpp>
@@ -7,11 +7,10 @@
 #include "commands/builtin_commands.hpp"
 #include "core/digest.hpp"
 #include "persistence/audit_log.hpp"
-#include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/manual_clock.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 using namespace std::chrono_literals;
@@ -59,20 +58,18 @@ Actor person(const std::string& id, std::vector<std::string> groups = {}) {
 }
 
 struct Harness {
-    test::TempDir dir;
-    db::Database database{dir.file("opsbot.db")};
+    test::TestDatabase database{OPSBOT_EACH_BACKEND()};
     test::ManualClock clock;
     CatalogueSource catalogue{test::test_catalogue()};
     std::unique_ptr<db::AuditLog> audit;
-    db::Database confirmations_database{dir.file("opsbot.db")};
-    db::SqlConfirmationStore confirmations{confirmations_database};
+    std::unique_ptr<db::Database> confirmations_database = database.connect();
+    db::SqlConfirmationStore confirmations{*confirmations_database};
     CommandRegistry registry;
     ShipCommand* ship = nullptr;
     std::unique_ptr<Dispatcher> dispatcher;
 
     Harness() {
-        db::migrate(database);
-        audit = std::make_unique<db::AuditLog>(database, clock);
+        audit = std::make_unique<db::AuditLog>(*database, clock);
         commands::register_builtin_commands(registry);
         auto owned = std::make_unique<ShipCommand>();
         ship = owned.get();

@@ -8,10 +8,10 @@
 #include "commands/builtin_commands.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/intent_journal.hpp"
-#include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 
@@ -48,20 +48,18 @@ private:
 };
 
 struct Harness {
-    test::TempDir dir;
-    db::Database database{dir.file("opsbot.db")};
+    test::TestDatabase database{OPSBOT_EACH_BACKEND()};
     SystemClock clock;
     CatalogueSource catalogue{test::test_catalogue()};
     std::unique_ptr<db::AuditLog> audit;
-    db::Database intents_database{dir.file("opsbot.db")};
-    db::SqlIntentJournal intents{intents_database};
+    std::unique_ptr<db::Database> intents_database = database.connect();
+    db::SqlIntentJournal intents{*intents_database};
     CommandRegistry registry;
     ProbeCommand* probe = nullptr;
     std::unique_ptr<Dispatcher> dispatcher;
 
     Harness() {
-        db::migrate(database);
-        audit = std::make_unique<db::AuditLog>(database, clock);
+        audit = std::make_unique<db::AuditLog>(*database, clock);
         commands::register_builtin_commands(registry);
         auto owned = std::make_unique<ProbeCommand>(false);
         probe = owned.get();
@@ -247,8 +245,8 @@ TEST_CASE("dispatcher: a throwing action leaves a finished intent", "[dispatcher
 
 TEST_CASE("dispatcher: a held environment refuses a command by its lock policy", "[dispatcher]") {
     Harness h;
-    db::Database locks_database{h.dir.file("opsbot.db")};
-    db::SqlLockStore locks{locks_database};
+    const auto locks_database = h.database.connect();
+    db::SqlLockStore locks{*locks_database};
     h.dispatcher->set_services(Services{.locks = &locks});
     Lock lock;
     lock.project = "acme";

@@ -1,8 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "persistence/intent_journal.hpp"
-#include "persistence/migrations.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 
@@ -23,18 +22,16 @@ Intent intent(const std::string& key) {
 }  // namespace
 
 TEST_CASE("intent journal: a key is taken once, across connections and reopening", "[intents]") {
-    test::TempDir dir;
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
     {
-        db::Database database(dir.file("opsbot.db"));
-        db::migrate(database);
-        db::SqlIntentJournal journal(database);
+        db::SqlIntentJournal journal(*database);
         CHECK(journal.begin(intent("event:Ev1")));
         CHECK_FALSE(journal.begin(intent("event:Ev1")));
         CHECK(journal.begin(intent("event:Ev2")));
         journal.finish("event:Ev2", "succeeded");
     }
-    db::Database reopened(dir.file("opsbot.db"));
-    db::SqlIntentJournal journal(reopened);
+    const auto reopened = database.connect();
+    db::SqlIntentJournal journal(*reopened);
     CHECK_FALSE(journal.begin(intent("event:Ev1")));
     const auto open = journal.unfinished();
     REQUIRE(open.size() == 1);
@@ -48,10 +45,8 @@ TEST_CASE("intent journal: a key is taken once, across connections and reopening
 }
 
 TEST_CASE("intent journal: finishing twice keeps the first outcome", "[intents]") {
-    test::TempDir dir;
-    db::Database database(dir.file("opsbot.db"));
-    db::migrate(database);
-    db::SqlIntentJournal journal(database);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlIntentJournal journal(*database);
     REQUIRE(journal.begin(intent("slash:t1")));
     journal.finish("slash:t1", "succeeded");
     journal.finish("slash:t1", "interrupted");

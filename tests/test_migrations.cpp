@@ -1,5 +1,6 @@
-// Numbered schema migrations: fresh, repeated, upgrading an old file, and
-// refusing files this binary must not touch.
+// Numbered schema migrations: fresh, repeated, upgrading an old database, and
+// refusing databases this binary must not touch. On both backends, except
+// what only a SQLite file can do (garbage files, missing folders, busy locks).
 
 #include <catch2/catch.hpp>
 
@@ -12,6 +13,7 @@
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 using Catch::Matchers::Contains;
@@ -24,12 +26,32 @@ std::int64_t count(db::Database& database, const std::string& sql) {
     return statement.column_int(0);
 }
 
+// Whether the schema holds a table, index or trigger of that name.
 bool has_object(db::Database& database, const std::string& type, const std::string& name) {
-    auto statement =
-        database.prepare("SELECT count(*) FROM sqlite_master WHERE type = ? AND name = ?");
-    statement.bind(1, type).bind(2, name);
+    const std::string sql =
+        database.backend() == db::Backend::sqlite
+            ? "SELECT count(*) FROM sqlite_master WHERE type = '" + type + "' AND name = ?"
+        : type == "table" ? "SELECT count(*) FROM pg_tables WHERE tablename = ?"
+        : type == "index" ? "SELECT count(*) FROM pg_indexes WHERE indexname = ?"
+                          : "SELECT count(*) FROM pg_trigger WHERE tgname = ?";
+    auto statement = database.prepare(sql);
+    statement.bind(1, name);
     REQUIRE(statement.step());
     return statement.column_int(0) == 1;
+}
+
+// The trigger refusing a DELETE of an audit row: PostgreSQL's one trigger
+// refuses UPDATE and DELETE, SQLite has one for each.
+const char* audit_delete_trigger(db::Backend backend) {
+    return backend == db::Backend::postgresql ? "audit_log_no_update" : "audit_log_no_delete";
+}
+
+// Writes the schema version as a newer opsbot would have.
+void set_schema_version(db::Database& database, int version) {
+    if (database.backend() == db::Backend::postgresql)
+        database.exec("UPDATE opsbot_schema SET version = " + std::to_string(version));
+    else
+        database.exec("PRAGMA user_version = " + std::to_string(version));
 }
 
 AuditEntry sample_entry(int n) {
@@ -67,14 +89,15 @@ TEST_CASE("migrations: are numbered 1, 2, 3... and named after their number") {
 }
 
 TEST_CASE("migrations: a fresh database migrates to the latest version") {
-    db::Database database(":memory:");
+    test::TestDatabase fresh(OPSBOT_EACH_BACKEND(), false);
+    db::Database& database = *fresh;
     CHECK(db::schema_version(database) == 0);
     db::migrate(database);
     CHECK(db::schema_version(database) == db::latest_schema_version());
     CHECK(has_object(database, "table", "audit_log"));
     CHECK(has_object(database, "table", "state"));
     CHECK(has_object(database, "trigger", "audit_log_no_update"));
-    CHECK(has_object(database, "trigger", "audit_log_no_delete"));
+    CHECK(has_object(database, "trigger", audit_delete_trigger(fresh.backend())));
     CHECK(has_object(database, "index", "audit_log_time"));
     CHECK(has_object(database, "index", "audit_log_project_time"));
     CHECK(has_object(database, "index", "audit_log_actor_time"));
@@ -82,8 +105,8 @@ TEST_CASE("migrations: a fresh database migrates to the latest version") {
 }
 
 TEST_CASE("migrations: the state table keeps one value per key") {
-    db::Database database(":memory:");
-    db::migrate(database);
+    test::TestDatabase migrated(OPSBOT_EACH_BACKEND());
+    db::Database& database = *migrated;
     database.exec(
         "INSERT INTO state (key, value, updated_at) VALUES ('zone:acme', 'z1', "
         "'2026-11-24T22:13:47.123Z')");
@@ -95,9 +118,8 @@ TEST_CASE("migrations: the state table keeps one value per key") {
 }
 
 TEST_CASE("migrations: migrating twice is a no-op") {
-    test::TempDir dir;
-    db::Database database(dir.file("opsbot.db"));
-    db::migrate(database);
+    test::TestDatabase migrated(OPSBOT_EACH_BACKEND());
+    db::Database& database = *migrated;
     const SystemClock clock;
     db::AuditLog audit(database, clock);
     audit.append(sample_entry(1));
@@ -110,11 +132,10 @@ TEST_CASE("migrations: migrating twice is a no-op") {
 }
 
 TEST_CASE("migrations: an old database is upgraded in place and keeps its rows") {
-    test::TempDir dir;
-    const auto path = dir.file("opsbot.db");
+    test::TestDatabase old(OPSBOT_EACH_BACKEND(), false);
     const SystemClock clock;
     {
-        db::Database database(path);
+        db::Database& database = *old;
         db::migrate(database, 1);
         REQUIRE(db::schema_version(database) == 1);
         CHECK_FALSE(has_object(database, "index", "audit_log_time"));
@@ -122,7 +143,8 @@ TEST_CASE("migrations: an old database is upgraded in place and keeps its rows")
         db::AuditLog audit(database, clock);
         for (int n = 1; n <= 5; ++n) audit.append(sample_entry(n));
     }
-    db::Database database(path);
+    const auto reopened = old.connect();
+    db::Database& database = *reopened;
     CHECK(db::schema_version(database) == 1);
     db::migrate(database);
     CHECK(db::schema_version(database) == db::latest_schema_version());
@@ -144,10 +166,9 @@ TEST_CASE(
     "migrations: 011 keeps the deploys of an older database, as job deploys of no known "
     "commit",
     "[release-follow]") {
-    test::TempDir dir;
-    const auto path = dir.file("opsbot.db");
+    test::TestDatabase older(OPSBOT_EACH_BACKEND(), false);
     {
-        db::Database database(path);
+        db::Database& database = *older;
         db::migrate(database, 10);
         database.exec(
             "INSERT INTO deploys (correlation_id, project, environment, job, ref, params_json, "
@@ -157,7 +178,8 @@ TEST_CASE(
             "'https://ci.example.com/job/x/12/', 'succeeded', 'SUCCESS', "
             "'2026-11-20T10:00:00.000Z', '2026-11-20T10:04:00.000Z')");
     }
-    db::Database database(path);
+    const auto reopened = older.connect();
+    db::Database& database = *reopened;
     db::migrate(database);
     CHECK(db::schema_version(database) == db::latest_schema_version());
     CHECK(has_object(database, "index", "deploys_live"));
@@ -195,29 +217,27 @@ TEST_CASE(
 }
 
 TEST_CASE("migrations: migrating to a lower version than the database has changes nothing") {
-    db::Database database(":memory:");
-    db::migrate(database);
+    test::TestDatabase migrated(OPSBOT_EACH_BACKEND());
+    db::Database& database = *migrated;
     db::migrate(database, 1);
     CHECK(db::schema_version(database) == db::latest_schema_version());
 }
 
 TEST_CASE("migrations: a database newer than this binary is refused") {
-    test::TempDir dir;
-    const auto path = dir.file("opsbot.db");
+    test::TestDatabase newer_database(OPSBOT_EACH_BACKEND());
     const int newer = db::latest_schema_version() + 1;
-    {
-        db::Database database(path);
-        db::migrate(database);
-        database.exec("PRAGMA user_version = " + std::to_string(newer));
-    }
-    db::Database database(path);
+    set_schema_version(*newer_database, newer);
+    const auto reopened = newer_database.connect();
+    db::Database& database = *reopened;
+    const std::string elsewhere = newer_database.backend() == db::Backend::postgresql
+                                      ? "set OPSBOT_DATABASE_URL to another database"
+                                      : "set OPSBOT_DB to another file";
     CHECK_THROWS_AS(db::migrate(database), db::DatabaseError);
     CHECK_THROWS_WITH(db::migrate(database),
-                      "database " + path + " has schema version " + std::to_string(newer) +
-                          " but this opsbot knows only up to " +
+                      "database " + database.path() + " has schema version " +
+                          std::to_string(newer) + " but this opsbot knows only up to " +
                           std::to_string(db::latest_schema_version()) +
-                          ": it was written by a newer opsbot; upgrade opsbot or set OPSBOT_DB "
-                          "to another file");
+                          ": it was written by a newer opsbot; upgrade opsbot or " + elsewhere);
     CHECK(db::schema_version(database) == newer);
 }
 
@@ -263,8 +283,8 @@ TEST_CASE("migrations: a database locked by another process gives a clear error"
 }
 
 TEST_CASE("migrations: a transaction not committed is rolled back") {
-    db::Database database(":memory:");
-    db::migrate(database);
+    test::TestDatabase migrated(OPSBOT_EACH_BACKEND());
+    db::Database& database = *migrated;
     {
         db::Transaction transaction(database);
         database.exec("INSERT INTO state (key, value, updated_at) VALUES ('a', 'b', 'c')");

@@ -13,10 +13,10 @@
 #include "core/project_setup.hpp"
 #include "core/templates.hpp"
 #include "persistence/database.hpp"
-#include "persistence/migrations.hpp"
 #include "persistence/project_registry.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/manual_clock.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 
@@ -181,10 +181,9 @@ TEST_CASE("catalogue source: readers keep their snapshot, the next one sees the 
 
 TEST_CASE("project registry and run store: saved, read back, updated in place",
           "[newproject][persistence]") {
-    db::Database database(":memory:");
-    db::migrate(database);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
     test::ManualClock clock;
-    db::SqlProjectRegistry registry(database, clock);
+    db::SqlProjectRegistry registry(*database, clock);
     CHECK(registry.all().empty());
     auto project = project_from_setup(shop(), {{"job.stage", "a/b"}, {"job.prod", "a/c"}});
     registry.put(project, "U09ADA0009");
@@ -195,7 +194,7 @@ TEST_CASE("project registry and run store: saved, read back, updated in place",
     CHECK(all[0].name == "Renamed");
     CHECK(all[0].environment(Env::prod)->jenkins_job == "a/c");
 
-    db::SqlSetupStore store(database);
+    db::SqlSetupStore store(*database);
     CHECK_FALSE(store.find("acme-shop"));
     SetupRecord record;
     record.request = shop();

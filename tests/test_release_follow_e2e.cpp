@@ -19,6 +19,7 @@
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
 #include "tests/support/deploy_bot.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 using namespace opsbot::test;
@@ -552,9 +553,8 @@ TEST_CASE("release follow e2e: the Roll back button runs its value as the presse
 
 TEST_CASE("lock store: take_over turns a lock of the named kind into the wanted one, in one step",
           "[release-follow]") {
-    TempDir dir;
-    db::Database database(migrated(dir));
-    db::SqlLockStore locks(database);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlLockStore locks(*database);
     const auto now = std::chrono::system_clock::now();
     const Lock deploy{.project = "acme",
                       .env = Env::prod,

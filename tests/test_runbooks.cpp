@@ -6,9 +6,9 @@
 #include "adapters/http/curl_http_client.hpp"
 #include "core/runbook_loader.hpp"
 #include "persistence/database.hpp"
-#include "persistence/migrations.hpp"
 #include "persistence/runbook_store.hpp"
 #include "tests/fakes/fake_cloudflare.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 
@@ -95,9 +95,8 @@ TEST_CASE("runbooks: parameters bind in order or by name, defaults fill the rest
 }
 
 TEST_CASE("runbooks: a step changes only from the state a press saw", "[runbooks]") {
-    db::Database database(":memory:");
-    db::migrate(database);
-    db::SqlRunbookStore store(database);
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlRunbookStore store(*database);
     RunRecord run;
     run.runbook = shipped("move-site");
     run.params = {{"project", "acme"}};
