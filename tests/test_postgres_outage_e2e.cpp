@@ -258,8 +258,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "postgres outage e2e: with the server stopped, webhooks get 503 and /healthz is "
-    "unhealthy; both recover once it is back",
+    "postgres outage e2e: with the server stopped webhooks get 503 and /healthz is "
+    "unhealthy until it is back",
     "[postgres][e2e]") {
     OwnPostgres postgres;
     test::SlackBot bot;
