@@ -12,6 +12,7 @@
 #include "bot/deploy/deploy_service.hpp"
 #include "bot/hooks/jenkins_hook.hpp"
 #include "bot/hooks/sentry_hook.hpp"
+#include "bot/hooks/store_guard.hpp"
 #include "bot/metered_audit.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/newproject/project_setup_service.hpp"
@@ -19,6 +20,7 @@
 #include "bot/ops/site_services.hpp"
 #include "bot/release/release_service.hpp"
 #include "bot/runbooks/runbook_service.hpp"
+#include "bot/store_health.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
 #include "core/runbook_loader.hpp"
@@ -55,6 +57,8 @@ bool App::open_storage(std::ostream& err) {
         return false;
     }
     audit_ = std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_);
+    store_health_ =
+        std::make_unique<StoreHealth>([storage = storage_.get()] { storage->probe(); }, metrics_);
     return true;
 }
 
@@ -204,14 +208,16 @@ ProjectSetupService& App::start_project_setup(const Clients& clients) {
 }
 
 void App::register_hooks(net::HttpServer& intake) {
-    intake.hook("jenkins",
-                hooks::jenkins_hook(settings_.jenkins_webhook_token, *deploys_, *audit_));
+    const auto hook = [&](const std::string& name, net::RequestHandler handler) {
+        intake.hook(name, hooks::store_guarded(std::move(handler), *store_health_));
+    };
+    hook("jenkins", hooks::jenkins_hook(settings_.jenkins_webhook_token, *deploys_, *audit_));
     const hooks::SentryHookOptions sentry_options{
         settings_.sentry_client_secret, settings_.sentry_legacy_token, settings_.sentry_max_skew};
     const hooks::SentryHookTargets targets{storage_->alert_inbox(), *audit_, clock_,
                                            [relay = alert_relay_.get()] { relay->wake(); }};
-    intake.hook("sentry", hooks::sentry_hook(sentry_options, targets));
-    intake.hook("sentry-legacy", hooks::sentry_legacy_hook(sentry_options, targets));
+    hook("sentry", hooks::sentry_hook(sentry_options, targets));
+    hook("sentry-legacy", hooks::sentry_legacy_hook(sentry_options, targets));
 }
 
 // The console relays alerts only when it serves webhooks itself: opened on

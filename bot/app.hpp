@@ -58,6 +58,7 @@ class CloudflarePurgeService;
 class S3BackupService;
 class BackupWatch;
 class ProjectSetupService;
+class StoreHealth;
 
 class App {
 public:
@@ -75,6 +76,8 @@ public:
     Metrics& metrics() { return metrics_; }
     IntentJournal& intents();
     db::Storage& storage() { return *storage_; }
+    // Whether the store answers (/healthz) and its failures (/metrics).
+    StoreHealth& store_health() { return *store_health_; }
     // The one HTTP client (connection pool) for Slack and the adapters.
     HttpClient& http();
     Dispatcher& dispatcher() { return *dispatcher_; }
@@ -99,6 +102,7 @@ private:
     std::unique_ptr<db::Storage> storage_;  // every store, on SQLite or PostgreSQL
     Metrics metrics_;
     std::unique_ptr<AuditStore> audit_;  // the log, counted for /metrics
+    std::unique_ptr<StoreHealth> store_health_;
     std::unique_ptr<HttpClient> http_;
     std::unique_ptr<jenkins::JenkinsClient> jenkins_;
     NotifierSlot notifier_;

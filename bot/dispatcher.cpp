@@ -132,7 +132,13 @@ DispatchResult Dispatcher::dispatch(const CommandRequest& request) {
         AuditEntry entry = audit_entry(request, id);
         entry.outcome = Outcome::failed;
         entry.error = e.what();
-        audit_.append(std::move(entry));
+        try {
+            audit_.append(std::move(entry));
+        } catch (const std::exception& again) {
+            // The store itself failed (down or restarting): the person still
+            // gets an answer, and the log keeps what the audit could not.
+            spdlog::error("command failed corr={}, and so did its audit row: {}", id, again.what());
+        }
         return DispatchResult{{"Something went wrong inside opsbot; nothing more was done. "
                                "Correlation id `" +
                                    id + "` finds it in the log and audit.",

@@ -2,28 +2,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/store_health.hpp"
 #include "persistence/envelope_journal.hpp"
 
 namespace opsbot {
-EnvelopeLedger::EnvelopeLedger(const std::string& database_path, const Clock& clock) {
-    const auto path = db::envelope_journal_path(database_path);
-    if (!path.empty()) journal_ = std::make_unique<db::EnvelopeJournal>(path, clock);
-}
+EnvelopeLedger::EnvelopeLedger(std::unique_ptr<db::EnvelopeJournal> journal, StoreHealth& health)
+    : journal_(std::move(journal)), health_(health) {}
 
 EnvelopeLedger::~EnvelopeLedger() = default;
 
-void EnvelopeLedger::before_ack(const std::vector<slack::ReceivedEnvelope>& envelopes) {
-    if (!journal_) return;
+bool EnvelopeLedger::before_ack(const std::vector<slack::ReceivedEnvelope>& envelopes) {
+    if (!journal_) return true;
     std::vector<db::EnvelopeJournal::Arrival> arrivals;
     for (const auto& [head, text] : envelopes)
         if (slack::carries_request(head.type) && !head.envelope_id.empty())
             arrivals.push_back({head.envelope_id, text});
-    if (arrivals.empty()) return;
+    if (arrivals.empty()) return true;
     try {
         journal_->record(arrivals);
+        return true;
     } catch (const std::exception& e) {
-        spdlog::error("slack: cannot journal {} envelope(s) before their ack, from {}: {}",
-                      arrivals.size(), arrivals.front().envelope_id, e.what());
+        spdlog::error(
+            "slack: cannot journal {} envelope(s) from {}: {}; not acknowledging them, so that "
+            "Slack delivers them again once the store is back",
+            envelopes.size(), arrivals.front().envelope_id, e.what());
+        health_.failed("envelope_journal", e);
+        return false;
     }
 }
 

@@ -26,18 +26,19 @@ namespace db {
 class EnvelopeJournal;
 }  // namespace db
 
+class StoreHealth;
+
 class EnvelopeLedger {
 public:
-    // The journal file sits next to the database (db::envelope_journal_path);
-    // an in-memory database gets none. Throws std::runtime_error when the
-    // file cannot be written.
-    EnvelopeLedger(const std::string& database_path, const Clock& clock);
+    // journal: db::Storage::open_envelope_journal's (none: nothing is
+    // journaled); its failures are reported to health.
+    EnvelopeLedger(std::unique_ptr<db::EnvelopeJournal> journal, StoreHealth& health);
     ~EnvelopeLedger();
 
-    // On the socket thread, before the acks of a burst. A journal failure is
-    // logged and the envelopes handled all the same: only a crash could lose
-    // them then.
-    void before_ack(const std::vector<slack::ReceivedEnvelope>& envelopes);
+    // On the socket thread, before the acks of a burst. False when the
+    // journal could not take them (the store is down): logged, and the
+    // burst is left unacknowledged for Slack to deliver again.
+    bool before_ack(const std::vector<slack::ReceivedEnvelope>& envelopes);
     // What the router calls when the envelope is done; empty for envelopes
     // that are not journaled.
     slack::EnvelopeDone done_for(const slack::Envelope& envelope);
@@ -47,6 +48,7 @@ public:
 
 private:
     std::unique_ptr<db::EnvelopeJournal> journal_;
+    StoreHealth& health_;
 };
 
 }  // namespace opsbot

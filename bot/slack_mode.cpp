@@ -22,7 +22,9 @@
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"
+#include "bot/store_health.hpp"
 #include "core/text.hpp"
+#include "persistence/storage.hpp"
 
 namespace opsbot {
 namespace {
@@ -94,19 +96,12 @@ bool drain_work(KeyedExecutor& handlers, KeyedExecutor& outbound, std::chrono::s
     return false;
 }
 
-net::OutgoingResponse health(const slack::SocketModeClient& client, AuditStore& audit) {
+net::OutgoingResponse health(const slack::SocketModeClient& client, StoreHealth& store) {
     const bool connected = client.connected();
-    bool writable = true;
-    std::string database = "ok";
-    try {
-        audit.query(AuditQuery{.limit = 1});
-    } catch (const std::exception& e) {
-        writable = false;
-        database = e.what();
-    }
+    const auto problem = store.problem();
     const nlohmann::json body{{"slack", connected ? "connected" : "disconnected"},
-                              {"database", database}};
-    return {connected && writable ? 200 : 503, body.dump(), "application/json", {}};
+                              {"database", problem.value_or("ok")}};
+    return {connected && !problem ? 200 : 503, body.dump(), "application/json", {}};
 }
 
 // Intents without an outcome ran when opsbot stopped: report, never re-run.
@@ -161,7 +156,7 @@ int run_slack_mode(App& app, std::ostream& err) {
     spdlog::info("slack: signed in as bot user {} in {}", auth.value().user_id, auth.value().team);
     reconcile_intents(app, api);
     SystemClock clock;
-    EnvelopeLedger ledger(settings.database_path, clock);
+    EnvelopeLedger ledger(app.storage().open_envelope_journal(clock), app.store_health());
 
     // Niced to the floor, so that the socket thread acknowledging envelopes
     // wins the CPU in a storm (at 5 twelve busy workers outweighed it
@@ -207,15 +202,17 @@ int run_slack_mode(App& app, std::ostream& err) {
          },
          [&stop](const std::string& reason) { stop.fail(reason); },
          [&ledger](const std::vector<slack::ReceivedEnvelope>& envelopes) {
-             ledger.before_ack(envelopes);
+             return ledger.before_ack(envelopes);
          }},
         metrics);
 
     net::HttpServer intake({.listen = settings.listen, .threads = 8}, metrics);
     intake.route("GET", "/healthz",
-                 [&](const net::IncomingRequest&) { return health(client, app.audit()); });
+                 [&](const net::IncomingRequest&) { return health(client, app.store_health()); });
     intake.route("GET", "/metrics", [&](const net::IncomingRequest&) {
         metrics.set(metric::kOutboundQueueDepth, static_cast<double>(outbound.depth()));
+        metrics.set(metric::kStoreConnectFailures,
+                    static_cast<double>(app.storage().connect_failures()));
         return net::OutgoingResponse{
             200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });

@@ -190,6 +190,12 @@ void describe_standard_metrics(Metrics& metrics) {
     metrics.describe_gauge(kOutboundQueueDepth, "Replies waiting to be sent to Slack");
     metrics.describe_counter(kWebhookRequests, "HTTP intake requests by route and status");
     metrics.describe_counter(kAuditWrites, "Audit rows written, by outcome");
+    metrics.describe_counter(kStoreErrors,
+                             "Store operations that failed (database unreachable or refusing), "
+                             "by where: webhook, envelope_journal, healthz");
+    metrics.describe_gauge(kStoreUp, "1 while the store answered its last probe (/healthz)");
+    metrics.describe_counter(kStoreConnectFailures,
+                             "Failed attempts to connect to PostgreSQL since start");
 }
 
 }  // namespace opsbot

@@ -53,6 +53,9 @@ inline constexpr const char* kWebApiRateLimited = "opsbot_slack_rate_limited_tot
 inline constexpr const char* kOutboundQueueDepth = "opsbot_slack_outbound_queue_depth";
 inline constexpr const char* kWebhookRequests = "opsbot_webhook_requests_total";
 inline constexpr const char* kAuditWrites = "opsbot_audit_writes_total";
+inline constexpr const char* kStoreErrors = "opsbot_store_errors_total";
+inline constexpr const char* kStoreUp = "opsbot_store_up";
+inline constexpr const char* kStoreConnectFailures = "opsbot_store_connect_failures_total";
 }  // namespace metric
 
 // Declares every metric above with its help text and buckets.

@@ -119,7 +119,14 @@ std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
     return unhandled;
 }
 
-EnvelopeJournal::EnvelopeJournal(std::string path, const Clock& clock)
+bool PendingEnvelopes::finished(const std::string& id) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end() || --it->second > 0) return false;
+    pending_.erase(it);
+    return true;
+}
+
+FileEnvelopeJournal::FileEnvelopeJournal(std::string path, const Clock& clock)
     : path_(std::move(path)), clock_(clock) {
     left_over_ = parse_envelope_journal(read_file(path_));
     // Rewritten whole and renamed into place, so that a crash now leaves
@@ -127,7 +134,7 @@ EnvelopeJournal::EnvelopeJournal(std::string path, const Clock& clock)
     std::string kept;
     for (const auto& entry : left_over_) {
         append_envelope_record(kept, entry.envelope_id, entry.body, entry.received);
-        ++pending_[entry.envelope_id];
+        pending_.arrived(entry.envelope_id);
     }
     const std::string fresh = path_ + ".new";
     const int out = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -146,11 +153,11 @@ EnvelopeJournal::EnvelopeJournal(std::string path, const Clock& clock)
     size_ = kept.size();
 }
 
-EnvelopeJournal::~EnvelopeJournal() {
+FileEnvelopeJournal::~FileEnvelopeJournal() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::size_t EnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
+std::size_t FileEnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
     const auto now = clock_.now();
     std::string bytes;
     std::size_t size = 0;
@@ -159,20 +166,24 @@ std::size_t EnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
     std::size_t added = 0;
     std::lock_guard lock(mutex_);
     for (const auto& [id, body] : arrivals) {
-        if (pending_[std::string(id)]++ > 0) continue;
+        if (!pending_.arrived(std::string(id))) continue;
         append_envelope_record(bytes, id, body, now);
         ++added;
     }
-    if (!bytes.empty()) append(bytes);
+    try {
+        if (!bytes.empty()) append(bytes);
+    } catch (...) {
+        // Not acknowledged, so Slack delivers them again: as new then.
+        for (const auto& arrival : arrivals) pending_.finished(std::string(arrival.envelope_id));
+        throw;
+    }
     return added;
 }
 
-void EnvelopeJournal::handled(const std::string& envelope_id) {
+void FileEnvelopeJournal::handled(const std::string& envelope_id) {
     std::lock_guard lock(mutex_);
-    const auto it = pending_.find(envelope_id);
-    if (it == pending_.end() || --it->second > 0) return;
-    pending_.erase(it);
-    if (pending_.empty() && size_ > kEmptyAbove) {
+    if (!pending_.finished(envelope_id)) return;
+    if (pending_.size() == 0 && size_ > kEmptyAbove) {
         // Appends go to the end, which is now the start.
         if (::ftruncate(fd_, 0) != 0) throw file_error("cannot empty", path_);
         size_ = 0;
@@ -181,12 +192,12 @@ void EnvelopeJournal::handled(const std::string& envelope_id) {
     append(handled_record(envelope_id));
 }
 
-std::size_t EnvelopeJournal::pending() const {
+std::size_t FileEnvelopeJournal::pending() const {
     std::lock_guard lock(mutex_);
     return pending_.size();
 }
 
-void EnvelopeJournal::append(const std::string& bytes) {
+void FileEnvelopeJournal::append(const std::string& bytes) {
     try {
         write_all(fd_, bytes, path_);
     } catch (...) {

@@ -1,6 +1,7 @@
 #pragma once
-// The Socket Mode envelope journal: an append-only file next to the database
-// (`<OPSBOT_DB>-envelopes`).
+// The Socket Mode envelope journal. On SQLite, an append-only file next to
+// the database (`<OPSBOT_DB>-envelopes`); on PostgreSQL, the table
+// envelope_journal (migration 012), which replicas share.
 //
 // Slack envelopes are acknowledged before their handler runs, so an envelope
 // acknowledged and then lost to a kill -9 would be a lost command. The socket
@@ -17,7 +18,13 @@
 // path milliseconds, so that is the trade (SQLite's synchronous=NORMAL makes
 // the same one).
 //
-// Format, binary-safe: `+<id bytes> <body bytes> <received unix ms>\n<id><body>\n`
+// On PostgreSQL there is no file beside the database, and replicas must see
+// one journal, so a burst is one transaction committed before its acks (the
+// server is a network hop away anyway, and its commit is what makes the
+// envelope durable). A failed commit throws: the burst is then not
+// acknowledged, and Slack delivers it again.
+//
+// File format, binary-safe: `+<id bytes> <body bytes> <received unix ms>\n<id><body>\n`
 // for an envelope, `-<id bytes>\n<id>\n` once it was handled. A torn last
 // record (power loss) is ignored. The file is rewritten at opening with only
 // the unhandled envelopes, and emptied whenever nothing is pending.
@@ -47,31 +54,60 @@ std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
 // `<database>-envelopes`, beside the database; empty for an in-memory one.
 std::string envelope_journal_path(const std::string& database_path);
 
+// Deliveries in flight by envelope id: a redelivery while the first
+// delivery runs is journaled once and closed by the last handled(). Not
+// locked: each journal guards it with its own mutex.
+class PendingEnvelopes {
+public:
+    bool arrived(const std::string& id) { return pending_[id]++ == 0; }  // true: the first
+    bool finished(const std::string& id);  // true: the last one in flight
+    std::size_t size() const { return pending_.size(); }
+
+private:
+    std::unordered_map<std::string, int> pending_;  // id → deliveries in flight
+};
+
 class EnvelopeJournal {
 public:
-    // Reads what the last run left and keeps only that. Throws
-    // std::runtime_error naming the path when the file cannot be written.
-    EnvelopeJournal(std::string path, const Clock& clock);
-    ~EnvelopeJournal();
-    EnvelopeJournal(const EnvelopeJournal&) = delete;
-    EnvelopeJournal& operator=(const EnvelopeJournal&) = delete;
-
-    // Unhandled envelopes found at opening, oldest first.
-    const std::vector<JournaledEnvelope>& left_over() const { return left_over_; }
-
     struct Arrival {
         std::string_view envelope_id;
         std::string_view body;
     };
-    // Journals the envelopes of one burst in one write(); returns how many
-    // were new. One already pending (a redelivery while the first delivery
-    // runs) is not written again; each arrival needs its handled().
-    std::size_t record(const std::vector<Arrival>& arrivals);
+
+    virtual ~EnvelopeJournal() = default;
+
+    // Unhandled envelopes found at opening, oldest first.
+    const std::vector<JournaledEnvelope>& left_over() const { return left_over_; }
+
+    // Journals the envelopes of one burst at once (one write(), or one
+    // commit); returns how many were new. One already pending (a redelivery
+    // while the first delivery runs) is not written again; each arrival
+    // needs its handled(). Throws when the burst could not be made durable:
+    // none of it counts as arrived then.
+    virtual std::size_t record(const std::vector<Arrival>& arrivals) = 0;
     bool record(std::string_view envelope_id, std::string_view body) {
         return record({{envelope_id, body}}) == 1;
     }
-    void handled(const std::string& envelope_id);
-    std::size_t pending() const;
+    virtual void handled(const std::string& envelope_id) = 0;
+    virtual std::size_t pending() const = 0;
+
+protected:
+    std::vector<JournaledEnvelope> left_over_;
+};
+
+class FileEnvelopeJournal final : public EnvelopeJournal {
+public:
+    // Reads what the last run left and keeps only that. Throws
+    // std::runtime_error naming the path when the file cannot be written.
+    FileEnvelopeJournal(std::string path, const Clock& clock);
+    ~FileEnvelopeJournal() override;
+    FileEnvelopeJournal(const FileEnvelopeJournal&) = delete;
+    FileEnvelopeJournal& operator=(const FileEnvelopeJournal&) = delete;
+
+    using EnvelopeJournal::record;
+    std::size_t record(const std::vector<Arrival>& arrivals) override;
+    void handled(const std::string& envelope_id) override;
+    std::size_t pending() const override;
 
 private:
     void append(const std::string& bytes);  // mutex_ held
@@ -80,8 +116,7 @@ private:
     const Clock& clock_;
     int fd_ = -1;
     std::size_t size_ = 0;
-    std::vector<JournaledEnvelope> left_over_;
-    std::unordered_map<std::string, int> pending_;  // id → deliveries in flight
+    PendingEnvelopes pending_;
     mutable std::mutex mutex_;
 };
 

@@ -283,6 +283,27 @@ ALTER TABLE deploys ADD COLUMN commit_sha TEXT NOT NULL DEFAULT '';
 ALTER TABLE deploys ADD COLUMN replaced_commit TEXT NOT NULL DEFAULT '';
 CREATE INDEX deploys_live ON deploys (project, environment, state, id);
 )sql"},
+    {12, "012_envelope_journal",
+     // The one migration that differs by backend in what it makes: SQLite
+     // keeps the envelope journal in a file (see migration 010 and
+     // envelope_journal.hpp), PostgreSQL in this table, shared by replicas.
+     R"sql(
+-- SQLite: nothing; the envelope journal is the file <OPSBOT_DB>-envelopes.
+)sql",
+     R"sql(
+-- Socket Mode envelopes committed before their ack, a burst per transaction;
+-- stamped once their reply went out; unhandled rows are replayed at start.
+CREATE TABLE envelope_journal (
+    envelope_id TEXT   PRIMARY KEY,
+    body        TEXT   NOT NULL,  -- the envelope as received
+    received_ms BIGINT NOT NULL,  -- Unix milliseconds
+    handled_ms  BIGINT NULL
+);
+CREATE INDEX envelope_journal_unhandled ON envelope_journal (received_ms)
+    WHERE handled_ms IS NULL;
+CREATE INDEX envelope_journal_handled ON envelope_journal (handled_ms)
+    WHERE handled_ms IS NOT NULL;
+)sql"},
 };
 
 // The one spelling that differs in DDL: SQLite's INTEGER is 64 bits and

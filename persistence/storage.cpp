@@ -15,6 +15,7 @@
 #include "persistence/ops_stores.hpp"
 #include "persistence/project_registry.hpp"
 #include "persistence/runbook_store.hpp"
+#include "persistence/sql_envelope_journal.hpp"
 #include "persistence/state_store.hpp"
 
 namespace opsbot::db {
@@ -23,6 +24,9 @@ namespace {
 // Enough for the webhook intake, the socket workers and the background
 // services to write at once; a replica holds at most this many.
 constexpr std::size_t kPostgresConnections = 8;
+// The envelope journal's: the socket thread's commits and the workers'
+// handled() stamps.
+constexpr std::size_t kJournalConnections = 2;
 
 struct ConninfoFree {
     void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
@@ -81,7 +85,8 @@ struct Storage::Parts {
     // transactions belong to a connection). PostgreSQL: one shared pool.
     std::vector<std::unique_ptr<Database>> connections;
     std::unique_ptr<ConnectionPool> pool;
-    Connections* main = nullptr;  // migrations, the audit log, checks
+    std::unique_ptr<ConnectionPool> journal_pool;  // PostgreSQL's envelope journal
+    Connections* main = nullptr;                   // migrations, the audit log, checks
 
     std::unique_ptr<AuditLog> audit;
     std::unique_ptr<SqlIntentJournal> intents;
@@ -144,7 +149,25 @@ void Storage::check_writable() {
 }
 
 std::uint64_t Storage::connect_failures() const {
-    return parts_->pool ? parts_->pool->connect_failures() : 0;
+    if (!parts_->pool) return 0;
+    const auto journal = parts_->journal_pool ? parts_->journal_pool->connect_failures() : 0;
+    return parts_->pool->connect_failures() + journal;
+}
+
+void Storage::probe() {
+    parts_->audit->query(AuditQuery{.limit = 1});
+}
+
+std::unique_ptr<EnvelopeJournal> Storage::open_envelope_journal(const Clock& clock) {
+    if (target_.backend == Backend::sqlite) {
+        const auto path = envelope_journal_path(target_.location);
+        if (path.empty()) return nullptr;
+        return std::make_unique<FileEnvelopeJournal>(path, clock);
+    }
+    if (!parts_->journal_pool)
+        parts_->journal_pool = std::make_unique<ConnectionPool>(
+            target_.backend, [target = target_] { return connect(target); }, kJournalConnections);
+    return std::make_unique<SqlEnvelopeJournal>(*parts_->journal_pool, clock);
 }
 
 AuditStore& Storage::audit() {

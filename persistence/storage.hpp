@@ -17,6 +17,7 @@
 #include "core/state.hpp"
 #include "core/time.hpp"
 #include "persistence/database.hpp"
+#include "persistence/envelope_journal.hpp"
 
 namespace opsbot::db {
 
@@ -53,6 +54,15 @@ public:
     void check_writable();
     // Failed connection attempts since start (PostgreSQL), for /metrics.
     std::uint64_t connect_failures() const;
+    // Reads one row of the audit log: throws DatabaseError while the store
+    // does not answer. Cheap; for /healthz.
+    void probe();
+
+    // The Socket Mode envelope journal for this target: SQLite's file beside
+    // the database (none for an in-memory one), PostgreSQL's table on
+    // connections of its own, so that the acks never queue behind the
+    // stores' work. Throws as the journal's constructor does.
+    std::unique_ptr<EnvelopeJournal> open_envelope_journal(const Clock& clock);
 
     AuditStore& audit();
     IntentJournal& intents();

@@ -1,5 +1,5 @@
 // The envelope journal file: what a crash leaves is read back, handled
-// envelopes are forgotten, a torn tail is ignored.
+// envelopes are forgotten, a torn tail is ignored. And its PostgreSQL table.
 
 #include <catch2/catch.hpp>
 
@@ -10,11 +10,13 @@
 #include <fstream>
 
 #include "persistence/envelope_journal.hpp"
+#include "persistence/sql_envelope_journal.hpp"
 #include "tests/support/manual_clock.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
-using db::EnvelopeJournal;
+using EnvelopeJournal = db::FileEnvelopeJournal;
 
 namespace {
 
@@ -169,4 +171,41 @@ TEST_CASE("envelope journal: a folder it cannot write is a clear error naming th
     test::ManualClock clock;
     REQUIRE_THROWS_WITH(EnvelopeJournal(dir.file("j"), clock), Catch::Contains("cannot create"));
     ::chmod(dir.path().c_str(), 0700);
+}
+
+TEST_CASE("envelope journal on PostgreSQL: a burst in one commit, unhandled rows come back",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    {
+        db::SqlEnvelopeJournal journal(*database, clock);
+        CHECK(journal.left_over().empty());
+        CHECK(journal.record({{"env-1", R"({"type":"slash_commands"})"}, {"env-2", "two"}}) == 2);
+        CHECK(journal.record("env-3", "three"));
+        CHECK_FALSE(journal.record("env-3", "three"));  // a redelivery while the first runs
+        journal.handled("env-1");
+        journal.handled("env-3");
+        CHECK(journal.pending() == 2);  // env-2, and the redelivery of env-3
+    }                                   // like a kill
+    db::SqlEnvelopeJournal journal(*database, clock);
+    REQUIRE(ids(journal.left_over()) == std::vector<std::string>{"env-2", "env-3"});
+    CHECK(journal.left_over()[0].body == "two");
+    CHECK(journal.left_over()[0].received == clock.now());
+    journal.handled("env-2");
+    journal.handled("env-3");
+    CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().empty());
+}
+
+TEST_CASE("envelope journal on PostgreSQL: a failed commit throws and counts nothing as arrived",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    db::SqlEnvelopeJournal journal(*database, clock);
+    database->exec("ALTER TABLE envelope_journal RENAME TO envelope_journal_away");
+    CHECK_THROWS_AS(journal.record({{"env-1", "one"}, {"env-2", "two"}}), db::DatabaseError);
+    CHECK(journal.pending() == 0);
+    database->exec("ALTER TABLE envelope_journal_away RENAME TO envelope_journal");
+    // Slack's redelivery is then journaled as new.
+    CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
+    CHECK(journal.pending() == 2);
 }

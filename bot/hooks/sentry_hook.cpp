@@ -45,7 +45,8 @@ std::optional<long long> parse_seconds(const std::string& text) {
 }
 
 // Records the alert; a key seen before is answered 2xx so Sentry stops
-// retrying, and audited as a duplicate.
+// retrying, and audited as a duplicate. A failed write throws
+// db::DatabaseError, which the intake answers 503 (hooks::store_guarded).
 net::OutgoingResponse accept(const SentryHookTargets& targets, const net::IncomingRequest& request,
                              const std::string& key, const Alert& alert) {
     if (!alert.relayable()) {
@@ -67,12 +68,6 @@ net::OutgoingResponse accept(const SentryHookTargets& targets, const net::Incomi
     }
     if (targets.accepted) targets.accepted();
     return answer(202, "ok", "accepted");
-}
-
-// The database refused the write: 503, so that Sentry tries again later.
-net::OutgoingResponse unavailable(const std::exception& e) {
-    spdlog::error("sentry: could not record a webhook: {}", e.what());
-    return answer(503, "error", "opsbot could not record the alert; retry later");
 }
 
 }  // namespace
@@ -115,11 +110,7 @@ net::RequestHandler sentry_hook(const SentryHookOptions& options, SentryHookTarg
         // fresh Request-ID and timestamp still has the same body, and a
         // retry of the same Request-ID too.
         const std::string key = "body:" + sha256_hex(request.body);
-        try {
-            return accept(targets, request, key, alert.value());
-        } catch (const std::exception& e) {
-            return unavailable(e);
-        }
+        return accept(targets, request, key, alert.value());
     };
 }
 
@@ -139,11 +130,7 @@ net::RequestHandler sentry_legacy_hook(const SentryHookOptions& options,
         const auto& a = alert.value();
         const std::string key =
             "legacy:" + (a.event_id.empty() ? sha256_hex(request.body) : a.event_id);
-        try {
-            return accept(targets, request, key, a);
-        } catch (const std::exception& e) {
-            return unavailable(e);
-        }
+        return accept(targets, request, key, a);
     };
 }
 

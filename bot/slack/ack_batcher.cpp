@@ -20,7 +20,10 @@ void AckBatcher::queue(const LinkPtr& link, ReceivedEnvelope envelope,
                        LinkClock::time_point received, bool route) {
     unacked_.envelopes.push_back(std::move(envelope));
     unacked_.acks.push_back({link, received, route});
-    if (unacked_.envelopes.size() >= kMaxBurst) return flush();
+    if (unacked_.envelopes.size() >= kMaxBurst) {
+        flush();
+        return;
+    }
     if (flush_check_posted_) return;
     flush_check_posted_ = true;
     post_flush_check(reads_ - 1);
@@ -42,16 +45,18 @@ void AckBatcher::post_flush_check(std::uint64_t reads_before) {
     });
 }
 
-void AckBatcher::flush() {
-    if (unacked_.envelopes.empty()) return;
+bool AckBatcher::flush() {
+    if (unacked_.envelopes.empty()) return true;
     Unacked burst = std::exchange(unacked_, {});
     count_reads();
-    if (hooks_.before_ack) hooks_.before_ack(burst.envelopes);
+    // Unacknowledged, Slack delivers them again (retry_attempt 1, 2, 3).
+    if (hooks_.before_ack && !hooks_.before_ack(burst.envelopes)) return false;
     acknowledge(burst);
     std::vector<ReceivedEnvelope> to_route;
     for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
         if (burst.acks[i].route) to_route.push_back(std::move(burst.envelopes[i]));
     if (!to_route.empty()) hooks_.route(std::move(to_route));
+    return true;
 }
 
 void AckBatcher::acknowledge(const Unacked& burst) {

@@ -19,8 +19,9 @@ class AckBatcher {
 public:
     struct Hooks {
         // Before the acks, with the envelopes as received: where they are
-        // made durable (see SocketModeEvents::before_ack).
-        std::function<void(const std::vector<ReceivedEnvelope>&)> before_ack;
+        // made durable (see SocketModeEvents::before_ack); false: they
+        // were not, and the burst is dropped unacknowledged.
+        std::function<bool(const std::vector<ReceivedEnvelope>&)> before_ack;
         // After the acks, the envelopes to route, in the order received.
         std::function<void(std::vector<ReceivedEnvelope>)> route;
     };
@@ -35,8 +36,9 @@ public:
     // route false: the caller routes the envelope itself.
     void queue(const LinkPtr& link, ReceivedEnvelope envelope, LinkClock::time_point received,
                bool route);
-    // Acks what is queued now.
-    void flush();
+    // Acks what is queued now; false when before_ack refused the burst, which
+    // was then dropped: neither acknowledged nor routed.
+    bool flush();
     // Reads not counted in the metrics yet, counted (the metrics' lock is
     // shared with every thread, so they are counted by the burst).
     void count_reads();

@@ -69,7 +69,9 @@ struct SocketModeClient::Impl {
         Envelope envelope = std::move(parsed).value();
         if (!envelope.envelope_id.empty()) {
             acks.queue(link, {envelope, text}, received, false);
-            acks.flush();  // now, so that what follows comes after the ack
+            // Now, so that what follows comes after the ack; not journaled,
+            // not acknowledged: Slack delivers it again.
+            if (!acks.flush()) return;
         }
         if (envelope.type_name.empty()) {
             spdlog::warn("slack: acknowledged a malformed Socket Mode message with no type");

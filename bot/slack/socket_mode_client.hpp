@@ -44,8 +44,10 @@ struct SocketModeEvents {
     // Called on the socket thread before the acks of envelopes that carry an
     // id (those read in one burst, in order), with their text as received:
     // where they are made durable, so that an acknowledged envelope survives
-    // a kill -9. Must be quick.
-    std::function<void(const std::vector<ReceivedEnvelope>&)> before_ack;
+    // a kill -9. Must be quick. Returns false when they could not be made
+    // durable (the store is down): the burst is then neither acknowledged
+    // nor routed, and Slack delivers it again.
+    std::function<bool(const std::vector<ReceivedEnvelope>&)> before_ack;
 };
 
 class SocketModeClient {
