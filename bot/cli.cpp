@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,7 @@
 #include "core/audit_query.hpp"
 #include "core/config_loader.hpp"
 #include "core/runbook_loader.hpp"
+#include "persistence/database_copy.hpp"
 #include "persistence/database_tools.hpp"
 #include "persistence/storage.hpp"
 
@@ -34,6 +36,9 @@ constexpr const char* kUsage = R"(usage: opsbot [command]
   audit verify         walk the audit hash chain and name the first row that does not match
   backup-db <file> [--force]
                        consistent online copy of the database ($OPSBOT_DB) into file
+  migrate-db --to <postgresql://user@host/db | "host=… dbname=…">
+                       copy the SQLite database ($OPSBOT_DB) into an empty PostgreSQL
+                       database, audit chain included; stop opsbot first
   export-catalogue [file] [--force]
                        the catalogue with the projects added by newproject, as YAML
   doctor               check each configured service and the database; exit 1 if any fails
@@ -190,6 +195,52 @@ int backup_db(const Settings& settings, const std::vector<std::string>& args, st
     return 0;
 }
 
+// --to URL or --to=URL, and nothing else.
+std::optional<std::string> migrate_db_target(const std::vector<std::string>& args) {
+    if (args.size() == 1 && args.front().starts_with("--to=") && args.front().size() > 5)
+        return args.front().substr(5);
+    if (args.size() == 2 && args.front() == "--to" && !args.back().empty()) return args.back();
+    return std::nullopt;
+}
+
+void print_copy_summary(const db::CopySummary& summary, const db::StorageTarget& target,
+                        std::ostream& out) {
+    out << "copied into " << db::describe(target) << " (schema version " << summary.schema_version
+        << "):\n";
+    for (const auto& table : summary.tables)
+        out << "  " << table.table << ": " << table.rows << " row(s)\n";
+    out << "audit chain intact: " << summary.audit_rows << " row(s) verified\n"
+        << "start opsbot with OPSBOT_DATABASE_URL set to this database\n";
+}
+
+// Copies the SQLite installation into an empty PostgreSQL database: the
+// messages name the target without its password.
+int migrate_db(const Settings& settings, const std::vector<std::string>& args, std::ostream& out,
+               std::ostream& err) {
+    const auto url = migrate_db_target(args);
+    if (!url) {
+        err << "usage: opsbot migrate-db --to <postgresql://user@host/db | \"host=… dbname=…\">\n";
+        return 2;
+    }
+    try {
+        const auto target = db::storage_target(*url, "");
+        const auto copied = db::copy_sqlite_to(settings.database_path, target, SystemClock{});
+        if (!copied.ok()) {
+            err << "opsbot migrate-db: " << copied.error().message << " — " << copied.error().hint
+                << "\n";
+            return 1;
+        }
+        print_copy_summary(copied.value(), target, out);
+        return 0;
+    } catch (const db::DatabaseError& e) {
+        std::string message = e.what();  // the URL's parse error: it came from --to
+        if (message.starts_with("OPSBOT_DATABASE_URL"))
+            message.replace(0, std::string_view("OPSBOT_DATABASE_URL").size(), "--to");
+        err << "opsbot migrate-db: " << message << "\n";
+        return 1;
+    }
+}
+
 // The Docker HEALTHCHECK: the image has no curl, so opsbot asks itself.
 int healthcheck(const Settings& settings, std::ostream& out, std::ostream& err) {
     std::string host = settings.listen.substr(0, settings.listen.rfind(':'));
@@ -292,6 +343,7 @@ int run_cli(const std::vector<std::string>& args, const EnvLookup& env, CliStrea
     if (command == "export-catalogue")
         return export_catalogue(settings, rest, streams.out, streams.err);
     if (command == "backup-db") return backup_db(settings, rest, streams.out, streams.err);
+    if (command == "migrate-db") return migrate_db(settings, rest, streams.out, streams.err);
     if (command == "healthcheck") return healthcheck(settings, streams.out, streams.err);
     if (command == "doctor") {
         CurlHttpClient http;

@@ -32,6 +32,38 @@ struct ConninfoFree {
     void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
 };
 
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+    if (from.empty()) return;
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+}
+
+// The password as written in a URL (user:password@) or a "password=…" pair,
+// found without libpq, which could not parse the text.
+std::string written_password(const std::string& url) {
+    if (const auto scheme = url.find("://"); scheme != std::string::npos) {
+        const auto at = url.rfind('@');
+        const auto colon = url.find(':', scheme + 3);
+        if (at == std::string::npos || colon == std::string::npos || colon > at) return "";
+        return url.substr(colon + 1, at - colon - 1);
+    }
+    const auto key = url.find("password");
+    auto from = key == std::string::npos ? key : url.find_first_not_of(" =", key + 8);
+    if (from == std::string::npos) return "";
+    const bool quoted = url[from] == '\'';
+    from += quoted ? 1 : 0;
+    const auto end = url.find_first_of(quoted ? "'" : " \t\n", from);
+    return url.substr(from, end == std::string::npos ? std::string::npos : end - from);
+}
+
+// libpq's parse errors quote the URL, or the piece it choked on, which may
+// hold the password: neither reaches a message.
+std::string without_secrets(std::string reason, const std::string& url) {
+    replace_all(reason, url, "(the URL)");
+    replace_all(reason, written_password(url), "***");
+    return reason;
+}
+
 StorageTarget postgres_target(const std::string& url) {
     char* error = nullptr;
     std::unique_ptr<PQconninfoOption, ConninfoFree> options(PQconninfoParse(url.c_str(), &error));
@@ -42,7 +74,7 @@ StorageTarget postgres_target(const std::string& url) {
         throw DatabaseError(
             "OPSBOT_DATABASE_URL is not a PostgreSQL URL (postgresql://user@host/db) or "
             "connection string (host=… dbname=…): " +
-                reason,
+                without_secrets(reason, url),
             DatabaseProblem::other);
     }
     std::string host, port, dbname, user, password;
