@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/audit_chain.hpp"
+#include "core/group_commit.hpp"
 #include "core/redact.hpp"
 
 namespace opsbot::db {
@@ -156,10 +157,32 @@ QuerySql build_query(const AuditQuery& query) {
 
 struct AuditLog::Impl {
     Impl(Connections& connections, const Clock& time_source)
-        : pool(connections), clock(time_source) {}
+        : pool(connections),
+          clock(time_source),
+          appends([this](const auto& group) { append_group(group); }) {}
+
+    // Appends that arrive together share one transaction: one turn of the
+    // chain's lock and one commit for the group, each row linked to the one
+    // before it in the group.
+    void append_group(const std::vector<AuditRecord*>& group) {
+        auto db = pool.borrow();
+        Transaction transaction(*db, Serialize::audit_chain);
+        // Read under the chain's lock rather than cached: another opsbot
+        // process (the console, a replica) may have appended since our last row.
+        std::string prev_hash = last_hash(*db);
+        for (auto* record : group) {
+            record->prev_hash = prev_hash;
+            record->time = to_milliseconds(clock.now());
+            record->hash = audit_chain_hash(record->prev_hash, audit_content_for_hash(*record));
+            record->id = insert(*db, *record);
+            prev_hash = record->hash;
+        }
+        transaction.commit();
+    }
 
     Connections& pool;
     const Clock& clock;
+    GroupCommit<AuditRecord> appends;
 };
 
 AuditLog::AuditLog(Connections& pool, const Clock& clock)
@@ -172,15 +195,7 @@ AuditRecord AuditLog::append(AuditEntry entry) {
     AuditRecord record;
     static_cast<AuditEntry&>(record) = std::move(entry);
 
-    auto db = impl_->pool.borrow();
-    Transaction transaction(*db, Serialize::audit_chain);
-    // Read under the chain's lock rather than cached: another opsbot process
-    // (the console, a replica) may have appended since our last row.
-    record.prev_hash = last_hash(*db);
-    record.time = to_milliseconds(impl_->clock.now());
-    record.hash = audit_chain_hash(record.prev_hash, audit_content_for_hash(record));
-    record.id = insert(*db, record);
-    transaction.commit();
+    impl_->appends.submit(record);
     return record;
 }
 

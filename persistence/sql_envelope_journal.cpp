@@ -1,5 +1,8 @@
 #include "persistence/sql_envelope_journal.hpp"
 
+#include <string_view>
+#include <vector>
+
 namespace opsbot::db {
 namespace {
 
@@ -11,10 +14,27 @@ std::int64_t unix_ms(TimePoint time) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
+// A PostgreSQL array literal of texts: {"a","b\"c"}.
+std::string text_array(const std::vector<std::string_view>& texts) {
+    std::string out = "{";
+    for (const auto text : texts) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (const char c : text) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 }  // namespace
 
 SqlEnvelopeJournal::SqlEnvelopeJournal(Connections& pool, const Clock& clock)
-    : pool_(pool), clock_(clock) {
+    : pool_(pool),
+      clock_(clock),
+      handled_stamps_([this](const auto& group) { stamp_handled(group); }) {
     prune();
     auto db = pool_.borrow();
     auto select = db->prepare(
@@ -40,18 +60,19 @@ std::size_t SqlEnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
     const auto fresh = arrive(arrivals);
     if (fresh.empty()) return 0;
     try {
-        auto db = pool_.borrow();
-        Transaction transaction(*db);
-        auto insert = db->prepare(
-            "INSERT INTO envelope_journal (envelope_id, body, received_ms) VALUES (?, ?, ?) "
-            "ON CONFLICT (envelope_id) DO NOTHING");
-        const auto now = unix_ms(clock_.now());
+        // One statement, so one round trip and one commit for the burst.
+        std::vector<std::string_view> ids, bodies;
         for (const auto& [id, body] : fresh) {
-            insert.reset();
-            insert.bind(1, id).bind(2, body).bind(3, now);
-            insert.run();
+            ids.push_back(id);
+            bodies.push_back(body);
         }
-        transaction.commit();
+        auto db = pool_.borrow();
+        auto insert = db->prepare(
+            "INSERT INTO envelope_journal (envelope_id, body, received_ms) "
+            "SELECT id, body, ?::bigint FROM unnest(?::text[], ?::text[]) AS burst (id, body) "
+            "ON CONFLICT (envelope_id) DO NOTHING");
+        insert.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids)).bind(3, text_array(bodies));
+        insert.run();
     } catch (...) {
         // Not acknowledged, so Slack delivers them again: as new then.
         std::lock_guard lock(mutex_);
@@ -66,14 +87,8 @@ void SqlEnvelopeJournal::handled(const std::string& envelope_id) {
         std::lock_guard lock(mutex_);
         if (!pending_.finished(envelope_id)) return;
     }
-    {
-        auto db = pool_.borrow();
-        auto update = db->prepare(
-            "UPDATE envelope_journal SET handled_ms = ? WHERE envelope_id = ? AND handled_ms IS "
-            "NULL");
-        update.bind(1, unix_ms(clock_.now())).bind(2, envelope_id);
-        update.run();
-    }
+    std::string id = envelope_id;
+    handled_stamps_.submit(id);
     bool prune_now = false;
     {
         std::lock_guard lock(mutex_);
@@ -86,6 +101,17 @@ void SqlEnvelopeJournal::handled(const std::string& envelope_id) {
 std::size_t SqlEnvelopeJournal::pending() const {
     std::lock_guard lock(mutex_);
     return pending_.size();
+}
+
+void SqlEnvelopeJournal::stamp_handled(const std::vector<std::string*>& envelope_ids) {
+    std::vector<std::string_view> ids;
+    for (const auto* id : envelope_ids) ids.push_back(*id);
+    auto db = pool_.borrow();
+    auto update = db->prepare(
+        "UPDATE envelope_journal SET handled_ms = ? WHERE envelope_id = ANY (?::text[]) AND "
+        "handled_ms IS NULL");
+    update.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids));
+    update.run();
 }
 
 void SqlEnvelopeJournal::prune() {

@@ -1,12 +1,15 @@
 #pragma once
 // The envelope journal as a table (PostgreSQL; see envelope_journal.hpp):
-// a burst is one transaction of INSERT … ON CONFLICT DO NOTHING, handled()
-// stamps the row, and rows left unhandled are replayed at the next start.
+// a burst is one INSERT … ON CONFLICT DO NOTHING (one round trip, one
+// commit), handled() stamps the row (stamps arriving together share one
+// UPDATE), and rows left unhandled are replayed at the next start.
 // Handled rows are kept a day, so that Slack's redelivery of an envelope
 // whose ack was lost is still seen as handled, then pruned.
 
 #include <mutex>
+#include <string>
 
+#include "core/group_commit.hpp"
 #include "persistence/database.hpp"
 #include "persistence/envelope_journal.hpp"
 
@@ -25,6 +28,7 @@ public:
 
 private:
     void prune();
+    void stamp_handled(const std::vector<std::string*>& envelope_ids);
     // The arrivals new to this process, counted as in flight.
     std::vector<Arrival> arrive(const std::vector<Arrival>& arrivals);
 
@@ -32,6 +36,7 @@ private:
     const Clock& clock_;
     PendingEnvelopes pending_;
     std::size_t handled_since_prune_ = 0;
+    GroupCommit<std::string> handled_stamps_;
     mutable std::mutex mutex_;  // pending_ and the counter, never held over a query
 };
 

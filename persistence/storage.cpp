@@ -198,7 +198,19 @@ std::unique_ptr<EnvelopeJournal> Storage::open_envelope_journal(const Clock& clo
     }
     if (!parts_->journal_pool)
         parts_->journal_pool = std::make_unique<ConnectionPool>(
-            target_.backend, [target = target_] { return connect(target); }, kJournalConnections);
+            target_.backend,
+            [target = target_] {
+                // The same trade as SQLite's synchronous=NORMAL and its file
+                // journal in the page cache: a kill -9 of opsbot or of a
+                // PostgreSQL backend loses nothing committed; only a crash
+                // of the database server's machine could drop the last
+                // fraction of a second of envelopes. Waiting for the WAL's
+                // fsync on each burst would hold every ack behind the disk.
+                auto db = connect(target);
+                db->exec("SET synchronous_commit = off");
+                return db;
+            },
+            kJournalConnections);
     return std::make_unique<SqlEnvelopeJournal>(*parts_->journal_pool, clock);
 }
 
