@@ -114,4 +114,48 @@ std::string short_sha(std::string_view sha) {
     return std::string(sha.substr(0, 7));
 }
 
+namespace {
+
+// The length of the valid UTF-8 character at text[at], or 0.
+std::size_t utf8_length(std::string_view text, std::size_t at) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+    const auto continuation = [&](std::size_t i) {
+        return at + i < text.size() && (byte(i) & 0xC0) == 0x80;
+    };
+    const unsigned char lead = byte(0);
+    if (lead >= 0x01 && lead <= 0x7F) return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        if (!continuation(1) || !continuation(2)) return 0;
+        if (lead == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+        if (lead == 0xED && byte(1) > 0x9F) return 0;  // a surrogate
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+        if (lead == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+        if (lead == 0xF4 && byte(1) > 0x8F) return 0;  // past U+10FFFF
+        return 4;
+    }
+    return 0;  // NUL, a continuation byte, 0xC0, 0xC1, 0xF5 and up
+}
+
+}  // namespace
+
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t at = 0; at < text.size();) {
+        const auto length = utf8_length(text, at);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";
+            ++at;
+        } else {
+            out.append(text.substr(at, length));
+            at += length;
+        }
+    }
+    return out;
+}
+
 }  // namespace opsbot

@@ -20,6 +20,11 @@ std::vector<std::string> split(std::string_view text, char separator);
 std::string trim(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
 std::string to_lower(std::string_view text);
+// The text as valid UTF-8: each invalid byte (a stray continuation byte, an
+// overlong form, a surrogate, past U+10FFFF) and each NUL becomes U+FFFD.
+// What PostgreSQL's text columns accept, the same on SQLite.
+std::string valid_utf8(std::string_view text);
+
 // At most limit bytes, cut at a UTF-8 character boundary and ended with "…"
 // when something was cut.
 std::string shorten(std::string text, std::size_t limit);

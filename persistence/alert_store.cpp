@@ -369,8 +369,9 @@ std::vector<AlertIssue> SqlAlertStore::recent(const std::string& project, bool o
         params.push_back(project);
     }
     if (open_only) where += " AND status = 'unresolved'";
-    return select_issues(*db, where + " ORDER BY last_received DESC LIMIT " + std::to_string(limit),
-                         params);
+    // Bound, not written into the SQL: one prepared statement for every limit.
+    params.push_back(std::to_string(limit));
+    return select_issues(*db, where + " ORDER BY last_received DESC LIMIT ?", params);
 }
 
 std::int64_t SqlAlertStore::prune(TimePoint before) {

@@ -10,6 +10,7 @@
 #include "core/audit_chain.hpp"
 #include "core/group_commit.hpp"
 #include "core/redact.hpp"
+#include "core/text.hpp"
 
 namespace opsbot::db {
 namespace {
@@ -27,12 +28,15 @@ TimePoint to_milliseconds(TimePoint time) {
         std::chrono::floor<std::chrono::milliseconds>(time));
 }
 
-void redact_free_text(AuditEntry& entry) {
-    entry.command = redact(entry.command);
-    entry.args_json = redact(entry.args_json);
-    entry.error = redact(entry.error);
-    entry.external_ref = redact(entry.external_ref);
-    entry.actor_name = redact(entry.actor_name);
+// Secrets masked, and every text valid UTF-8 (PostgreSQL refuses anything
+// else), before the row is hashed: what is stored is what the hash covers.
+void clean_text(AuditEntry& entry) {
+    for (auto* text :
+         {&entry.command, &entry.args_json, &entry.error, &entry.external_ref, &entry.actor_name})
+        *text = redact(valid_utf8(*text));
+    for (auto* text : {&entry.correlation_id, &entry.actor_id, &entry.channel, &entry.thread,
+                       &entry.project, &entry.environment})
+        *text = valid_utf8(*text);
 }
 
 // Unknown names can only come from an edited row; they are kept as they are
@@ -149,7 +153,11 @@ QuerySql build_query(const AuditQuery& query) {
     }
     // id order is append order, which stays right even if the clock stepped back.
     built.sql += " ORDER BY id DESC";
-    if (query.limit > 0) built.sql += " LIMIT " + std::to_string(query.limit);
+    if (query.limit > 0) {
+        // Bound, not written into the SQL: one prepared statement for every limit.
+        built.sql += " LIMIT ?";
+        built.values.push_back(std::to_string(query.limit));
+    }
     return built;
 }
 
@@ -191,7 +199,7 @@ AuditLog::AuditLog(Connections& pool, const Clock& clock)
 AuditLog::~AuditLog() = default;
 
 AuditRecord AuditLog::append(AuditEntry entry) {
-    redact_free_text(entry);
+    clean_text(entry);
     AuditRecord record;
     static_cast<AuditEntry&>(record) = std::move(entry);
 

@@ -32,10 +32,12 @@ Connections::Lease ConnectionPool::borrow() {
         while (!idle_.empty()) {
             auto db = std::move(idle_.back());
             idle_.pop_back();
+            ++opening_;  // still counted while it is checked outside the lock
             lock.unlock();
             const bool usable = db->usable();
             if (!usable) db.reset();  // closed outside the lock
             lock.lock();
+            --opening_;
             if (usable) return lend(std::move(db));
         }
         if (idle_.size() + lent_.size() + opening_ < size_) {

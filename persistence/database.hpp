@@ -55,6 +55,7 @@ enum class Serialize {
     locks,        // select the lock in the way, then write ours
     alert_inbox,  // ids must become visible in order: the relay reads past them
     schema,       // migrations, run by every replica at start-up
+    runbooks,     // a step changes only while its run still runs
 };
 
 namespace detail {

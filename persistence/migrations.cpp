@@ -325,6 +325,9 @@ std::string postgres_ddl(const Migration& migration) {
 // in a one-row table, made by the first migration run.
 void ensure_version_table(Database& db) {
     if (db.backend() != Backend::postgresql) return;
+    // Made once: a role without CREATE may run an up-to-date database.
+    auto exists = db.prepare("SELECT to_regclass('opsbot_schema') IS NOT NULL");
+    if (exists.step() && exists.column_int(0) == 1) return;
     Transaction transaction(db, Serialize::schema);
     db.exec(
         "CREATE TABLE IF NOT EXISTS opsbot_schema (version BIGINT NOT NULL); "

@@ -14,6 +14,23 @@ struct ResultFree {
 };
 using PgResult = std::unique_ptr<PGresult, ResultFree>;
 
+// Over TCP, keepalives and a user timeout turn a server that vanished (a
+// partition, a dead host) into an error within seconds instead of a
+// statement that waits forever. On the server, a transaction left open by a
+// stalled client ends after a minute, and nobody waits more than 30 s for a
+// lock (the audit chain's included).
+constexpr std::pair<const char*, const char*> kConnectionDefaults[] = {
+    {"connect_timeout", "5"},
+    {"application_name", "opsbot"},
+    {"client_encoding", "UTF8"},
+    {"keepalives", "1"},
+    {"keepalives_idle", "10"},
+    {"keepalives_interval", "5"},
+    {"keepalives_count", "3"},
+    {"tcp_user_timeout", "20000"},
+    {"options", "-c idle_in_transaction_session_timeout=60000 -c lock_timeout=30000"},
+};
+
 // The first key of pg_advisory_xact_lock(int, int): "opsb", so that opsbot's
 // advisory locks never meet another application's in a shared database.
 constexpr int kAdvisoryClass = 0x6f707362;
@@ -125,6 +142,11 @@ public:
           present_(static_cast<std::size_t>(count), false) {}
 
     void bind_text(int index, std::string_view value) override {
+        // libpq sends text parameters up to their first NUL: refuse rather
+        // than store a cut text.
+        if (value.find('\0') != std::string_view::npos)
+            throw DatabaseError("a text with a NUL byte cannot be stored in PostgreSQL (while " +
+                                snippet(sql_) + ")");
         slot(index) = std::string(value);
         present_[static_cast<std::size_t>(index - 1)] = true;
     }
@@ -184,22 +206,15 @@ private:
 class PgConnection final : public ConnectionDriver {
 public:
     PgConnection(const std::string& conninfo, const std::string& name) : name_(name) {
-        // Ours first, so that the connection string's own settings win. Over
-        // TCP, keepalives and a user timeout turn a server that vanished
-        // (a partition, a dead host) into an error within seconds instead of
-        // a statement that waits forever.
-        const char* keys[] = {"connect_timeout",
-                              "application_name",
-                              "keepalives",
-                              "keepalives_idle",
-                              "keepalives_interval",
-                              "keepalives_count",
-                              "tcp_user_timeout",
-                              "dbname",
-                              nullptr};
-        const char* values[] = {"5",     "opsbot",         "1",    "10", "5", "3",
-                                "20000", conninfo.c_str(), nullptr};
-        conn_ = PQconnectdbParams(keys, values, 1);
+        // Ours first, so that the connection string's own settings win.
+        std::vector<const char*> keys, values;
+        for (const auto& [key, value] : kConnectionDefaults) {
+            keys.push_back(key);
+            values.push_back(value);
+        }
+        keys.insert(keys.end(), {"dbname", nullptr});
+        values.insert(values.end(), {conninfo.c_str(), nullptr});
+        conn_ = PQconnectdbParams(keys.data(), values.data(), 1);
         if (conn_ == nullptr) throw DatabaseError("database " + name_ + ": out of memory");
         if (PQstatus(conn_) != CONNECTION_OK) {
             const auto message = trimmed(PQerrorMessage(conn_));
@@ -239,7 +254,15 @@ public:
         exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAdvisoryClass) + ", " +
              std::to_string(static_cast<int>(what)) + ")");
     }
-    void commit() override { exec("COMMIT"); }
+    // COMMIT of a transaction that failed earlier answers "ROLLBACK", not an
+    // error: say so rather than report a commit that did not happen.
+    void commit() override {
+        PgResult result(PQexec(conn_, "COMMIT"));
+        check(result, "COMMIT");
+        if (std::string_view(PQcmdStatus(result.get())) != "COMMIT")
+            raise(name_, "the transaction was rolled back by the server", DatabaseProblem::other,
+                  "COMMIT");
+    }
     void rollback() noexcept override {
         if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
     }

@@ -187,6 +187,9 @@ bool SqlRunbookStore::change_step(std::int64_t run, int step,
                                   const std::vector<RunbookStepState>& from,
                                   const StepChange& change) {
     auto db = pool_.borrow();
+    // With finish(): a step approved as its run is aborted must not win on
+    // PostgreSQL either, where the subquery below alone would take no lock.
+    Transaction transaction(*db, Serialize::runbooks);
     const bool finishes = change.to != RunbookStepState::running;
     auto update = db->prepare(
         std::string(
@@ -203,6 +206,7 @@ bool SqlRunbookStore::change_step(std::int64_t run, int step,
         .bind(9, run);
     bind_time(update, 6, finishes ? std::optional<TimePoint>(change.when) : std::nullopt);
     update.run();
+    transaction.commit();
     return update.changes() == 1;
 }
 
@@ -257,10 +261,12 @@ void SqlRunbookStore::set_downtime(std::int64_t run, std::optional<TimePoint> st
 
 bool SqlRunbookStore::finish(std::int64_t run, RunState state, TimePoint when) {
     auto db = pool_.borrow();
+    Transaction transaction(*db, Serialize::runbooks);
     auto update = db->prepare(
         "UPDATE runbook_runs SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'");
     update.bind(1, to_string(state)).bind(2, format_iso8601(when)).bind(3, run);
     update.run();
+    transaction.commit();
     return update.changes() == 1;
 }
 

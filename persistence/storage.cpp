@@ -88,8 +88,9 @@ StorageTarget postgres_target(const std::string& url) {
         if (key == "password") password = value;
     }
     std::string name = dbname.empty() ? "(default database)" : dbname;
-    name += " on " + (host.empty() || host.front() == '/' ? "a local socket" : host);
-    if (!port.empty() && host.front() != '/') name += ":" + port;
+    const bool socket = host.empty() || host.front() == '/';
+    name += " on " + (socket ? "a local socket" : host);
+    if (!port.empty() && !socket) name += ":" + port;
     if (!user.empty()) name += " as " + user;
     return {.backend = Backend::postgresql, .location = url, .name = name, .password = password};
 }
@@ -188,6 +189,17 @@ std::uint64_t Storage::connect_failures() const {
 
 void Storage::probe() {
     parts_->audit->query(AuditQuery{.limit = 1});
+    if (target_.backend != Backend::postgresql) return;
+    // A server that answers reads but takes no writes (a standby after a
+    // failover, a read-only session) is not a store opsbot can run on.
+    auto db = parts_->pool->borrow();
+    auto writable = db->prepare(
+        "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'");
+    if (!writable.step() || writable.column_int(0) != 1)
+        throw DatabaseError("database " + target_.name +
+                                " is read-only (a standby, or a read-only session): point "
+                                "OPSBOT_DATABASE_URL at the primary",
+                            DatabaseProblem::unwritable);
 }
 
 std::unique_ptr<EnvelopeJournal> Storage::open_envelope_journal(const Clock& clock) {

@@ -12,6 +12,14 @@ net::RequestHandler store_guarded(net::RequestHandler handler, StoreHealth& heal
         try {
             return handler(request);
         } catch (const db::DatabaseError& e) {
+            // A statement the store refused (a value it cannot hold) says
+            // nothing of its health: 500, and the store stays healthy.
+            if (e.problem() == db::DatabaseProblem::other) {
+                spdlog::error("webhook {}: not recorded, the store refused it: {}; answered 500",
+                              request.path, e.what());
+                const nlohmann::json body{{"error", "opsbot could not record this request"}};
+                return net::OutgoingResponse{500, body.dump(), "application/json", {}};
+            }
             spdlog::error("webhook {}: not recorded, the store failed: {}; answered 503",
                           request.path, e.what());
             health.failed("webhook", e);
