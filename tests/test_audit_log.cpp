@@ -482,3 +482,17 @@ TEST_CASE("audit log: table format keeps one line per row") {
     CHECK_THAT(lines[1], Contains("deploy acme prod with a line break"));
     CHECK_THAT(lines[1], Contains("…"));
 }
+
+TEST_CASE("audit log: invalid UTF-8 and NUL are stored as U+FFFD, and the chain verifies") {
+    Store store;
+    auto entry = deploy_entry();
+    entry.command = std::string("deploy acme \xff prod\0x", 20);
+    entry.external_ref = "Request-ID \xC0\xAF";
+    const auto written = store.audit.append(entry);
+    CHECK(written.command == "deploy acme \xEF\xBF\xBD prod\xEF\xBF\xBDx");
+    const auto rows = store.audit.query({});
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].command == written.command);
+    CHECK(rows[0].external_ref == "Request-ID \xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(store.audit.verify().ok);
+}

@@ -44,3 +44,15 @@ TEST_CASE("time: durations and since", "[time]") {
     CHECK(is_valid_date("2024-02-29"));
     CHECK_FALSE(is_valid_date("2026-13-01"));
 }
+
+TEST_CASE("valid_utf8: valid text is kept, each invalid byte and NUL become U+FFFD") {
+    const std::string bad = "\xEF\xBF\xBD";
+    CHECK(valid_utf8("deploy acme — ok ✅ 𝄞") == "deploy acme — ok ✅ 𝄞");
+    CHECK(valid_utf8(std::string("a\0b", 3)) == "a" + bad + "b");
+    CHECK(valid_utf8("\xff") == bad);
+    CHECK(valid_utf8("x\x80y") == "x" + bad + "y");                  // a stray continuation byte
+    CHECK(valid_utf8("\xC0\xAF") == bad + bad);                      // an overlong '/'
+    CHECK(valid_utf8("\xED\xA0\x80") == bad + bad + bad);            // a surrogate
+    CHECK(valid_utf8("\xF4\x90\x80\x80") == bad + bad + bad + bad);  // past U+10FFFF
+    CHECK(valid_utf8("\xE2\x9C") == bad + bad);                      // cut short
+}
