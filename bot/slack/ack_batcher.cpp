@@ -49,14 +49,32 @@ bool AckBatcher::flush() {
     if (unacked_.envelopes.empty()) return true;
     Unacked burst = std::exchange(unacked_, {});
     count_reads();
-    // Unacknowledged, Slack delivers them again (retry_attempt 1, 2, 3).
-    if (hooks_.before_ack && !hooks_.before_ack(burst.envelopes)) return false;
+    // Unacknowledged, Slack delivers events again (retry_attempt 1, 2, 3).
+    if (hooks_.before_ack && !hooks_.before_ack(burst.envelopes)) {
+        refuse_commands(burst);
+        return false;
+    }
     acknowledge(burst);
     std::vector<ReceivedEnvelope> to_route;
     for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
         if (burst.acks[i].route) to_route.push_back(std::move(burst.envelopes[i]));
     if (!to_route.empty()) hooks_.route(std::move(to_route));
     return true;
+}
+
+// Slash commands are never delivered again: the person is told at once that
+// nothing was done, rather than waiting for Slack's timeout.
+void AckBatcher::refuse_commands(const Unacked& burst) {
+    static const std::string kText =
+        ":warning: opsbot could not record this command: its database is unavailable. "
+        "Nothing was done; try again in a minute.";
+    for (std::size_t i = 0; i < burst.envelopes.size(); ++i) {
+        const auto& head = burst.envelopes[i].head;
+        if (head.type != EnvelopeType::slash_commands) continue;
+        const auto& link = burst.acks[i].link;
+        const auto& via = link->closing() && links_.live ? links_.live : link;
+        via->send({ack_with_text(head.envelope_id, kText)});
+    }
 }
 
 void AckBatcher::acknowledge(const Unacked& burst) {

@@ -57,6 +57,7 @@ private:
 
     void post_flush_check(std::uint64_t reads_before);
     void acknowledge(const Unacked& burst);
+    void refuse_commands(const Unacked& burst);
 
     boost::asio::io_context& io_;
     const LinkSet& links_;

@@ -175,4 +175,10 @@ std::string ack_for(const std::string& envelope_id) {
     return R"({"envelope_id":")" + envelope_id + R"("})";
 }
 
+std::string ack_with_text(const std::string& envelope_id, const std::string& text) {
+    return nlohmann::json{{"envelope_id", envelope_id},
+                          {"payload", {{"response_type", "ephemeral"}, {"text", text}}}}
+        .dump();
+}
+
 }  // namespace opsbot::slack

@@ -51,5 +51,8 @@ std::optional<EnvelopeHead> scan_envelope_head(std::string_view text);
 
 // {"envelope_id":"…"}: what Slack needs back, within 3 seconds.
 std::string ack_for(const std::string& envelope_id);
+// A slash command's ack that answers it at once, only to the person who typed
+// it (Slack shows the payload's text as the command's response).
+std::string ack_with_text(const std::string& envelope_id, const std::string& text);
 
 }  // namespace opsbot::slack

@@ -325,20 +325,31 @@ void FakeSlack::request_refresh(const std::string& reason) {
                  .dump());
 }
 
-std::vector<std::string> FakeSlack::acked_envelope_ids() const {
+std::vector<nlohmann::json> FakeSlack::acks() const {
     std::vector<std::shared_ptr<WebSocketPeer>> peers;
     {
         std::lock_guard lock(mutex_);
         peers = links_;
     }
-    std::vector<std::string> ids;
+    std::vector<nlohmann::json> out;
     for (const auto& peer : peers)
         for (const auto& text : peer->received()) {
-            const auto json = nlohmann::json::parse(text, nullptr, false);
-            if (json.is_object() && json.contains("envelope_id"))
-                ids.push_back(json["envelope_id"].get<std::string>());
+            auto json = nlohmann::json::parse(text, nullptr, false);
+            if (json.is_object() && json.contains("envelope_id")) out.push_back(std::move(json));
         }
+    return out;
+}
+
+std::vector<std::string> FakeSlack::acked_envelope_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& ack : acks()) ids.push_back(ack["envelope_id"].get<std::string>());
     return ids;
+}
+
+std::optional<nlohmann::json> FakeSlack::ack_of(const std::string& envelope_id) const {
+    for (auto& ack : acks())
+        if (ack["envelope_id"] == envelope_id) return ack;
+    return std::nullopt;
 }
 
 bool FakeSlack::wait_for_ack(const std::string& envelope_id,

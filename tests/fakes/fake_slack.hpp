@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,9 @@ public:
 
     // What opsbot sent
     std::vector<std::string> acked_envelope_ids() const;
+    // Every ack received, as JSON; the first ack of an envelope, if any.
+    std::vector<nlohmann::json> acks() const;
+    std::optional<nlohmann::json> ack_of(const std::string& envelope_id) const;
     bool wait_for_ack(const std::string& envelope_id,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     std::vector<nlohmann::json> responses() const;  // bodies posted to response_urls
