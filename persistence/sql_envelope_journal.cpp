@@ -88,7 +88,15 @@ void SqlEnvelopeJournal::handled(const std::string& envelope_id) {
         if (!pending_.finished(envelope_id)) return;
     }
     std::string id = envelope_id;
-    handled_stamps_.submit(id);
+    try {
+        handled_stamps_.submit(id);
+    } catch (...) {
+        // Stamped with the next one: left unstamped, it would be replayed
+        // (answered again) at the next start.
+        std::lock_guard lock(mutex_);
+        unstamped_.push_back(envelope_id);
+        throw;
+    }
     bool prune_now = false;
     {
         std::lock_guard lock(mutex_);
@@ -104,14 +112,25 @@ std::size_t SqlEnvelopeJournal::pending() const {
 }
 
 void SqlEnvelopeJournal::stamp_handled(const std::vector<std::string*>& envelope_ids) {
-    std::vector<std::string_view> ids;
+    std::vector<std::string> earlier;  // stamps that failed before
+    {
+        std::lock_guard lock(mutex_);
+        earlier.swap(unstamped_);
+    }
+    std::vector<std::string_view> ids(earlier.begin(), earlier.end());
     for (const auto* id : envelope_ids) ids.push_back(*id);
-    auto db = pool_.borrow();
-    auto update = db->prepare(
-        "UPDATE envelope_journal SET handled_ms = ? WHERE envelope_id = ANY (?::text[]) AND "
-        "handled_ms IS NULL");
-    update.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids));
-    update.run();
+    try {
+        auto db = pool_.borrow();
+        auto update = db->prepare(
+            "UPDATE envelope_journal SET handled_ms = ? WHERE envelope_id = ANY (?::text[]) AND "
+            "handled_ms IS NULL");
+        update.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids));
+        update.run();
+    } catch (...) {
+        std::lock_guard lock(mutex_);
+        unstamped_.insert(unstamped_.end(), earlier.begin(), earlier.end());
+        throw;
+    }
 }
 
 void SqlEnvelopeJournal::prune() {

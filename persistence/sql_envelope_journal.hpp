@@ -8,6 +8,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/group_commit.hpp"
 #include "persistence/database.hpp"
@@ -37,7 +38,8 @@ private:
     PendingEnvelopes pending_;
     std::size_t handled_since_prune_ = 0;
     GroupCommit<std::string> handled_stamps_;
-    mutable std::mutex mutex_;  // pending_ and the counter, never held over a query
+    std::vector<std::string> unstamped_;  // handled, their stamp failed: retried with the next
+    mutable std::mutex mutex_;            // pending_ and the counter, never held over a query
 };
 
 }  // namespace opsbot::db

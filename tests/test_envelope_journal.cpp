@@ -209,3 +209,18 @@ TEST_CASE("envelope journal on PostgreSQL: a failed commit throws and counts not
     CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
     CHECK(journal.pending() == 2);
 }
+
+TEST_CASE("envelope journal on PostgreSQL: a handled stamp that failed goes with the next one",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    {
+        db::SqlEnvelopeJournal journal(*database, clock);
+        CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
+        database->exec("ALTER TABLE envelope_journal RENAME TO envelope_journal_away");
+        CHECK_THROWS_AS(journal.handled("env-1"), db::DatabaseError);
+        database->exec("ALTER TABLE envelope_journal_away RENAME TO envelope_journal");
+        journal.handled("env-2");
+    }  // like a kill: env-1 must not come back, it was answered
+    CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().empty());
+}
