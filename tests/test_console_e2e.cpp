@@ -10,6 +10,7 @@
 #include "tests/support/fixtures.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 using namespace opsbot;
 
@@ -17,11 +18,12 @@ namespace {
 
 struct Opsbot {
     test::TempDir dir;
+    test::TestDatabase store{test::e2e_backend(), dir.file("data/opsbot.db")};
     std::map<std::string, std::string> env;
 
     Opsbot() {
         env = {{"OPSBOT_CONFIG", dir.write("opsbot.yaml", test::kCatalogueYaml)},
-               {"OPSBOT_DB", dir.file("data/opsbot.db")},
+               store.env(),
                {"OPSBOT_LOG_LEVEL", "debug"}};
     }
 

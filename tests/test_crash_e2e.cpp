@@ -13,8 +13,6 @@
 #include <sstream>
 #include <thread>
 
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "tests/fakes/fake_sentry.hpp"
 #include "tests/support/slack_bot.hpp"
 
@@ -126,15 +124,6 @@ struct Storm {
     }
 };
 
-std::vector<AuditRecord> audit_rows(test::SlackBot& bot) {
-    db::Database database(bot.dir.file("opsbot.db"));
-    SystemClock clock;
-    db::AuditLog log(database, clock);
-    AuditQuery query;
-    query.limit = 0;
-    return log.query(query);
-}
-
 }  // namespace
 
 TEST_CASE("crash e2e: kill -9 mid-storm loses no acknowledged command or accepted alert",
@@ -217,7 +206,7 @@ TEST_CASE("crash e2e: kill -9 mid-storm loses no acknowledged command or accepte
     }
 
     std::map<std::string, int> audited;
-    for (const auto& row : audit_rows(bot)) ++audited[row.command];
+    for (const auto& row : bot.audit_rows()) ++audited[row.command];
     for (const int i : acked) {
         if (command_for(i) == "whoami") continue;  // the same text each time
         INFO("audit row of " << command_for(i));

@@ -4,8 +4,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "tests/fakes/fake_cloudflare.hpp"
 #include "tests/fakes/fake_jenkins.hpp"
 #include "tests/fakes/fake_sentry.hpp"
@@ -83,14 +81,7 @@ struct NewProjectBot {
         return bot.slack.responses().at(before);
     }
 
-    std::vector<AuditRecord> audit_rows() {
-        db::Database database(bot.dir.file("opsbot.db"));
-        SystemClock clock;
-        db::AuditLog log(database, clock);
-        AuditQuery query;
-        query.limit = 0;
-        return log.query(query);
-    }
+    std::vector<AuditRecord> audit_rows() const { return bot.audit_rows(); }
 
     std::size_t requests_to(const std::vector<test::RecordedRequest>& requests,
                             const std::string& method, const std::string& path_part) const {
@@ -301,9 +292,10 @@ TEST_CASE("newproject e2e: a cancelled plan creates nothing, only admins may ask
 TEST_CASE("newproject e2e: the console's dry run prints the plan and the requests",
           "[newproject][e2e]") {
     test::TempDir dir;
+    const test::TestDatabase store{test::e2e_backend(), dir.file("opsbot.db")};
     const std::map<std::string, std::string> env{
         {"OPSBOT_CONFIG", dir.write("opsbot.yaml", test::kCatalogueYaml)},
-        {"OPSBOT_DB", dir.file("opsbot.db")},
+        store.env(),
         {"OPSBOT_JENKINS_TEMPLATES", std::string(OPSBOT_SOURCE_DIR) + "/config/jenkins"},
         {"JENKINS_URL", "http://127.0.0.1:9/"},
         {"SENTRY_ORG", "agency"},

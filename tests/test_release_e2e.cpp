@@ -273,9 +273,10 @@ TEST_CASE(
     repos.push("develop");
     const auto master = repos.origin_sha("master");
     TempDir dir;
+    const TestDatabase store{e2e_backend(), dir.file("data/opsbot.db")};
     const std::map<std::string, std::string> env{
         {"OPSBOT_CONFIG", dir.write("opsbot.yaml", release_catalogue(repos))},
-        {"OPSBOT_DB", dir.file("data/opsbot.db")},
+        store.env(),
         {"OPSBOT_GIT_DIR", repos.mirrors()}};
     const auto result =
         run_process({OPSBOT_BINARY, {"console"}, env, "release acme --dry-run\n", "", 60});

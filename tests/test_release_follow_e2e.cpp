@@ -1,7 +1,8 @@
 // Releases, rollbacks and live commits as the deploy service follows them: a
 // real JenkinsDeployService over the fake Jenkins and the fake Slack (real
-// HTTP on 127.0.0.1), a real SQLite database, and the real Jenkins webhook
-// handler. What goes through Slack commands runs the real opsbot binary.
+// HTTP on 127.0.0.1), a real database (SQLite, or PostgreSQL with
+// OPSBOT_TEST_STORE=postgresql), and the real Jenkins webhook handler. What
+// goes through Slack commands runs the real opsbot binary.
 
 #include <catch2/catch.hpp>
 
@@ -43,24 +44,17 @@ DeployServiceOptions quick_options() {
     return options;
 }
 
-// The database migrated once; each store then opens a connection of its own, as the app does.
-std::string migrated(const TempDir& dir) {
-    const auto path = dir.file("opsbot.db");
-    db::Database database(path);
-    db::migrate(database);
-    return path;
-}
-
 struct Rig {
     FakeJenkins jenkins;
     FakeSlack slack;
-    TempDir dir;
-    std::string path = migrated(dir);
-    db::Database audit_db{path}, locks_db{path}, deploys_db{path};
+    // Migrated once; each store then has a connection of its own, as the app's do.
+    TestDatabase database{e2e_backend()};
+    std::unique_ptr<db::Database> audit_db = database.connect(), locks_db = database.connect(),
+                                  deploys_db = database.connect();
     SystemClock clock;
-    db::AuditLog audit{audit_db, clock};
-    db::SqlLockStore locks{locks_db};
-    db::SqlDeployStore store{deploys_db};
+    db::AuditLog audit{*audit_db, clock};
+    db::SqlLockStore locks{*locks_db};
+    db::SqlDeployStore store{*deploys_db};
     CurlHttpClient http;
     Metrics metrics;
     slack::WebApi api{
@@ -480,15 +474,15 @@ DeployRecord finished_record(DeployKind kind, const std::string& ref, const std:
 
 // What a release and then a rollback of it leave behind, written before opsbot starts.
 void after_a_rollback(DeployBot& d) {
-    db::Database database(d.bot.dir.file("opsbot.db"));
-    db::migrate(database);
-    db::SqlDeployStore deploys(database);
+    const auto database = d.bot.store.connect();
+    db::migrate(*database);
+    db::SqlDeployStore deploys(*database);
     for (auto record : {finished_record(DeployKind::release, "master", kPushed, kLive),
                         finished_record(DeployKind::rollback, kLive, kLive, kPushed)}) {
         record.id = deploys.create(record);
         REQUIRE(deploys.finish(record));
     }
-    db::SqlLockStore locks(database);
+    db::SqlLockStore locks(*database);
     const auto now = std::chrono::system_clock::now();
     REQUIRE_FALSE(locks
                       .acquire({.project = "acme",

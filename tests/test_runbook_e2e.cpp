@@ -8,8 +8,6 @@
 
 #include <atomic>
 
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "tests/fakes/fake_cloudflare.hpp"
 #include "tests/support/slack_bot.hpp"
 
@@ -88,14 +86,7 @@ struct RunbookBot {
         return text_of(bot.slack.responses().at(before));
     }
 
-    std::vector<AuditRecord> audit_rows() const {
-        db::Database database(bot.dir.file("opsbot.db"));
-        SystemClock clock;
-        db::AuditLog log(database, clock);
-        AuditQuery query;
-        query.limit = 0;
-        return log.query(query);
-    }
+    std::vector<AuditRecord> audit_rows() const { return bot.audit_rows(); }
 
     std::size_t audited(const std::string& command_part, Outcome outcome) const {
         std::size_t n = 0;
@@ -266,9 +257,9 @@ TEST_CASE("runbook e2e: check-config rejects an invalid runbook with its line", 
 
 TEST_CASE("runbook e2e: the console drives a run to its end", "[e2e][runbooks]") {
     test::TempDir dir;
+    const test::TestDatabase store{test::e2e_backend(), dir.file("opsbot.db")};
     const std::map<std::string, std::string> env{
-        {"OPSBOT_CONFIG", dir.write("opsbot.yaml", catalogue_with_runbooks())},
-        {"OPSBOT_DB", dir.file("opsbot.db")}};
+        {"OPSBOT_CONFIG", dir.write("opsbot.yaml", catalogue_with_runbooks())}, store.env()};
     std::string input =
         "runbook list\nrunbook start restore-db acme db1.example.net /tmp/acme.sql "
         "\"template=-T template_postgis\"\n";

@@ -9,8 +9,6 @@
 #include <sstream>
 #include <thread>
 
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "tests/fakes/fake_sentry.hpp"
 #include "tests/support/slack_bot.hpp"
 
@@ -104,14 +102,8 @@ struct AlertBot {
             timeout);
     }
 
-    std::vector<AuditRecord> audit_rows(std::optional<Outcome> outcome = std::nullopt) {
-        db::Database database(bot.dir.file("opsbot.db"));
-        SystemClock clock;
-        db::AuditLog log(database, clock);
-        AuditQuery query;
-        query.limit = 0;
-        query.outcome = outcome;
-        return log.query(query);
+    std::vector<AuditRecord> audit_rows(std::optional<Outcome> outcome = std::nullopt) const {
+        return bot.audit_rows(outcome);
     }
 
     nlohmann::json press(const std::string& user, const std::string& action,

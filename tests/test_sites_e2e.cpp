@@ -6,8 +6,6 @@
 
 #include <thread>
 
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "tests/fakes/fake_cloudflare.hpp"
 #include "tests/fakes/fake_s3.hpp"
 #include "tests/support/slack_bot.hpp"
@@ -49,14 +47,7 @@ struct SiteBot {
         return bot.slack.responses().at(before);
     }
 
-    std::vector<AuditRecord> audit_rows() {
-        db::Database database(bot.dir.file("opsbot.db"));
-        SystemClock clock;
-        db::AuditLog log(database, clock);
-        AuditQuery query;
-        query.limit = 0;
-        return log.query(query);
-    }
+    std::vector<AuditRecord> audit_rows() const { return bot.audit_rows(); }
 };
 
 std::vector<std::string> urls(int count) {
@@ -204,9 +195,9 @@ TEST_CASE("sites e2e: the freshness summary names a stale and a missing project,
 TEST_CASE("sites e2e: without credentials the console prints the requests it would send",
           "[sites][e2e]") {
     test::TempDir dir;
+    const test::TestDatabase store{test::e2e_backend(), dir.file("opsbot.db")};
     const std::map<std::string, std::string> env{
-        {"OPSBOT_CONFIG", dir.write("opsbot.yaml", test::kCatalogueYaml)},
-        {"OPSBOT_DB", dir.file("opsbot.db")}};
+        {"OPSBOT_CONFIG", dir.write("opsbot.yaml", test::kCatalogueYaml)}, store.env()};
     const auto result = test::run_process({OPSBOT_BINARY,
                                            {"console"},
                                            env,

@@ -10,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "persistence/audit_log.hpp"
-#include "persistence/database.hpp"
 #include "tests/fakes/fake_jenkins.hpp"
 #include "tests/support/slack_bot.hpp"
 
@@ -80,13 +78,9 @@ struct DeployBot {
             timeout);
     }
 
+    // Oldest first.
     std::vector<AuditRecord> audit_rows() {
-        db::Database database(bot.dir.file("opsbot.db"));
-        SystemClock clock;
-        db::AuditLog log(database, clock);
-        AuditQuery query;
-        query.limit = 0;
-        auto rows = log.query(query);
+        auto rows = bot.audit_rows();
         std::reverse(rows.begin(), rows.end());
         return rows;
     }

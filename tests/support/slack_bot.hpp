@@ -1,7 +1,7 @@
 #pragma once
 // The real opsbot binary in Slack mode against the fake Slack on loopback,
 // with its HTTP intake reachable. Shared by the Slack and deploy end-to-end
-// tests.
+// tests. Its store is SQLite, or PostgreSQL with OPSBOT_TEST_STORE=postgresql.
 
 #include <catch2/catch.hpp>
 
@@ -10,18 +10,22 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/http/curl_http_client.hpp"
+#include "persistence/audit_log.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 
 namespace opsbot::test {
 
 struct SlackBot {
     FakeSlack slack;
     TempDir dir;
+    TestDatabase store{e2e_backend(), dir.file("opsbot.db")};
     std::map<std::string, std::string> env;
     std::unique_ptr<BackgroundProcess> process;
     std::string intake_url;
@@ -35,7 +39,7 @@ struct SlackBot {
                {"SLACK_API_URL", slack.api_url()},
                {"OPSBOT_LISTEN", "127.0.0.1:0"},
                {"OPSBOT_CONFIG", dir.write("opsbot.yaml", catalogue_yaml)},
-               {"OPSBOT_DB", dir.file("opsbot.db")},
+               store.env(),
                {"OPSBOT_LOG_LEVEL", "debug"},
                {"OPSBOT_SLACK_PING_INTERVAL", "1s"},
                {"OPSBOT_SLACK_PONG_TIMEOUT", "1s"},
@@ -65,6 +69,11 @@ struct SlackBot {
                       HttpHeaders headers = {{"Content-Type", "application/json"}}) {
         HttpRequest request{"POST", intake_url + path, std::move(headers), body};
         return send(request);
+    }
+
+    // Every audit row opsbot wrote, newest first, read from its store.
+    std::vector<AuditRecord> audit_rows(std::optional<Outcome> outcome = std::nullopt) const {
+        return test::audit_rows(store, outcome);
     }
 
     ~SlackBot() { stop(); }

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "core/time.hpp"
+#include "persistence/audit_log.hpp"
 #include "persistence/migrations.hpp"
 
 namespace opsbot::test {
@@ -36,6 +38,16 @@ TestDatabase::TestDatabase(db::Backend backend, const std::string& sqlite_path) 
 std::pair<std::string, std::string> TestDatabase::env() const {
     if (target_.backend == db::Backend::sqlite) return {"OPSBOT_DB", target_.location};
     return {"OPSBOT_DATABASE_URL", postgres_->url()};
+}
+
+std::vector<AuditRecord> audit_rows(const TestDatabase& store, std::optional<Outcome> outcome) {
+    const auto database = store.connect();
+    SystemClock clock;
+    const db::AuditLog log(*database, clock);
+    AuditQuery query;
+    query.limit = 0;
+    query.outcome = outcome;
+    return log.query(query);
 }
 
 }  // namespace opsbot::test

@@ -4,7 +4,11 @@
 // Store tests run on both: `test::TestDatabase database(OPSBOT_EACH_BACKEND());`
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "core/audit.hpp"
 
 #include "persistence/database.hpp"
 #include "persistence/storage.hpp"
@@ -46,5 +50,10 @@ private:
     db::StorageTarget target_;
     std::unique_ptr<db::Database> db_;
 };
+
+// Every audit row in the store (of one outcome if given), newest first: what
+// an e2e test reads back from the opsbot it ran.
+std::vector<AuditRecord> audit_rows(const TestDatabase& store,
+                                    std::optional<Outcome> outcome = std::nullopt);
 
 }  // namespace opsbot::test
