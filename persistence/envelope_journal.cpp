@@ -29,24 +29,6 @@ long long unix_ms(TimePoint time) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
-void append_envelope_record(std::string& out, std::string_view id, std::string_view body,
-                            TimePoint received) {
-    out += '+';
-    out += std::to_string(id.size());
-    out += ' ';
-    out += std::to_string(body.size());
-    out += ' ';
-    out += std::to_string(unix_ms(received));
-    out += '\n';
-    out.append(id).append(body).push_back('\n');
-}
-
-std::string handled_record(std::string_view id) {
-    std::string out = "-" + std::to_string(id.size()) + "\n";
-    out.append(id).push_back('\n');
-    return out;
-}
-
 // Reads the numbers of a header line; false when it is not one.
 bool read_numbers(std::string_view line, long long* out, int count) {
     const char* at = line.data();
@@ -78,6 +60,24 @@ void write_all(int fd, const std::string& bytes, const std::string& path) {
 }
 
 }  // namespace
+
+void append_envelope_record(std::string& out, std::string_view id, std::string_view body,
+                            TimePoint received) {
+    out += '+';
+    out += std::to_string(id.size());
+    out += ' ';
+    out += std::to_string(body.size());
+    out += ' ';
+    out += std::to_string(unix_ms(received));
+    out += '\n';
+    out.append(id).append(body).push_back('\n');
+}
+
+std::string handled_record(std::string_view id) {
+    std::string out = "-" + std::to_string(id.size()) + "\n";
+    out.append(id).push_back('\n');
+    return out;
+}
 
 std::string envelope_journal_path(const std::string& database_path) {
     return is_memory_database(database_path) ? std::string{} : database_path + "-envelopes";

@@ -51,6 +51,12 @@ struct JournaledEnvelope {
 std::vector<JournaledEnvelope> parse_envelope_journal(std::string_view bytes,
                                                       std::size_t* ignored = nullptr);
 
+// The journal's records, the same in the file and in PostgreSQL's table:
+// an envelope as it arrived, and the mark that it was handled.
+void append_envelope_record(std::string& out, std::string_view id, std::string_view body,
+                            TimePoint received);
+std::string handled_record(std::string_view id);
+
 // `<database>-envelopes`, beside the database; empty for an in-memory one.
 std::string envelope_journal_path(const std::string& database_path);
 

@@ -1,32 +1,18 @@
 #include "persistence/sql_envelope_journal.hpp"
 
-#include <string_view>
-#include <vector>
+#include "core/text.hpp"
 
 namespace opsbot::db {
 namespace {
 
-// How long a handled row stays, and how often the old ones are pruned.
-constexpr auto kKeepHandled = std::chrono::hours(24);
-constexpr std::size_t kPruneEvery = 10'000;
+// Rows written with nothing pending before the log is emptied.
+constexpr std::size_t kEmptyAfterRows = 1000;
 
-std::int64_t unix_ms(TimePoint time) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-// A PostgreSQL array literal of texts: {"a","b\"c"}.
-std::string text_array(const std::vector<std::string_view>& texts) {
-    std::string out = "{";
-    for (const auto text : texts) {
-        if (out.size() > 1) out += ',';
-        out += '"';
-        for (const char c : text) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
+std::string read_log(Database& db) {
+    std::string bytes;
+    auto select = db.prepare("SELECT records FROM envelope_log ORDER BY id");
+    while (select.step()) bytes += select.column_text(0);
+    return bytes;
 }
 
 }  // namespace
@@ -34,17 +20,22 @@ std::string text_array(const std::vector<std::string_view>& texts) {
 SqlEnvelopeJournal::SqlEnvelopeJournal(Connections& pool, const Clock& clock)
     : pool_(pool),
       clock_(clock),
-      handled_stamps_([this](const auto& group) { stamp_handled(group); }) {
-    prune();
+      handled_marks_([this](const auto& group) { stamp_handled(group); }) {
     auto db = pool_.borrow();
-    auto select = db->prepare(
-        "SELECT envelope_id, body, received_ms FROM envelope_journal WHERE handled_ms IS NULL "
-        "ORDER BY received_ms, envelope_id");
-    while (select.step()) {
-        left_over_.push_back({select.column_text(0), select.column_text(1),
-                              TimePoint(std::chrono::milliseconds(select.column_int(2)))});
-        pending_.arrived(left_over_.back().envelope_id);
+    Transaction transaction(*db);
+    left_over_ = parse_envelope_journal(read_log(*db));
+    std::string kept;
+    for (const auto& envelope : left_over_) {
+        pending_.arrived(envelope.envelope_id);
+        append_envelope_record(kept, envelope.envelope_id, envelope.body, envelope.received);
     }
+    db->exec("DELETE FROM envelope_log");
+    if (!kept.empty()) {
+        auto insert = db->prepare("INSERT INTO envelope_log (records) VALUES (?)");
+        insert.bind(1, kept);
+        insert.run();
+    }
+    transaction.commit();
 }
 
 std::vector<EnvelopeJournal::Arrival> SqlEnvelopeJournal::arrive(
@@ -56,27 +47,27 @@ std::vector<EnvelopeJournal::Arrival> SqlEnvelopeJournal::arrive(
     return fresh;
 }
 
+std::int64_t SqlEnvelopeJournal::write(const std::string& records) {
+    auto db = pool_.borrow();
+    auto insert = db->prepare("INSERT INTO envelope_log (records) VALUES (?) RETURNING id");
+    insert.bind(1, records);
+    return returned_id(insert);
+}
+
 std::size_t SqlEnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
     const auto fresh = arrive(arrivals);
     if (fresh.empty()) return 0;
+    std::string records;
+    const auto now = clock_.now();
+    // Slack sends UTF-8 JSON; anything else could not be stored as text.
+    for (const auto& [id, body] : fresh)
+        append_envelope_record(records, valid_utf8(id), valid_utf8(body), now);
     try {
-        // One statement, so one round trip and one commit for the burst.
-        std::vector<std::string_view> ids, bodies;
-        for (const auto& [id, body] : fresh) {
-            ids.push_back(id);
-            bodies.push_back(body);
-        }
-        auto db = pool_.borrow();
-        auto insert = db->prepare(
-            "INSERT INTO envelope_journal (envelope_id, body, received_ms) "
-            "SELECT id, body, ?::bigint FROM unnest(?::text[], ?::text[]) AS burst (id, body) "
-            "ON CONFLICT (envelope_id) DO NOTHING");
-        insert.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids)).bind(3, text_array(bodies));
-        insert.run();
+        write(records);
     } catch (...) {
-        // Not acknowledged, so Slack delivers them again: as new then.
+        // Not acknowledged: delivered again (an event) or refused (a command).
         std::lock_guard lock(mutex_);
-        for (const auto& arrival : arrivals) pending_.finished(std::string(arrival.envelope_id));
+        for (const auto& arrival : fresh) pending_.finished(std::string(arrival.envelope_id));
         throw;
     }
     return fresh.size();
@@ -89,56 +80,54 @@ void SqlEnvelopeJournal::handled(const std::string& envelope_id) {
     }
     std::string id = envelope_id;
     try {
-        handled_stamps_.submit(id);
+        handled_marks_.submit(id);
     } catch (...) {
-        // Stamped with the next one: left unstamped, it would be replayed
+        // Written with the next one: without its mark it would be replayed
         // (answered again) at the next start.
         std::lock_guard lock(mutex_);
         unstamped_.push_back(envelope_id);
         throw;
     }
-    bool prune_now = false;
-    {
-        std::lock_guard lock(mutex_);
-        prune_now = ++handled_since_prune_ >= kPruneEvery;
-        if (prune_now) handled_since_prune_ = 0;
-    }
-    if (prune_now) prune();
-}
-
-std::size_t SqlEnvelopeJournal::pending() const {
-    std::lock_guard lock(mutex_);
-    return pending_.size();
 }
 
 void SqlEnvelopeJournal::stamp_handled(const std::vector<std::string*>& envelope_ids) {
-    std::vector<std::string> earlier;  // stamps that failed before
+    std::vector<std::string> earlier;
     {
         std::lock_guard lock(mutex_);
         earlier.swap(unstamped_);
     }
-    std::vector<std::string_view> ids(earlier.begin(), earlier.end());
-    for (const auto* id : envelope_ids) ids.push_back(*id);
+    std::string records;
+    for (const auto& id : earlier) records += handled_record(valid_utf8(id));
+    for (const auto* id : envelope_ids) records += handled_record(valid_utf8(*id));
+    std::int64_t written = 0;
     try {
-        auto db = pool_.borrow();
-        auto update = db->prepare(
-            "UPDATE envelope_journal SET handled_ms = ? WHERE envelope_id = ANY (?::text[]) AND "
-            "handled_ms IS NULL");
-        update.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids));
-        update.run();
+        written = write(records);
     } catch (...) {
         std::lock_guard lock(mutex_);
         unstamped_.insert(unstamped_.end(), earlier.begin(), earlier.end());
         throw;
     }
+    empty_if_idle(written);
 }
 
-void SqlEnvelopeJournal::prune() {
+// With nothing pending, every row up to the one just written is spent: a
+// burst counted after this check is written after it, with a higher id.
+void SqlEnvelopeJournal::empty_if_idle(std::int64_t up_to) {
+    {
+        std::lock_guard lock(mutex_);
+        if (++rows_since_emptied_ < kEmptyAfterRows || pending_.size() != 0 || !unstamped_.empty())
+            return;
+        rows_since_emptied_ = 0;
+    }
     auto db = pool_.borrow();
-    auto remove =
-        db->prepare("DELETE FROM envelope_journal WHERE handled_ms IS NOT NULL AND handled_ms < ?");
-    remove.bind(1, unix_ms(clock_.now() - kKeepHandled));
+    auto remove = db->prepare("DELETE FROM envelope_log WHERE id <= ?");
+    remove.bind(1, up_to);
     remove.run();
+}
+
+std::size_t SqlEnvelopeJournal::pending() const {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
 }
 
 }  // namespace opsbot::db

@@ -173,7 +173,18 @@ TEST_CASE("envelope journal: a folder it cannot write is a clear error naming th
     ::chmod(dir.path().c_str(), 0700);
 }
 
-TEST_CASE("envelope journal on PostgreSQL: a burst in one commit, unhandled rows come back",
+namespace {
+
+// Every write to the journal's table fails (as on a full disk) until lifted.
+void refuse_writes(db::Database& database, bool refuse) {
+    database.exec(refuse
+                      ? "ALTER TABLE envelope_log ADD CONSTRAINT no_writes CHECK (false) NOT VALID"
+                      : "ALTER TABLE envelope_log DROP CONSTRAINT no_writes");
+}
+
+}  // namespace
+
+TEST_CASE("envelope journal on PostgreSQL: a burst in one row, unhandled envelopes come back",
           "[envelope_journal][postgres]") {
     test::TestDatabase database(db::Backend::postgresql);
     test::ManualClock clock;
@@ -201,10 +212,10 @@ TEST_CASE("envelope journal on PostgreSQL: a failed commit throws and counts not
     test::TestDatabase database(db::Backend::postgresql);
     test::ManualClock clock;
     db::SqlEnvelopeJournal journal(*database, clock);
-    database->exec("ALTER TABLE envelope_journal RENAME TO envelope_journal_away");
+    refuse_writes(*database, true);
     CHECK_THROWS_AS(journal.record({{"env-1", "one"}, {"env-2", "two"}}), db::DatabaseError);
     CHECK(journal.pending() == 0);
-    database->exec("ALTER TABLE envelope_journal_away RENAME TO envelope_journal");
+    refuse_writes(*database, false);
     // Slack's redelivery is then journaled as new.
     CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
     CHECK(journal.pending() == 2);
@@ -217,10 +228,30 @@ TEST_CASE("envelope journal on PostgreSQL: a handled stamp that failed goes with
     {
         db::SqlEnvelopeJournal journal(*database, clock);
         CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
-        database->exec("ALTER TABLE envelope_journal RENAME TO envelope_journal_away");
+        refuse_writes(*database, true);
         CHECK_THROWS_AS(journal.handled("env-1"), db::DatabaseError);
-        database->exec("ALTER TABLE envelope_journal_away RENAME TO envelope_journal");
+        refuse_writes(*database, false);
         journal.handled("env-2");
     }  // like a kill: env-1 must not come back, it was answered
     CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().empty());
+}
+
+TEST_CASE("envelope journal on PostgreSQL: emptied once nothing is pending and it grew",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    db::SqlEnvelopeJournal journal(*database, clock);
+    const auto rows = [&] {
+        auto count = database->prepare("SELECT count(*) FROM envelope_log");
+        count.step();
+        return count.column_int(0);
+    };
+    for (int i = 0; i < 1100; ++i) {
+        const auto id = "env-" + std::to_string(i);
+        journal.record(id, "body");
+        journal.handled(id);
+    }
+    CHECK(rows() < 1100);  // 2,200 written
+    journal.record("env-last", "body");
+    CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().size() == 1);
 }
