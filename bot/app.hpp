@@ -149,5 +149,6 @@ private:
 // Opens the store the settings name (OPSBOT_DATABASE_URL, else OPSBOT_DB),
 // migrated; throws db::DatabaseError with a message for the operator.
 std::unique_ptr<db::Storage> open_storage(const Settings& settings, const Clock& clock);
+std::unique_ptr<db::Storage> open_storage(const Settings& settings, const Clock&& clock) = delete;
 
 }  // namespace opsbot

@@ -33,7 +33,8 @@ int export_catalogue(const Settings& settings, const std::vector<std::string>& a
     }
     std::vector<Project> registered;
     try {
-        registered = open_storage(settings, SystemClock{})->projects().all();
+        const SystemClock clock;  // the stores keep a reference: it outlives them
+        registered = open_storage(settings, clock)->projects().all();
     } catch (const db::DatabaseError& e) {
         err << "opsbot export-catalogue: " << e.what() << "\n";
         return 1;

@@ -152,7 +152,8 @@ constexpr int kExitDatabase = 3;
 
 int check_database(const Settings& settings, std::ostream& err) {
     try {
-        open_storage(settings, SystemClock{})->check_writable();
+        const SystemClock clock;  // the stores keep a reference: it outlives them
+        open_storage(settings, clock)->check_writable();
         return 0;
     } catch (const db::DatabaseError& e) {
         err << "opsbot: cannot start: " << e.what() << "\n";

@@ -50,7 +50,8 @@ DoctorCheck check_catalogue(const Settings& settings) {
 
 DoctorCheck check_database(const Settings& settings) {
     try {
-        const auto storage = open_storage(settings, SystemClock{});
+        const SystemClock clock;  // the stores keep a reference: it outlives them
+        const auto storage = open_storage(settings, clock);
         storage->check_writable();
         return {"database", State::ok,
                 db::describe(storage->target()) + ": schema version " +

@@ -44,6 +44,8 @@ public:
     // Connects, migrates and makes every store. Throws DatabaseError with a
     // message for the operator (unreachable, refused, missing, no permission).
     static std::unique_ptr<Storage> open(const StorageTarget& target, const Clock& clock);
+    // The stores keep a reference to the clock: a temporary one would dangle.
+    static std::unique_ptr<Storage> open(const StorageTarget& target, const Clock&& clock) = delete;
     ~Storage();
 
     const StorageTarget& target() const { return target_; }

@@ -27,6 +27,5 @@ built=$(date +%s)
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$dir"
-# Twice the cores: most cases wait on sockets and processes, not the CPU.
-ctest --output-on-failure -j"$(($(nproc) * 2))" "$@"
+ctest --output-on-failure -j"$(nproc)" "$@"
 echo "sanitize: build $((built - start)) s, tests $(($(date +%s) - built)) s"

@@ -181,7 +181,8 @@ TEST_CASE("migrate-db: a target that holds opsbot rows is refused", "[postgres][
     REQUIRE(i.run({"audit", "verify"}).exit_code == 0);  // makes the SQLite database
     test::PostgresDatabase pg;
     {
-        const auto storage = db::Storage::open(db::storage_target(pg.url(), ""), SystemClock{});
+        const SystemClock clock;  // the stores keep a reference: it outlives them
+        const auto storage = db::Storage::open(db::storage_target(pg.url(), ""), clock);
         storage->audit().append(entry("deploy acme prod"));
     }
     const auto refused = i.run({"migrate-db", "--to=" + pg.url()});
