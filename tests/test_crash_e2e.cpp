@@ -8,12 +8,11 @@
 #include <signal.h>
 
 #include <atomic>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include "tests/fakes/fake_sentry.hpp"
+#include "tests/support/sentry_samples.hpp"
 #include "tests/support/slack_bot.hpp"
 
 using namespace opsbot;
@@ -43,15 +42,7 @@ std::string alert_title(int i) {
 }
 
 std::string issue_created(int i) {
-    std::ifstream in(std::string(OPSBOT_SOURCE_DIR) + "/tests/data/sentry/issue_created.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto payload = nlohmann::json::parse(text.str());
-    auto& issue = payload["data"]["issue"];
-    issue["id"] = std::to_string(700000 + i);
-    issue["project"]["slug"] = "acme";
-    issue["title"] = alert_title(i);
-    return payload.dump();
+    return test::sentry_issue_created(std::to_string(700000 + i), alert_title(i));
 }
 
 struct Storm {

@@ -15,6 +15,7 @@
 #include "tests/support/fixtures.hpp"
 #include "tests/support/postgres_cluster.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/sentry_samples.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace opsbot;
@@ -91,13 +92,7 @@ Written fill(db::Storage& storage, TimePoint now) {
     written.deploy_id = storage.deploys().create(deploy(now));
     written.deploy = *storage.deploys().find(written.deploy_id);
     written.run_id = storage.runbooks().create(runbook_run(now));
-    Alert alert;
-    alert.resource = "issue";
-    alert.action = "created";
-    alert.issue_id = "42";
-    alert.project = "acme";
-    alert.title = "TypeError: x is undefined";
-    REQUIRE(storage.alert_inbox().record("body:42", now, alert));
+    REQUIRE(storage.alert_inbox().record("body:42", now, test::sample_alert()));
     written.message_id =
         storage.alerts().create_message("#acme", AlertMessageKind::issue, now, {}).id;
     storage.state().set("relay.cursor", "7");

@@ -16,10 +16,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "core/digest.hpp"
@@ -27,6 +25,7 @@
 #include "persistence/storage.hpp"
 #include "tests/fakes/fake_sentry.hpp"
 #include "tests/support/postgres_cluster.hpp"
+#include "tests/support/sentry_samples.hpp"
 #include "tests/support/slack_bot.hpp"
 
 using namespace opsbot;
@@ -51,15 +50,8 @@ struct OwnPostgres {
 };
 
 std::string issue_created(int i) {
-    std::ifstream in(std::string(OPSBOT_SOURCE_DIR) + "/tests/data/sentry/issue_created.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto payload = nlohmann::json::parse(text.str());
-    auto& issue = payload["data"]["issue"];
-    issue["id"] = std::to_string(800000 + i);
-    issue["project"]["slug"] = "acme";
-    issue["title"] = "Outage alert " + std::to_string(i) + " end";
-    return payload.dump();
+    return test::sentry_issue_created(std::to_string(800000 + i),
+                                      "Outage alert " + std::to_string(i) + " end");
 }
 
 long long now_seconds() {

@@ -126,11 +126,7 @@ std::string PostgresCluster::conninfo(const std::string& dbname, const std::stri
 }
 
 void PostgresCluster::sql(const std::string& statement, const std::string& dbname) const {
-    const auto result = run_process({.program = "/usr/bin/psql",
-                                     .args = {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", folder_,
-                                              "-U", "postgres", "-d", dbname, "-c", statement},
-                                     .env = {{"PATH", "/usr/bin:/bin"}, {"LANG", "C.UTF-8"}}});
-    check(result, "psql");
+    run_psql(folder_, dbname, statement);
 }
 
 void stop_postgres_cluster(const std::string& folder) {

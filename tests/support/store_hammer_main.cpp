@@ -22,6 +22,7 @@
 
 #include "core/catalogue.hpp"
 #include "persistence/storage.hpp"
+#include "tests/support/sentry_samples.hpp"
 
 using namespace opsbot;
 
@@ -82,13 +83,8 @@ std::string decide(db::Storage& storage, const std::vector<std::string>& args, T
 }
 
 std::string alert(db::Storage& storage, const std::vector<std::string>& args, TimePoint now) {
-    Alert alert;
-    alert.resource = "issue";
-    alert.action = "created";
-    alert.issue_id = "42";
-    alert.project = "acme";
-    alert.title = "TypeError: x is undefined";
-    return storage.alert_inbox().record(args.at(0), now, alert) ? "accepted" : "duplicate";
+    return storage.alert_inbox().record(args.at(0), now, test::sample_alert()) ? "accepted"
+                                                                               : "duplicate";
 }
 
 std::string run(db::Storage& storage, const std::string& job, const std::vector<std::string>& args,
