@@ -23,8 +23,8 @@ bool EnvelopeLedger::before_ack(const std::vector<slack::ReceivedEnvelope>& enve
         return true;
     } catch (const std::exception& e) {
         spdlog::error(
-            "slack: cannot journal {} envelope(s) from {}: {}; not acknowledging them, so that "
-            "Slack delivers them again once the store is back",
+            "slack: cannot journal {} envelope(s) from {}: {}; not acknowledging them: Slack "
+            "delivers events again, and slash commands are answered that nothing was done",
             envelopes.size(), arrivals.front().envelope_id, e.what());
         health_.failed("envelope_journal", e);
         return false;
