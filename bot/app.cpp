@@ -1,7 +1,10 @@
 #include "bot/app.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <ostream>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -19,6 +22,7 @@
 #include "bot/ops/backup_watch.hpp"
 #include "bot/ops/site_services.hpp"
 #include "bot/release/release_service.hpp"
+#include "bot/replicas/lease_keeper.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "bot/store_health.hpp"
 #include "commands/builtin_commands.hpp"
@@ -220,9 +224,45 @@ void App::register_hooks(net::HttpServer& intake) {
     hook("sentry-legacy", hooks::sentry_legacy_hook(sentry_options, targets));
 }
 
+namespace {
+
+// Tells this process from an earlier one of the same replica.
+std::string process_nonce() {
+    std::random_device random;
+    char text[17];
+    std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+    return text;
+}
+
+}  // namespace
+
+bool App::join_replicas(std::ostream& err, std::function<void()> evicted) {
+    LeaseStore& store = storage_->leases();
+    // A SQLite database belongs to one process: what an earlier one held,
+    // killed or not, is this one's.
+    if (storage_->backend() == db::Backend::sqlite) store.clear();
+    const LeaseHolder self{settings_.replica_id, local_host_name(), static_cast<long>(getpid()),
+                           process_nonce()};
+    lease_keeper_ =
+        std::make_unique<LeaseKeeper>(store, self, LeaseKeeperOptions{.ttl = settings_.lease_ttl});
+    lease_keeper_->on_evicted(std::move(evicted));
+    try {
+        if (const auto refused =
+                lease_keeper_->join(settings_.lease_ttl + std::chrono::seconds(2))) {
+            err << "opsbot: " << *refused << "\n";
+            return false;
+        }
+    } catch (const db::DatabaseError& e) {
+        err << "opsbot: cannot take this replica's lease: " << e.what() << "\n";
+        return false;
+    }
+    return true;
+}
+
 // The console relays alerts only when it serves webhooks itself: opened on
 // the production database, it must not take Slack's queued alerts away.
 void App::start_background(bool relay_alerts) {
+    if (lease_keeper_) lease_keeper_->start();
     deploys_->resume();
     if (!relay_alerts) return;
     runbooks_->recover();
@@ -234,6 +274,11 @@ void App::stop_background() {
     backup_watch_->stop();
     alert_relay_->stop();
     deploys_->stop();
+    if (lease_keeper_) lease_keeper_->stop();
+}
+
+void App::leave_replicas() {
+    if (lease_keeper_) lease_keeper_->leave();
 }
 
 std::unique_ptr<App> App::start(const Settings& settings, std::ostream& err) {

@@ -3,6 +3,7 @@
 // lets each part depend on the one before: settings → logging → catalogue →
 // database (migrated) → audit log → commands → dispatcher.
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 
@@ -59,6 +60,7 @@ class S3BackupService;
 class BackupWatch;
 class ProjectSetupService;
 class StoreHealth;
+class LeaseKeeper;
 
 class App {
 public:
@@ -89,6 +91,16 @@ public:
     // relay. Start after set_notifier; stop before it is unset.
     void start_background(bool relay_alerts = true);
     void stop_background();
+    // Slack mode, before the first envelope: takes this replica's lease
+    // (bot/replicas/lease_keeper.hpp). False, with the reason on err, when
+    // another live process runs under this OPSBOT_REPLICA_ID. evicted runs
+    // when another replica took this one's lease over: the process must stop.
+    bool join_replicas(std::ostream& err, std::function<void()> evicted);
+    // After the last envelope was handled: lets this replica's lease lapse
+    // now, so that the others take over at once whatever was cut off.
+    void leave_replicas();
+    // Null in console mode: there, every singleton work runs here.
+    LeaseKeeper* leases() { return lease_keeper_.get(); }
     // Where services post messages that outlive a reply: Slack or the console.
     void set_notifier(Notifier* notifier) { notifier_.set(notifier); }
 
@@ -119,6 +131,7 @@ private:
     std::unique_ptr<runbooks::ThreadRunbookService> runbooks_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<LeaseKeeper> lease_keeper_;
 
     // The adapter clients, each null when its settings leave it unusable.
     struct Clients {

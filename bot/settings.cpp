@@ -7,6 +7,7 @@
 #include "adapters/git/git_mirror.hpp"
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "adapters/sentry/sentry.hpp"
+#include "core/leases.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -162,6 +163,21 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
     read_duration(lookup, "OPSBOT_SHUTDOWN_GRACE", s.shutdown_grace, loaded.problems);
     read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);
+    // A container's host name is its own: replicas differ without setting it.
+    s.replica_id = value_or(lookup, "OPSBOT_REPLICA_ID", local_host_name());
+    if (!valid_replica_id(s.replica_id)) {
+        loaded.problems.push_back("OPSBOT_REPLICA_ID '" + s.replica_id +
+                                  "' is not 1 to 63 letters, digits, '.', '_' or '-'; using "
+                                  "'opsbot'");
+        s.replica_id = "opsbot";
+    }
+    read_duration(lookup, "OPSBOT_LEASE_TTL", s.lease_ttl, loaded.problems);
+    if (s.lease_ttl < std::chrono::seconds(2)) {
+        loaded.problems.push_back(
+            "OPSBOT_LEASE_TTL below 2s leaves no time to renew a lease; "
+            "using 2s");
+        s.lease_ttl = std::chrono::seconds(2);
+    }
     read_duration(lookup, "OPSBOT_DEPLOY_POLL_INTERVAL", s.deploy_poll_interval, loaded.problems);
     read_duration(lookup, "OPSBOT_DEPLOY_TIMEOUT", s.deploy_timeout, loaded.problems);
     read_duration(lookup, "OPSBOT_RELEASE_BUILD_WAIT", s.release_build_wait, loaded.problems);

@@ -49,21 +49,23 @@ struct Settings {
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
     std::chrono::seconds shutdown_grace{10};               // OPSBOT_SHUTDOWN_GRACE
     std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL
-    std::string jenkins_url;                               // JENKINS_URL; empty: deploys run dry
-    std::string jenkins_user;                              // JENKINS_USER
-    std::string jenkins_api_token;                         // JENKINS_API_TOKEN
-    std::string jenkins_webhook_token;                     // JENKINS_WEBHOOK_TOKEN
-    std::chrono::seconds deploy_poll_interval{5};          // OPSBOT_DEPLOY_POLL_INTERVAL
-    std::chrono::seconds deploy_timeout{3600};             // OPSBOT_DEPLOY_TIMEOUT
-    std::chrono::seconds release_build_wait{1800};         // OPSBOT_RELEASE_BUILD_WAIT
-    std::string sentry_url = "https://sentry.io";          // SENTRY_URL
-    std::string sentry_auth_token;                         // SENTRY_AUTH_TOKEN (event:write)
-    std::string sentry_org;                                // SENTRY_ORG
-    std::string sentry_client_secret;                      // SENTRY_CLIENT_SECRET (webhooks)
-    std::string sentry_legacy_token;                       // SENTRY_LEGACY_TOKEN
-    std::chrono::seconds sentry_max_skew{300};             // OPSBOT_SENTRY_MAX_SKEW
-    std::string alert_channel;                             // OPSBOT_ALERT_CHANNEL
-    std::chrono::seconds alert_digest_interval{60};        // OPSBOT_ALERT_DIGEST_INTERVAL
+    std::string replica_id;                          // OPSBOT_REPLICA_ID; default: the host name
+    std::chrono::milliseconds lease_ttl{6'000};      // OPSBOT_LEASE_TTL: takeover after a death
+    std::string jenkins_url;                         // JENKINS_URL; empty: deploys run dry
+    std::string jenkins_user;                        // JENKINS_USER
+    std::string jenkins_api_token;                   // JENKINS_API_TOKEN
+    std::string jenkins_webhook_token;               // JENKINS_WEBHOOK_TOKEN
+    std::chrono::seconds deploy_poll_interval{5};    // OPSBOT_DEPLOY_POLL_INTERVAL
+    std::chrono::seconds deploy_timeout{3600};       // OPSBOT_DEPLOY_TIMEOUT
+    std::chrono::seconds release_build_wait{1800};   // OPSBOT_RELEASE_BUILD_WAIT
+    std::string sentry_url = "https://sentry.io";    // SENTRY_URL
+    std::string sentry_auth_token;                   // SENTRY_AUTH_TOKEN (event:write)
+    std::string sentry_org;                          // SENTRY_ORG
+    std::string sentry_client_secret;                // SENTRY_CLIENT_SECRET (webhooks)
+    std::string sentry_legacy_token;                 // SENTRY_LEGACY_TOKEN
+    std::chrono::seconds sentry_max_skew{300};       // OPSBOT_SENTRY_MAX_SKEW
+    std::string alert_channel;                       // OPSBOT_ALERT_CHANNEL
+    std::chrono::seconds alert_digest_interval{60};  // OPSBOT_ALERT_DIGEST_INTERVAL
     std::string cloudflare_api_url = "https://api.cloudflare.com/client/v4/";  // CLOUDFLARE_API_URL
     std::string cloudflare_api_token;                // CLOUDFLARE_API_TOKEN
     std::string backup_bucket;                       // BACKUP_BUCKET

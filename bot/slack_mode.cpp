@@ -154,6 +154,13 @@ int run_slack_mode(App& app, std::ostream& err) {
         return 1;
     }
     spdlog::info("slack: signed in as bot user {} in {}", auth.value().user_id, auth.value().team);
+    StopFlag stop;
+    if (!app.join_replicas(err, [&stop] {
+            stop.fail(
+                "another replica took over this one's lease (it stalled past it); "
+                "restart it");
+        }))
+        return 3;
     reconcile_intents(app, api);
     SystemClock clock;
     EnvelopeLedger ledger(app.storage().open_envelope_journal(clock), app.store_health());
@@ -189,7 +196,6 @@ int run_slack_mode(App& app, std::ostream& err) {
     router.on_command_button(deploy::kRollbackAction, [](const slack::BlockAction& action) {
         return starts_with(action.value, "rollback ") ? action.value : std::string("rollback");
     });
-    StopFlag stop;
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;
     options.pong_timeout = settings.slack_pong_timeout;
@@ -236,6 +242,8 @@ int run_slack_mode(App& app, std::ostream& err) {
         "the builds they guard at the next start");
     const bool drained = drain_work(handlers, outbound, settings.shutdown_grace);
     intake.stop();
+    // What was cut off is taken over by the other replicas at once.
+    app.leave_replicas();
     if (!drained) {
         // A worker stuck in a call (a long Retry-After, a hung upstream)
         // cannot be cancelled, and joining it would overrun the deadline.

@@ -4,7 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/write_fence.hpp"
 #include "persistence/driver.hpp"
+#include "persistence/lease_store.hpp"
 
 namespace opsbot::db {
 
@@ -124,8 +126,18 @@ void Database::give_back(Database& /*db*/) noexcept {
     lent_.unlock();
 }
 
+// Singleton work writes under its lease: each of its transactions first
+// checks that the lease is still its own (see core/write_fence.hpp).
 Transaction::Transaction(Database& db, Serialize what) : db_(db) {
     db_.driver().begin(what);
+    if (const auto* grant = WriteFence::current()) {
+        try {
+            check_fence(db_, *grant);
+        } catch (...) {
+            db_.driver().rollback();
+            throw;
+        }
+    }
 }
 
 Transaction::~Transaction() {

@@ -32,6 +32,7 @@ enum class DatabaseProblem {
     refused,        // wrong user or password
     missing,        // the database does not exist
     no_permission,  // the role may not create or write the tables
+    fenced,         // a write under a lease another replica has taken over
 };
 
 // Infrastructure failure. The message names the database and says what to do.

@@ -301,6 +301,17 @@ CREATE TABLE envelope_log (
 );
 ALTER TABLE envelope_log ALTER COLUMN records SET STORAGE EXTERNAL;
 )sql"},
+    {13, "013_leases", R"sql(
+-- Leases (core/leases.hpp): a replica's own ("replica:<id>") and the
+-- singleton work's ("work:deploys", …). Expiries are the database's clock in
+-- Unix milliseconds; the epoch fences writes of a former holder.
+CREATE TABLE leases (
+    name       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    epoch      INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+)sql"},
 };
 
 // The one spelling that differs in DDL: SQLite's INTEGER is 64 bits and

@@ -11,6 +11,7 @@
 #include "persistence/database_tools.hpp"
 #include "persistence/driver.hpp"
 #include "persistence/intent_journal.hpp"
+#include "persistence/lease_store.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
 #include "persistence/project_registry.hpp"
@@ -24,6 +25,7 @@ namespace {
 // Enough for the webhook intake, the socket workers and the background
 // services to write at once; a replica holds at most this many.
 constexpr std::size_t kPostgresConnections = 8;
+constexpr std::size_t kLeaseConnections = 2;
 // The envelope journal's: the socket thread's commits and the workers'
 // handled() stamps.
 constexpr std::size_t kJournalConnections = 2;
@@ -119,6 +121,7 @@ struct Storage::Parts {
     std::vector<std::unique_ptr<Database>> connections;
     std::unique_ptr<ConnectionPool> pool;
     std::unique_ptr<ConnectionPool> journal_pool;  // PostgreSQL's envelope journal
+    std::unique_ptr<ConnectionPool> lease_pool;    // PostgreSQL's leases: never queued
     Connections* main = nullptr;                   // migrations, the audit log, checks
 
     std::unique_ptr<AuditLog> audit;
@@ -132,6 +135,7 @@ struct Storage::Parts {
     std::unique_ptr<SqlRunbookStore> runbooks;
     std::unique_ptr<SqlProjectRegistry> projects;
     std::unique_ptr<SqlSetupStore> setups;
+    std::unique_ptr<SqlLeaseStore> leases;
 
     Connections& for_store(const StorageTarget& target) {
         if (pool) return *pool;
@@ -165,6 +169,13 @@ std::unique_ptr<Storage> Storage::open(const StorageTarget& target, const Clock&
     parts->alerts = std::make_unique<SqlAlertStore>(parts->for_store(target));
     parts->state = std::make_unique<SqlStateStore>(parts->for_store(target), clock);
     parts->runbooks = std::make_unique<SqlRunbookStore>(parts->for_store(target));
+    // Renewals must not wait behind a storm's work for a pooled connection:
+    // a late renewal is a lost lease.
+    if (parts->pool)
+        parts->lease_pool = std::make_unique<ConnectionPool>(
+            target.backend, [target] { return connect(target); }, kLeaseConnections);
+    parts->leases = std::make_unique<SqlLeaseStore>(parts->lease_pool ? *parts->lease_pool
+                                                                      : parts->for_store(target));
     return std::unique_ptr<Storage>(new Storage(target, std::move(parts)));
 }
 
@@ -184,7 +195,8 @@ void Storage::check_writable() {
 std::uint64_t Storage::connect_failures() const {
     if (!parts_->pool) return 0;
     const auto journal = parts_->journal_pool ? parts_->journal_pool->connect_failures() : 0;
-    return parts_->pool->connect_failures() + journal;
+    const auto leases = parts_->lease_pool ? parts_->lease_pool->connect_failures() : 0;
+    return parts_->pool->connect_failures() + journal + leases;
 }
 
 void Storage::probe() {
@@ -224,6 +236,10 @@ std::unique_ptr<EnvelopeJournal> Storage::open_envelope_journal(const Clock& clo
             },
             kJournalConnections);
     return std::make_unique<SqlEnvelopeJournal>(*parts_->journal_pool, clock);
+}
+
+LeaseStore& Storage::leases() {
+    return *parts_->leases;
 }
 
 AuditStore& Storage::audit() {

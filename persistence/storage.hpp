@@ -11,6 +11,7 @@
 #include "core/confirmations.hpp"
 #include "core/deploys.hpp"
 #include "core/intents.hpp"
+#include "core/leases.hpp"
 #include "core/locks.hpp"
 #include "core/project_setup.hpp"
 #include "core/runbooks.hpp"
@@ -77,6 +78,7 @@ public:
     RunbookStore& runbooks();
     ProjectRegistry& projects();
     SetupStore& setups();
+    LeaseStore& leases();  // on connections of its own
 
 private:
     struct Parts;
