@@ -139,6 +139,10 @@ SocketModeLinks::Request& SocketModeLinks::request_for(const std::string& type,
     it->second.record.key = key;
     it->second.record.type = type;
     request_order_.push_back(key);
+    ++tally_.requests;
+    ++tally_.unacked_requests;
+    ++tally_.unanswered;
+    if (type != "events_api") ++tally_.unacked_commands;
     if (const auto path = response_path(payload); !path.empty()) by_response_path_[path] = key;
     if (type == "events_api")
         if (const auto thread = event_thread(payload); !thread.empty()) by_thread_[thread] = key;
@@ -158,6 +162,7 @@ void SocketModeLinks::deliver(std::size_t link, const std::string& type,
                         .client = links_[link].client,
                         .sent = now});
     by_envelope_id_[envelope_id].push_back(index);
+    ++tally_.envelopes;
     requests_[request].record.envelopes.push_back(envelope_id);
     links_[link].peer->send(socket_mode_envelope(type, payload, retry_attempt, envelope_id));
     if (type != "events_api" || retry_attempt >= retry_.max_retries) return;
@@ -180,14 +185,22 @@ void SocketModeLinks::acknowledged(std::size_t link, const std::string& text) {
         if (record.acked) continue;
         record.acked = now;
         record.acked_on = link;
-        requests_[record.request].record.acked = true;
+        ++tally_.acked_envelopes;
+        auto& request = requests_[record.request].record;
+        if (request.acked) continue;
+        request.acked = true;
+        --tally_.unacked_requests;
+        if (request.type != "events_api") --tally_.unacked_commands;
     }
 }
 
 void SocketModeLinks::closed(std::size_t link) {
     std::lock_guard lock(mutex_);
     for (auto& record : records_)
-        if (record.link == link && !record.acked) record.lost = true;
+        if (record.link == link && !record.acked && !record.lost) {
+            record.lost = true;
+            ++tally_.lost_envelopes;
+        }
 }
 
 void SocketModeLinks::retry_loop() {
@@ -218,14 +231,18 @@ void SocketModeLinks::retry(std::size_t index) {
         due_.emplace(SlackClock::now() + retry_.ack_timeout, index);
         return;
     }
+    ++tally_.retries;
     deliver(*link, record.type, request.payload, record.retry_attempt + 1,
-            "env-retry-" + std::to_string(++retry_ids_), record.request);
+            "env-retry-" + std::to_string(tally_.retries), record.request);
 }
 
 void SocketModeLinks::response_posted(const std::string& path) {
     std::lock_guard lock(mutex_);
-    if (const auto key = by_response_path_.find(path); key != by_response_path_.end())
-        ++requests_[key->second].record.responses;
+    const auto key = by_response_path_.find(path);
+    if (key == by_response_path_.end()) return;
+    auto& record = requests_[key->second].record;
+    count_answer(record);
+    ++record.responses;
 }
 
 void SocketModeLinks::message_posted(const std::string& channel, const std::string& thread_ts,
@@ -235,8 +252,20 @@ void SocketModeLinks::message_posted(const std::string& channel, const std::stri
     const auto key = by_thread_.find(channel + ":" + thread_ts);
     if (key == by_thread_.end()) return;
     auto& record = requests_[key->second].record;
+    count_answer(record);
     ++record.messages;
     record.posted_by.push_back(client);
+}
+
+// Before a request's answers grow by one.
+void SocketModeLinks::count_answer(const RequestRecord& record) {
+    if (record.answers() == 0) {
+        --tally_.unanswered;
+        ++tally_.answered_once;
+    } else if (record.answers() == 1) {
+        --tally_.answered_once;
+        ++tally_.answered_more;
+    }
 }
 
 std::vector<EnvelopeRecord> SocketModeLinks::envelopes() const {
@@ -276,22 +305,7 @@ std::vector<EnvelopeRecord> SocketModeLinks::deliveries_of(const std::string& ev
 
 DeliveryTally SocketModeLinks::tally() const {
     std::lock_guard lock(mutex_);
-    DeliveryTally t;
-    t.envelopes = records_.size();
-    t.retries = static_cast<std::size_t>(retry_ids_);
-    for (const auto& record : records_) {
-        t.acked_envelopes += record.acked ? 1 : 0;
-        t.lost_envelopes += record.lost ? 1 : 0;
-    }
-    t.requests = requests_.size();
-    for (const auto& [key, request] : requests_) {
-        const auto& r = request.record;
-        t.unacked_requests += r.acked ? 0 : 1;
-        t.unacked_commands += !r.acked && r.type != "events_api" ? 1 : 0;
-        const auto answers = r.answers();
-        (answers == 0 ? t.unanswered : answers == 1 ? t.answered_once : t.answered_more) += 1;
-    }
-    return t;
+    return tally_;
 }
 
 }  // namespace opsbot::test

@@ -153,6 +153,7 @@ private:
     void deliver(std::size_t link, const std::string& type, const nlohmann::json& payload,
                  int retry_attempt, const std::string& envelope_id, const std::string& request);
     void retry(std::size_t record);
+    void count_answer(const RequestRecord& record);
     // On the link server's threads.
     void acknowledged(std::size_t link, const std::string& text);
     void closed(std::size_t link);
@@ -174,7 +175,7 @@ private:
     std::condition_variable wake_;
     std::thread retries_;
     bool stopping_ = false;
-    long retry_ids_ = 0;
+    DeliveryTally tally_;  // kept as records change: tests poll it
 };
 
 }  // namespace opsbot::test
