@@ -25,15 +25,16 @@ namespace opsbot::test {
 struct SlackBot {
     FakeSlack slack;
     TempDir dir;
-    TestDatabase store{e2e_backend(), dir.file("opsbot.db")};
+    TestDatabase store;
     std::map<std::string, std::string> env;
     std::unique_ptr<BackgroundProcess> process;
     std::string intake_url;
 
     // With link_tls, the fake's Socket Mode links are wss:// (see FakeSlack).
+    // backend: replicas need PostgreSQL whatever OPSBOT_TEST_STORE says.
     explicit SlackBot(const std::string& catalogue_yaml = kCatalogueYaml,
-                      const TlsIdentity* link_tls = nullptr)
-        : slack(1, link_tls) {
+                      const TlsIdentity* link_tls = nullptr, db::Backend backend = e2e_backend())
+        : slack(1, link_tls), store(backend, dir.file("opsbot.db")) {
         env = {{"SLACK_APP_TOKEN", FakeSlack::kAppToken},
                {"SLACK_BOT_TOKEN", FakeSlack::kBotToken},
                {"SLACK_API_URL", slack.api_url()},

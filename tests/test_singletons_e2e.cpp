@@ -1,0 +1,212 @@
+// Singleton work under leases with real replicas: two opsbot processes on
+// one PostgreSQL database; the replica doing a singleton's work is killed
+// (SIGKILL) and the other takes it over: the deploy it followed is reported
+// once, in its thread, and its lock freed; a runbook's automated step is
+// retried once, and the thread says so; alerts keep flowing, each posted once.
+// Each test prints the takeover time it measured (kill → work resumed).
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <iostream>
+
+#include "tests/fakes/fake_sentry.hpp"
+#include "tests/support/deploy_bot.hpp"
+#include "tests/support/replica_pair.hpp"
+#include "tests/support/sentry_samples.hpp"
+
+using namespace opsbot;
+using namespace std::chrono_literals;
+using test::FakeHttpServer;
+
+namespace {
+
+std::int64_t count_rows(test::SlackBot& bot, const std::string& sql) {
+    auto select = bot.store->prepare(sql);
+    REQUIRE(select.step());
+    return select.column_int(0);
+}
+
+std::vector<nlohmann::json> posts_with(test::SlackBot& bot, const std::string& part) {
+    std::vector<nlohmann::json> out;
+    for (const auto& body : bot.slack.api_calls("chat.postMessage"))
+        if (body.value("text", "").find(part) != std::string::npos) out.push_back(body);
+    return out;
+}
+
+void report_takeover(const std::string& what, double seconds) {
+    std::cout << "takeover of " << what << " after kill -9 (OPSBOT_LEASE_TTL "
+              << test::replica_lease_ttl() << "): " << seconds << " s\n";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "replicas e2e: deploy survives its follower: the result is posted once, in its "
+    "thread, by another replica, and the lock is freed",
+    "[e2e][replicas]") {
+    test::DeployBot d(test::catalogue_with_carol(), db::Backend::postgresql);
+    d.jenkins.set_timing(0ms, 600s);
+    test::ReplicaPair replicas(d.bot);
+    replicas.start("r1");
+    replicas.start("r2");
+    const std::string follower = replicas.holder("deploys");
+
+    const auto plan = d.slash("/deploy", "acme prod", "U02BOB0002");
+    const auto confirmed =
+        d.press("U03CAROL03", "opsbot_confirm", test::confirmation_id(test::text_of(plan)));
+    CHECK_THAT(test::text_of(confirmed), Catch::Contains("Deploying *acme prod*"));
+    REQUIRE(d.wait_for_message("building <"));  // the follower saw the build start
+
+    const auto killed = replicas.kill(follower);
+    d.jenkins.finish_running_builds();
+    REQUIRE(d.wait_for_message("Deploy #1 of acme prod succeeded", 30s));
+    report_takeover("deploys", test::seconds_since(killed));
+
+    const auto results = posts_with(d.bot, "Deploy #1 of acme prod succeeded");
+    REQUIRE(results.size() == 1);
+    auto thread = d.bot.store->prepare("SELECT thread FROM deploys WHERE id = 1");
+    REQUIRE(thread.step());
+    CHECK(!thread.column_text(0).empty());
+    CHECK(results[0].value("thread_ts", "") == thread.column_text(0));
+    CHECK(count_rows(d.bot, "SELECT COUNT(*) FROM locks") == 0);
+    std::this_thread::sleep_for(2s);  // a second report would come within a poll
+    CHECK(posts_with(d.bot, "Deploy #1 of acme prod succeeded").size() == 1);
+    CHECK(count_rows(d.bot,
+                     "SELECT COUNT(*) FROM audit_log WHERE outcome = 'succeeded' AND "
+                     "command LIKE '%deploy%'") == 1);
+}
+
+namespace {
+
+const char* kCheckRunbook = R"(name: check-site
+description: Waits for a site to answer, then a person closes the run
+params:
+  - {name: project, help: the project slug}
+  - {name: check_url, help: what must answer 200}
+steps:
+  - title: Wait for the site
+    instructions: opsbot asks {check_url} until it answers 200.
+    action:
+      type: wait_for_http
+      url: "{check_url}"
+      status: "200"
+      attempts: "120"
+      interval: "250ms"
+  - title: Tell the team
+    instructions: Say that the site is back.
+    confirm: true
+)";
+
+}  // namespace
+
+TEST_CASE(
+    "replicas e2e: runbook survives: the step of a replica that died is retried once on "
+    "another, and the thread shows it",
+    "[e2e][replicas][runbooks]") {
+    test::TempDir folder;
+    folder.write("check-site.yaml", kCheckRunbook);
+    FakeHttpServer site;
+    std::atomic<int> site_status{502};
+    site.route("GET", "/health", [&](const test::RecordedRequest&) {
+        return test::FakeResponse{site_status.load(), "ok", "text/plain", {}};
+    });
+    test::SlackBot bot(test::catalogue_with_deployer_permissions("deploy, purge, runbook") +
+                           "runbooks: " + folder.path().string() + "\n",
+                       nullptr, db::Backend::postgresql);
+    test::ReplicaPair replicas(bot);
+    replicas.start("r1");
+    replicas.start("r2");
+
+    // The step runs in the handler of the start, on the replica that got it.
+    bot.slack.send_slash({.text = "start check-site acme check_url=" + site.base_url() + "/health",
+                          .command = "/runbook",
+                          .user = "U02BOB0002"});
+    std::string runner;
+    REQUIRE(FakeHttpServer::wait_until(
+        [&] {
+            auto select = bot.store->prepare(
+                "SELECT replica FROM runbook_steps WHERE state = 'running' AND replica <> ''");
+            if (select.step()) runner = select.column_text(0);
+            return !runner.empty();
+        },
+        20s));
+    REQUIRE(FakeHttpServer::wait_until([&] { return site.requests_to("/health").size() >= 2; }));
+    const std::string survivor = replicas.other_than(runner);
+
+    const auto killed = replicas.kill(runner);
+    const std::string note =
+        "is being retried on replica " + survivor + " because replica " + runner + " stopped";
+    REQUIRE(FakeHttpServer::wait_until([&] { return !posts_with(bot, note).empty(); }, 30s));
+    report_takeover("runbooks", test::seconds_since(killed));
+    site_status = 200;
+    REQUIRE(
+        FakeHttpServer::wait_until([&] { return !posts_with(bot, "answered 200").empty(); }, 30s));
+
+    const auto notes = posts_with(bot, note);
+    REQUIRE(notes.size() == 1);
+    auto thread = bot.store->prepare("SELECT thread FROM runbook_runs WHERE id = 1");
+    REQUIRE(thread.step());
+    CHECK(notes[0].value("thread_ts", "") == thread.column_text(0));
+    CHECK(count_rows(bot,
+                     "SELECT COUNT(*) FROM runbook_steps WHERE step = 0 AND state = 'done' "
+                     "AND retried = 1 AND replica = '" +
+                         survivor + "'") == 1);
+    CHECK(count_rows(bot,
+                     "SELECT COUNT(*) FROM audit_log WHERE command LIKE '%retried on "
+                     "replica%'") == 1);
+}
+
+namespace {
+
+constexpr const char* kSentrySecret = "sentry-client-secret-replicas";
+
+bool send_alert(const std::string& intake_url, int i) {
+    const std::string body = test::sentry_issue_created(
+        std::to_string(810000 + i), "Replica alert " + std::to_string(i) + " end");
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    HttpRequest request{"POST", intake_url + "/hooks/sentry",
+                        test::FakeSentry::webhook_headers("issue", body, kSentrySecret,
+                                                          "req-replicas-" + std::to_string(i), now),
+                        body};
+    request.timeout = 5s;
+    CurlHttpClient client;
+    const auto response = client.send(request);
+    return response.ok() && response.value().status == 202;
+}
+
+std::size_t mentions(test::SlackBot& bot, int i) {
+    const std::string title = "Replica alert " + std::to_string(i) + " end";
+    std::size_t n = 0;
+    for (const auto& body : bot.slack.api_calls("chat.postMessage"))
+        if (body.dump().find(title) != std::string::npos) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("replicas e2e: alerts keep flowing after the relay's replica dies, each posted once",
+          "[e2e][replicas][alerts]") {
+    test::SlackBot bot(test::kCatalogueYaml, nullptr, db::Backend::postgresql);
+    bot.env["SENTRY_CLIENT_SECRET"] = kSentrySecret;
+    bot.env["OPSBOT_ALERT_DIGEST_INTERVAL"] = "1s";
+    test::ReplicaPair replicas(bot);
+    replicas.start("r1");
+    replicas.start("r2");
+    const std::string relay = replicas.holder("alerts");
+    const std::string survivor = replicas.other_than(relay);
+
+    // Taken by the replica that does not relay: the relay finds it in the inbox.
+    REQUIRE(send_alert(replicas.intake_url(survivor), 1));
+    REQUIRE(FakeHttpServer::wait_until([&] { return mentions(bot, 1) > 0; }, 15s));
+
+    const auto killed = replicas.kill(relay);
+    REQUIRE(send_alert(replicas.intake_url(survivor), 2));
+    REQUIRE(FakeHttpServer::wait_until([&] { return mentions(bot, 2) > 0; }, 30s));
+    report_takeover("alerts", test::seconds_since(killed));
+    std::this_thread::sleep_for(2s);  // a second post would come within a pass
+    CHECK(mentions(bot, 1) == 1);
+    CHECK(mentions(bot, 2) == 1);
+}
