@@ -169,7 +169,7 @@ TEST_CASE("Two lease keepers run a singleton on exactly one, and hand it over on
     CHECK(starts == 2);
 }
 
-TEST_CASE("A former holder of deploys cannot report a build or free its lock; the new one can",
+TEST_CASE("A former holder of deploys cannot report a build or free its lock, the new one can",
           "[leases]") {
     test::TestDatabase database(OPSBOT_EACH_BACKEND());
     db::SqlLeaseStore leases(*database);

@@ -54,7 +54,7 @@ public:
         std::string replica;
         FakeHttpServer::wait_until(
             [&] {
-                auto select = bot_.store->prepare("SELECT holder FROM leases WHERE name = ?");
+                auto select = database().prepare("SELECT holder FROM leases WHERE name = ?");
                 select.bind(1, "work:" + work);
                 if (!select.step()) return false;
                 const auto parsed = LeaseHolder::parse(select.column_text(0));
@@ -83,12 +83,18 @@ public:
     }
 
     BackgroundProcess& process(const std::string& id) { return *processes_.at(id); }
+    // The replicas' database, as one more process sees it.
+    db::Database& database() {
+        if (!db_) db_ = bot_.store.connect();
+        return *db_;
+    }
     const std::string& intake_url(const std::string& id) { return intake_urls_.at(id); }
 
 private:
     SlackBot& bot_;
     std::map<std::string, std::unique_ptr<BackgroundProcess>> processes_;
     std::map<std::string, std::string> intake_urls_;
+    std::unique_ptr<db::Database> db_;
 };
 
 inline double seconds_since(std::chrono::steady_clock::time_point at) {
