@@ -204,7 +204,7 @@ TEST_CASE("replicas e2e: alerts keep flowing after the relay's replica dies, eac
     // Marked posted: a post whose mark the kill cuts off is posted again, as
     // after a single opsbot's kill -9 (the issue's one allowed exception).
     REQUIRE(FakeHttpServer::wait_until([&] {
-        return count_rows(replicas, "SELECT COUNT(*) FROM alert_messages WHERE ts <> ''");
+        return count_rows(replicas, "SELECT COUNT(*) FROM alert_messages WHERE ts <> ''") > 0;
     }));
 
     const auto killed = replicas.kill(relay);
