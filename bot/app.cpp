@@ -86,6 +86,9 @@ void App::start_services() {
     dispatcher_ =
         std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, &storage_->intents());
     dispatcher_->enable_confirmations(storage_->confirmations(), settings_.confirmation_ttl);
+    confirmation_sweep_ = std::make_unique<LeasedLoop>(
+        "confirmations: the expiry sweep", std::chrono::seconds(15),
+        [dispatcher = dispatcher_.get()] { dispatcher->expire_confirmations(); });
     dispatcher_->set_services({.locks = &storage_->locks(),
                                .deploys = &deploys,
                                .deploy_records = &storage_->deploys(),
@@ -316,6 +319,9 @@ void App::start_singletons() {
         "runbooks", [this](const LeaseGrant& grant) { runbook_takeover_->start(grant); },
         [this] { runbook_takeover_->halt(); });
     keeper.singleton(
+        "confirmations", [this](const LeaseGrant& grant) { confirmation_sweep_->start(grant); },
+        [this] { confirmation_sweep_->halt(); });
+    keeper.singleton(
         "prune", [this](const LeaseGrant& grant) { prune_jobs_->start(grant); },
         [this] { prune_jobs_->halt(); });
     keeper.start();
@@ -329,6 +335,7 @@ void App::stop_background() {
     alert_relay_->stop();
     deploys_->stop();
     runbook_takeover_->stop();
+    confirmation_sweep_->stop();
     prune_jobs_->stop();
 }
 

@@ -139,7 +139,8 @@ private:
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
     std::unique_ptr<PruneJobs> prune_jobs_;
-    std::unique_ptr<LeasedLoop> runbook_takeover_;  // steps of dead replicas
+    std::unique_ptr<LeasedLoop> runbook_takeover_;    // steps of dead replicas
+    std::unique_ptr<LeasedLoop> confirmation_sweep_;  // expiry, with replicas
     std::unique_ptr<LeaseKeeper> lease_keeper_;
 
     // The adapter clients, each null when its settings leave it unusable.
