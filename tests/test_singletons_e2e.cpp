@@ -12,7 +12,7 @@
 
 #include "tests/fakes/fake_sentry.hpp"
 #include "tests/support/deploy_bot.hpp"
-#include "tests/support/replica_pair.hpp"
+#include "tests/support/replica_set.hpp"
 #include "tests/support/sentry_samples.hpp"
 
 using namespace opsbot;
@@ -21,7 +21,74 @@ using test::FakeHttpServer;
 
 namespace {
 
-std::int64_t count_rows(test::ReplicaPair& replicas, const std::string& sql) {
+// OPSBOT_TEST_LEASE_TTL overrides it: run with 6s to measure the default's takeover.
+std::string lease_ttl() {
+    const char* ttl = std::getenv("OPSBOT_TEST_LEASE_TTL");
+    return ttl && *ttl ? ttl : "3s";
+}
+
+// Two replicas (test::ReplicaSet) with a bot's settings (Jenkins, Sentry…),
+// its fake Slack and its store, which must be PostgreSQL.
+class Replicas {
+public:
+    Replicas(test::SlackBot& bot, const std::string& catalogue_yaml)
+        : bot_(bot), set_(bot.slack, bot.store, 2, catalogue_yaml) {
+        for (const auto& [key, value] : bot.env)
+            if (key != "SLACK_API_URL" && key != "OPSBOT_CONFIG" && key != "OPSBOT_LOG_LEVEL")
+                set_.set_env(key, value);
+        set_.set_env("OPSBOT_LEASE_TTL", lease_ttl());
+        set_.start_all();
+    }
+
+    // The replica that holds "work:<work>", from the lease table.
+    std::size_t holder(const std::string& work) {
+        std::string replica;
+        FakeHttpServer::wait_until(
+            [&] {
+                auto select = database().prepare("SELECT holder FROM leases WHERE name = ?");
+                select.bind(1, "work:" + work);
+                if (!select.step()) return false;
+                const auto parsed = LeaseHolder::parse(select.column_text(0));
+                if (parsed) replica = parsed->replica;
+                return parsed.has_value();
+            },
+            20s);
+        return index_of(replica);
+    }
+
+    std::size_t index_of(const std::string& replica) const {
+        for (std::size_t i = 0; i < set_.size(); ++i)
+            if (test::ReplicaSet::id(i) == replica) return i;
+        FAIL("no replica " << replica);
+        return 0;
+    }
+
+    // kill -9; the moment it was sent.
+    std::chrono::steady_clock::time_point kill(std::size_t index) {
+        const auto at = std::chrono::steady_clock::now();
+        set_.kill(index);
+        return at;
+    }
+
+    const std::string& intake_url(std::size_t index) const { return set_.intake_url(index); }
+
+    // The replicas' database, as one more process sees it.
+    db::Database& database() {
+        if (!db_) db_ = bot_.store.connect();
+        return *db_;
+    }
+
+private:
+    test::SlackBot& bot_;
+    test::ReplicaSet set_;
+    std::unique_ptr<db::Database> db_;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point at) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - at).count();
+}
+
+std::int64_t count_rows(Replicas& replicas, const std::string& sql) {
     auto select = replicas.database().prepare(sql);
     REQUIRE(select.step());
     return select.column_int(0);
@@ -35,8 +102,8 @@ std::vector<nlohmann::json> posts_with(test::SlackBot& bot, const std::string& p
 }
 
 void report_takeover(const std::string& what, double seconds) {
-    std::cout << "takeover of " << what << " after kill -9 (OPSBOT_LEASE_TTL "
-              << test::replica_lease_ttl() << "): " << seconds << " s\n";
+    std::cout << "takeover of " << what << " after kill -9 (OPSBOT_LEASE_TTL " << lease_ttl()
+              << "): " << seconds << " s\n";
 }
 
 }  // namespace
@@ -47,10 +114,8 @@ TEST_CASE(
     "[e2e][replicas]") {
     test::DeployBot d(test::catalogue_with_carol(), db::Backend::postgresql);
     d.jenkins.set_timing(0ms, 600s);
-    test::ReplicaPair replicas(d.bot);
-    replicas.start("r1");
-    replicas.start("r2");
-    const std::string follower = replicas.holder("deploys");
+    Replicas replicas(d.bot, test::catalogue_with_carol());
+    const std::size_t follower = replicas.holder("deploys");
 
     const auto plan = d.slash("/deploy", "acme prod", "U02BOB0002");
     const auto confirmed =
@@ -61,7 +126,7 @@ TEST_CASE(
     const auto killed = replicas.kill(follower);
     d.jenkins.finish_running_builds();
     REQUIRE(d.wait_for_message("Deploy #1 of acme prod succeeded", 30s));
-    report_takeover("deploys", test::seconds_since(killed));
+    report_takeover("deploys", seconds_since(killed));
 
     const auto results = posts_with(d.bot, "Deploy #1 of acme prod succeeded");
     REQUIRE(results.size() == 1);
@@ -111,12 +176,11 @@ TEST_CASE(
     site.route("GET", "/health", [&](const test::RecordedRequest&) {
         return test::FakeResponse{site_status.load(), "ok", "text/plain", {}};
     });
-    test::SlackBot bot(test::catalogue_with_deployer_permissions("deploy, purge, runbook") +
-                           "runbooks: " + folder.path().string() + "\n",
-                       nullptr, db::Backend::postgresql);
-    test::ReplicaPair replicas(bot);
-    replicas.start("r1");
-    replicas.start("r2");
+    const std::string catalogue =
+        test::catalogue_with_deployer_permissions("deploy, purge, runbook") +
+        "runbooks: " + folder.path().string() + "\n";
+    test::SlackBot bot(catalogue, nullptr, db::Backend::postgresql);
+    Replicas replicas(bot, catalogue);
 
     // The step runs in the handler of the start, on the replica that got it.
     bot.slack.send_slash({.text = "start check-site acme check_url=" + site.base_url() + "/health",
@@ -132,13 +196,13 @@ TEST_CASE(
         },
         20s));
     REQUIRE(FakeHttpServer::wait_until([&] { return site.requests_to("/health").size() >= 2; }));
-    const std::string survivor = replicas.other_than(runner);
+    const std::string survivor = test::ReplicaSet::id(1 - replicas.index_of(runner));
 
-    const auto killed = replicas.kill(runner);
+    const auto killed = replicas.kill(replicas.index_of(runner));
     const std::string note =
         "is being retried on replica " + survivor + " because replica " + runner + " stopped";
     REQUIRE(FakeHttpServer::wait_until([&] { return !posts_with(bot, note).empty(); }, 30s));
-    report_takeover("runbooks", test::seconds_since(killed));
+    report_takeover("runbooks", seconds_since(killed));
     site_status = 200;
     REQUIRE(
         FakeHttpServer::wait_until([&] { return !posts_with(bot, "answered 200").empty(); }, 30s));
@@ -192,11 +256,9 @@ TEST_CASE("replicas e2e: alerts keep flowing after the relay's replica dies, eac
     test::SlackBot bot(test::kCatalogueYaml, nullptr, db::Backend::postgresql);
     bot.env["SENTRY_CLIENT_SECRET"] = kSentrySecret;
     bot.env["OPSBOT_ALERT_DIGEST_INTERVAL"] = "1s";
-    test::ReplicaPair replicas(bot);
-    replicas.start("r1");
-    replicas.start("r2");
-    const std::string relay = replicas.holder("alerts");
-    const std::string survivor = replicas.other_than(relay);
+    Replicas replicas(bot, test::kCatalogueYaml);
+    const std::size_t relay = replicas.holder("alerts");
+    const std::size_t survivor = 1 - relay;
 
     // Taken by the replica that does not relay: the relay finds it in the inbox.
     REQUIRE(send_alert(replicas.intake_url(survivor), 1));
@@ -210,7 +272,7 @@ TEST_CASE("replicas e2e: alerts keep flowing after the relay's replica dies, eac
     const auto killed = replicas.kill(relay);
     REQUIRE(send_alert(replicas.intake_url(survivor), 2));
     REQUIRE(FakeHttpServer::wait_until([&] { return mentions(bot, 2) > 0; }, 30s));
-    report_takeover("alerts", test::seconds_since(killed));
+    report_takeover("alerts", seconds_since(killed));
     std::this_thread::sleep_for(2s);  // a second post would come within a pass
     CHECK(mentions(bot, 1) == 1);
     CHECK(mentions(bot, 2) == 1);
