@@ -140,8 +140,10 @@ alerts::AlertRelay& App::start_alerts(const Clients& clients) {
     options.fallback_channel = settings_.alert_channel;
     options.digest_interval = settings_.alert_digest_interval;
     // Replicas share PostgreSQL: a webhook that another replica took wakes
-    // only that one, so the relay looks at the inbox every second (see
-    // start_singletons).
+    // only that one, so the relay looks at the inbox every second (one indexed
+    // query; see start_singletons). Not LISTEN/NOTIFY: it needs a connection
+    // held outside the pool, does not pass PgBouncer in transaction mode, and
+    // a notification lost with a dropped connection would need this poll anyway.
     if (storage_->backend() == db::Backend::postgresql) options.idle_poll = std::chrono::seconds(1);
     if (!settings_.sentry_client_secret.empty() && settings_.alert_channel.empty())
         spdlog::warn(
