@@ -97,15 +97,25 @@ TEST_CASE("runbooks: parameters bind in order or by name, defaults fill the rest
           std::string::npos);
 }
 
-TEST_CASE("runbooks: a step changes only from the state a press saw", "[runbooks]") {
-    test::TestDatabase database(OPSBOT_EACH_BACKEND());
-    db::SqlRunbookStore store(*database);
+namespace {
+
+// A run of the shipped move-site, on call Bob, not stored yet.
+RunRecord move_site_run() {
     RunRecord run;
     run.runbook = shipped("move-site");
     run.params = {{"project", "acme"}};
     run.oncall_id = "U02BOB0002";
     run.created = SystemClock().now();
     run.steps.resize(run.runbook.steps.size());
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("runbooks: a step changes only from the state a press saw", "[runbooks]") {
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlRunbookStore store(*database);
+    const RunRecord run = move_site_run();
     const auto id = store.create(run);
     store.begin_step(id, 0, run.created);
 
@@ -154,12 +164,7 @@ TEST_CASE("runbooks: a dead replica's running step is taken once, never under a 
     test::TestDatabase database(OPSBOT_EACH_BACKEND());
     db::SqlRunbookStore store(*database);
     db::SqlLeaseStore leases(*database);
-    RunRecord run;
-    run.runbook = shipped("move-site");
-    run.params = {{"project", "acme"}};
-    run.oncall_id = "U02BOB0002";
-    run.created = SystemClock().now();
-    run.steps.resize(run.runbook.steps.size());
+    const RunRecord run = move_site_run();
     const auto id = store.create(run);
     store.begin_step(id, 0, run.created);
     const StepChange running{RunbookStepState::running, run.created, "U02BOB0002", "Bob", "", "r1"};
