@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <ostream>
 #include <random>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -23,6 +25,8 @@
 #include "bot/ops/site_services.hpp"
 #include "bot/release/release_service.hpp"
 #include "bot/replicas/lease_keeper.hpp"
+#include "bot/replicas/leased_loop.hpp"
+#include "bot/replicas/prune_jobs.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "bot/store_health.hpp"
 #include "commands/builtin_commands.hpp"
@@ -82,6 +86,9 @@ void App::start_services() {
     dispatcher_ =
         std::make_unique<Dispatcher>(registry_, catalogue_, *audit_, clock_, &storage_->intents());
     dispatcher_->enable_confirmations(storage_->confirmations(), settings_.confirmation_ttl);
+    confirmation_sweep_ = std::make_unique<LeasedLoop>(
+        "confirmations: the expiry sweep", std::chrono::seconds(15),
+        [dispatcher = dispatcher_.get()] { dispatcher->expire_confirmations(); });
     dispatcher_->set_services({.locks = &storage_->locks(),
                                .deploys = &deploys,
                                .deploy_records = &storage_->deploys(),
@@ -132,6 +139,12 @@ alerts::AlertRelay& App::start_alerts(const Clients& clients) {
     alerts::AlertRelayOptions options;
     options.fallback_channel = settings_.alert_channel;
     options.digest_interval = settings_.alert_digest_interval;
+    // Replicas share PostgreSQL: a webhook that another replica took wakes
+    // only that one, so the relay looks at the inbox every second (one indexed
+    // query; see start_singletons). Not LISTEN/NOTIFY: it needs a connection
+    // held outside the pool, does not pass PgBouncer in transaction mode, and
+    // a notification lost with a dropped connection would need this poll anyway.
+    if (storage_->backend() == db::Backend::postgresql) options.idle_poll = std::chrono::seconds(1);
     if (!settings_.sentry_client_secret.empty() && settings_.alert_channel.empty())
         spdlog::warn(
             "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
@@ -139,6 +152,8 @@ alerts::AlertRelay& App::start_alerts(const Clients& clients) {
             "#ops-alerts");
     alert_relay_ = std::make_unique<alerts::AlertRelay>(storage_->alerts(), notifier_, catalogue_,
                                                         *audit_, clock_, clients.sentry, options);
+    prune_jobs_ = std::make_unique<PruneJobs>();
+    prune_jobs_->add("alert inbox", [relay = alert_relay_.get()] { return relay->prune_inbox(); });
     return *alert_relay_;
 }
 
@@ -181,7 +196,16 @@ runbooks::ThreadRunbookService& App::start_runbooks(const Clients& clients, Depl
                                                     .notifier = notifier_,
                                                     .clock = clock_,
                                                     .locks = &storage_->locks(),
-                                                    .actions = actions});
+                                                    .actions = actions,
+                                                    .replica = settings_.replica_id});
+    runbook_takeover_ = std::make_unique<LeasedLoop>(
+        "runbooks: taking over steps", std::chrono::seconds(1), [this] {
+            std::set<std::string> alive;
+            for (const auto& row : storage_->leases().list("replica:"))
+                if (row.left.count() > 0) alive.insert(row.name.substr(std::strlen("replica:")));
+            runbooks_->take_over_steps(
+                [&alive](const std::string& replica) { return alive.count(replica) > 0; });
+        });
     return *runbooks_;
 }
 
@@ -259,22 +283,62 @@ bool App::join_replicas(std::ostream& err, std::function<void()> evicted) {
     return true;
 }
 
+void App::start_background(bool relay_alerts) {
+    if (lease_keeper_) return start_singletons();
+    start_local(relay_alerts);
+}
+
 // The console relays alerts only when it serves webhooks itself: opened on
 // the production database, it must not take Slack's queued alerts away.
-void App::start_background(bool relay_alerts) {
-    if (lease_keeper_) lease_keeper_->start();
+void App::start_local(bool relay_alerts) {
     deploys_->resume();
     if (!relay_alerts) return;
     runbooks_->recover();
     alert_relay_->start();
     backup_watch_->start();
+    prune_jobs_->start();
 }
 
+// Each singleton starts where its lease is gained, under its grant's write
+// fence, and is halted (not waited for: the keeper's thread renews the other
+// leases) when the lease is lost. Deploys are started, and Jenkins webhooks
+// handled, on every replica; only the "deploys" holder polls Jenkins.
+void App::start_singletons() {
+    runbooks_->recover();
+    deploys_->follow_under(std::nullopt);
+    deploys_->resume();
+    LeaseKeeper& keeper = *lease_keeper_;
+    keeper.singleton(
+        "deploys", [this](const LeaseGrant& grant) { deploys_->follow_under(grant); },
+        [this] { deploys_->follow_under(std::nullopt); });
+    keeper.singleton(
+        "alerts", [this](const LeaseGrant& grant) { alert_relay_->start(grant); },
+        [this] { alert_relay_->halt(); });
+    keeper.singleton(
+        "backup-watch", [this](const LeaseGrant& grant) { backup_watch_->start(grant); },
+        [this] { backup_watch_->halt(); });
+    keeper.singleton(
+        "runbooks", [this](const LeaseGrant& grant) { runbook_takeover_->start(grant); },
+        [this] { runbook_takeover_->halt(); });
+    keeper.singleton(
+        "confirmations", [this](const LeaseGrant& grant) { confirmation_sweep_->start(grant); },
+        [this] { confirmation_sweep_->halt(); });
+    keeper.singleton(
+        "prune", [this](const LeaseGrant& grant) { prune_jobs_->start(grant); },
+        [this] { prune_jobs_->halt(); });
+    keeper.start();
+}
+
+// The keeper first: its stop() runs every lost() and releases the leases, and
+// no gained() can restart a service stopped below.
 void App::stop_background() {
+    if (lease_keeper_) lease_keeper_->stop();
     backup_watch_->stop();
     alert_relay_->stop();
     deploys_->stop();
-    if (lease_keeper_) lease_keeper_->stop();
+    runbook_takeover_->stop();
+    confirmation_sweep_->stop();
+    prune_jobs_->stop();
 }
 
 void App::leave_replicas() {

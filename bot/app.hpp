@@ -61,6 +61,8 @@ class BackupWatch;
 class ProjectSetupService;
 class StoreHealth;
 class LeaseKeeper;
+class LeasedLoop;
+class PruneJobs;
 
 class App {
 public:
@@ -88,9 +90,14 @@ public:
     // The webhook routes (Jenkins, Sentry) on an intake that is not started yet.
     void register_hooks(net::HttpServer& intake);
     // Background work that posts messages: deploy followers and the alert
-    // relay. Start after set_notifier; stop before it is unset.
+    // relay. Start after set_notifier; stop before it is unset. With
+    // replicas (leases()), each singleton runs where its lease is held:
+    // "deploys", "alerts", "backup-watch", "runbooks", "confirmations",
+    // "prune".
     void start_background(bool relay_alerts = true);
     void stop_background();
+    // The "prune" singleton's jobs: add one before start_background.
+    PruneJobs& prune_jobs() { return *prune_jobs_; }
     // Slack mode, before the first envelope: takes this replica's lease
     // (bot/replicas/lease_keeper.hpp). False, with the reason on err, when
     // another live process runs under this OPSBOT_REPLICA_ID. evicted runs
@@ -131,6 +138,9 @@ private:
     std::unique_ptr<runbooks::ThreadRunbookService> runbooks_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
+    std::unique_ptr<PruneJobs> prune_jobs_;
+    std::unique_ptr<LeasedLoop> runbook_takeover_;    // steps of dead replicas
+    std::unique_ptr<LeasedLoop> confirmation_sweep_;  // expiry, with replicas
     std::unique_ptr<LeaseKeeper> lease_keeper_;
 
     // The adapter clients, each null when its settings leave it unusable.
@@ -157,6 +167,8 @@ private:
     runbooks::ThreadRunbookService& start_runbooks(const Clients& clients, DeployService& deploys,
                                                    PurgeService& purges);
     ProjectSetupService& start_project_setup(const Clients& clients);
+    void start_local(bool relay_alerts);
+    void start_singletons();
 };
 
 // Opens the store the settings name (OPSBOT_DATABASE_URL, else OPSBOT_DB),

@@ -52,6 +52,10 @@ public:
     // Replies are redacted unless they deliberately carry a secret link.
     DispatchResult handle(const CommandRequest& request);
     DecisionResult decide(const ConfirmationDecision& decision) override;
+    // The "confirmations" singleton's sweep: pending confirmations past their
+    // expiry become expired, audited once. They keep no message to update; a
+    // press on one still answers that it expired. Returns how many.
+    std::size_t expire_confirmations();
 
 private:
     // What one request runs against: the catalogue as it was when it came in.

@@ -146,6 +146,26 @@ void Dispatcher::audit_decision(const Confirmation& c, const Actor& actor, Outco
     audit_.append(std::move(entry));
 }
 
+namespace {
+constexpr const char* kSweeper = "opsbot";
+}  // namespace
+
+std::size_t Dispatcher::expire_confirmations() {
+    if (!confirmations_) return 0;
+    Actor sweep;
+    sweep.user_id = kSweeper;
+    sweep.name = kSweeper;
+    sweep.source = Source::system;
+    const auto now = clock_.now();
+    std::size_t expired = 0;
+    for (const auto& c : confirmations_->expired(now, 100)) {
+        if (!confirmations_->decide(c.id, ConfirmationState::expired, sweep.user_id, now)) continue;
+        audit_decision(c, sweep, Outcome::expired, "expired unanswered");
+        ++expired;
+    }
+    return expired;
+}
+
 DecisionResult Dispatcher::decide(const ConfirmationDecision& decision) {
     try {
         if (!confirmations_)
@@ -169,14 +189,17 @@ DecisionResult Dispatcher::decide(const ConfirmationDecision& decision) {
 DecisionResult Dispatcher::decide_pending(const Confirmation& c,
                                           const ConfirmationDecision& decision) {
     const auto now = clock_.now();
-    if (c.state != ConfirmationState::pending) {
+    // Expired by expire_confirmations(), unseen: answered as a late press.
+    const bool swept = c.state == ConfirmationState::expired && c.decided_by == kSweeper;
+    if (c.state != ConfirmationState::pending && !swept) {
         const std::string by = c.decided_by.empty() ? "" : " by <@" + c.decided_by + ">";
         return {answer(Outcome::duplicate, "`" + c.command + "` was already " + to_string(c.state) +
                                                by + "; nothing more to do."),
                 false};
     }
-    if (now > c.expires) {
-        if (confirmations_->decide(c.id, ConfirmationState::expired, decision.actor.user_id, now))
+    if (swept || now > c.expires) {
+        if (!swept &&
+            confirmations_->decide(c.id, ConfirmationState::expired, decision.actor.user_id, now))
             audit_decision(c, decision.actor, Outcome::expired, "pressed after it expired");
         return {answer(Outcome::expired, "This confirmation for `" + c.command + "` expired at " +
                                              format_iso8601(c.expires) +

@@ -45,6 +45,8 @@ public:
     // pending, so two presses cannot both approve.
     virtual bool decide(const std::string& id, ConfirmationState state,
                         const std::string& decided_by, TimePoint when) = 0;
+    // Pending confirmations whose expiry has passed, oldest first.
+    virtual std::vector<Confirmation> expired(TimePoint now, int limit) const = 0;
 };
 
 }  // namespace opsbot

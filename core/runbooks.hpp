@@ -86,6 +86,8 @@ struct StepRecord {
     std::string decided_name;
     std::string result;  // what an action got, or why it failed
     std::string message_ts;
+    std::string replica;   // running: the replica that runs its action
+    bool retried = false;  // taken over once from a replica that died
 };
 
 struct RunRecord {
@@ -117,6 +119,7 @@ struct StepChange {
     std::string by;
     std::string by_name;
     std::string result;
+    std::string replica;  // the replica that runs it (to running), else ""
 };
 
 class RunbookStore {
@@ -131,6 +134,10 @@ public:
     virtual bool change_step(std::int64_t run, int step, const std::vector<RunbookStepState>& from,
                              const StepChange& change) = 0;
     // Makes `step` the current one (pending, started now).
+    // A running step of a replica that died becomes to_replica's, once:
+    // false when it was retried before, or another replica took it.
+    virtual bool take_step(std::int64_t run, int step, const std::string& from_replica,
+                           const std::string& to_replica) = 0;
     virtual void begin_step(std::int64_t run, int step, TimePoint when) = 0;
     virtual void set_step_message(std::int64_t run, int step, const std::string& ts) = 0;
     virtual void set_thread(std::int64_t run, const std::string& channel,

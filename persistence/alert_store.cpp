@@ -315,17 +315,24 @@ void SqlAlertStore::set_pending(Database& db, std::int64_t message_id, bool pend
     update.run();
 }
 
+// take() and delivered() are transactions so that the relay's lease fences
+// them (core/write_fence.hpp): a former holder stops before it posts, and
+// cannot mark a message its successor posted.
 void SqlAlertStore::take(std::int64_t message_id) {
     auto db = pool_.borrow();
+    Transaction transaction(*db);
     set_pending(*db, message_id, false);
+    transaction.commit();
 }
 
 void SqlAlertStore::delivered(std::int64_t message_id, const std::string& posted_to,
                               const std::string& ts) {
     auto db = pool_.borrow();
+    Transaction transaction(*db);
     auto update = db->prepare("UPDATE alert_messages SET ts = ?, posted_to = ? WHERE id = ?");
     update.bind(1, ts).bind(2, posted_to).bind(3, message_id);
     update.run();
+    transaction.commit();
 }
 
 void SqlAlertStore::repost(std::int64_t message_id) {

@@ -67,15 +67,31 @@ std::optional<Confirmation> SqlConfirmationStore::find(const std::string& id) co
     return read_confirmation(select);
 }
 
+// A transaction: the expiry sweep's decisions are fenced by its lease.
 bool SqlConfirmationStore::decide(const std::string& id, ConfirmationState state,
                                   const std::string& decided_by, TimePoint when) {
     auto db = pool_.borrow();
+    Transaction transaction(*db);
     auto update = db->prepare(
         "UPDATE confirmations SET state = ?, decided_by = ?, decided_at = ? "
         "WHERE id = ? AND state = 'pending'");
     update.bind(1, to_string(state)).bind(2, decided_by).bind(3, format_iso8601(when)).bind(4, id);
     update.run();
-    return update.changes() == 1;
+    const bool decided = update.changes() == 1;
+    transaction.commit();
+    return decided;
+}
+
+// ISO 8601 times of one width compare as text.
+std::vector<Confirmation> SqlConfirmationStore::expired(TimePoint now, int limit) const {
+    auto db = pool_.borrow();
+    auto select = db->prepare(std::string("SELECT ") + kColumns +
+                              " FROM confirmations WHERE state = 'pending' AND expires_at < ? "
+                              "ORDER BY expires_at LIMIT ?");
+    select.bind(1, format_iso8601(now)).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<Confirmation> out;
+    while (select.step()) out.push_back(read_confirmation(select));
+    return out;
 }
 
 }  // namespace opsbot::db

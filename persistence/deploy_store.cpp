@@ -101,15 +101,20 @@ void SqlDeployStore::save_progress(const DeployRecord& record) {
     update.run();
 }
 
+// In a transaction: the follower's finish is fenced by its lease
+// (core/write_fence.hpp), so a former holder cannot report a build twice.
 bool SqlDeployStore::finish(const DeployRecord& record) {
     auto db = pool_.borrow();
+    Transaction transaction(*db);
     DeployRecord finished = record;
     if (!finished.finished) finished.finished = std::chrono::system_clock::now();
     auto update = db->prepare(kProgressUpdate);
     bind_progress(update, finished);
     update.bind(13, finished.id);
     update.run();
-    return update.changes() == 1;
+    const bool changed = update.changes() == 1;
+    transaction.commit();
+    return changed;
 }
 
 std::vector<DeployRecord> SqlDeployStore::select(const std::string& where,

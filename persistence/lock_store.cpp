@@ -74,13 +74,16 @@ std::optional<Lock> SqlLockStore::take(const Lock& wanted, std::optional<LockKin
 bool SqlLockStore::release(const std::string& project, Env env, LockKind kind,
                            const std::string& owner_id) {
     auto db = pool_.borrow();
+    Transaction transaction(*db, Serialize::locks);  // fenced when a deploy follower frees it
     auto remove = db->prepare(
         "DELETE FROM locks WHERE project = ? AND environment = ? AND kind = ? AND "
         "(? = '' OR owner_id = ?)");
     remove.bind(1, project).bind(2, to_string(env)).bind(3, to_string(kind));
     remove.bind(4, owner_id).bind(5, owner_id);
     remove.run();
-    return remove.changes() > 0;
+    const bool removed = remove.changes() > 0;
+    transaction.commit();
+    return removed;
 }
 
 void SqlLockStore::set_ref(const std::string& project, Env env, const std::string& ref) {

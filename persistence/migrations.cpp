@@ -312,6 +312,14 @@ CREATE TABLE leases (
     expires_ms INTEGER NOT NULL
 );
 )sql"},
+    // Reserved as 015 for issue 21's singletons (014 is the claims'); the
+    // lead renumbers at merge.
+    {14, "014_runbook_step_replica", R"sql(
+-- The replica that runs a `running` step's action, and whether the step was
+-- already retried once because its replica died: never a second time.
+ALTER TABLE runbook_steps ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+ALTER TABLE runbook_steps ADD COLUMN retried INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // The one spelling that differs in DDL: SQLite's INTEGER is 64 bits and

@@ -57,6 +57,7 @@ public:
     std::optional<Confirmation> find(const std::string& id) const override;
     bool decide(const std::string& id, ConfirmationState state, const std::string& decided_by,
                 TimePoint when) override;
+    std::vector<Confirmation> expired(TimePoint now, int limit) const override;
 
 private:
     Connections& pool_;

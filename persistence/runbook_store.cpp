@@ -138,7 +138,7 @@ namespace {
 void read_steps(Database& db, RunRecord& run) {
     auto select = db.prepare(
         "SELECT state, attempts, started_at, finished_at, decided_by, decided_name, result, "
-        "message_ts FROM runbook_steps WHERE run_id = ? ORDER BY step");
+        "message_ts, replica, retried FROM runbook_steps WHERE run_id = ? ORDER BY step");
     select.bind(1, run.id);
     while (select.step()) {
         StepRecord step;
@@ -151,6 +151,8 @@ void read_steps(Database& db, RunRecord& run) {
         step.decided_name = select.column_text(5);
         step.result = select.column_text(6);
         step.message_ts = select.column_text(7);
+        step.replica = select.column_text(8);
+        step.retried = select.column_int(9) != 0;
         run.steps.push_back(std::move(step));
     }
 }
@@ -194,20 +196,41 @@ bool SqlRunbookStore::change_step(std::int64_t run, int step,
     auto update = db->prepare(
         std::string(
             "UPDATE runbook_steps SET state = ?, decided_by = ?, decided_name = ?, result = ?, ") +
-        "attempts = attempts + ?, finished_at = ? WHERE run_id = ? AND step = ? AND state IN (" +
+        "attempts = attempts + ?, finished_at = ?, replica = ? WHERE run_id = ? AND step = ? AND "
+        "state IN (" +
         states_list(from) + ") AND (SELECT state FROM runbook_runs WHERE id = ?) = 'running'");
     update.bind(1, to_string(change.to))
         .bind(2, change.by)
         .bind(3, change.by_name)
         .bind(4, change.result)
         .bind(5, std::int64_t{finishes ? 0 : 1})
-        .bind(7, run)
-        .bind(8, static_cast<std::int64_t>(step))
-        .bind(9, run);
+        .bind(7, change.replica)
+        .bind(8, run)
+        .bind(9, static_cast<std::int64_t>(step))
+        .bind(10, run);
     bind_time(update, 6, finishes ? std::optional<TimePoint>(change.when) : std::nullopt);
     update.run();
     transaction.commit();
     return update.changes() == 1;
+}
+
+bool SqlRunbookStore::take_step(std::int64_t run, int step, const std::string& from_replica,
+                                const std::string& to_replica) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db, Serialize::runbooks);
+    auto update = db->prepare(
+        "UPDATE runbook_steps SET replica = ?, retried = 1 WHERE run_id = ? AND step = ? AND "
+        "state = 'running' AND replica = ? AND retried = 0 AND "
+        "(SELECT state FROM runbook_runs WHERE id = ?) = 'running'");
+    update.bind(1, to_replica)
+        .bind(2, run)
+        .bind(3, static_cast<std::int64_t>(step))
+        .bind(4, from_replica)
+        .bind(5, run);
+    update.run();
+    const bool taken = update.changes() == 1;
+    transaction.commit();
+    return taken;
 }
 
 void SqlRunbookStore::begin_step(std::int64_t run, int step, TimePoint when) {

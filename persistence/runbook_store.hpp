@@ -17,6 +17,8 @@ public:
     std::vector<RunRecord> active() const override;
     bool change_step(std::int64_t run, int step, const std::vector<RunbookStepState>& from,
                      const StepChange& change) override;
+    bool take_step(std::int64_t run, int step, const std::string& from_replica,
+                   const std::string& to_replica) override;
     void begin_step(std::int64_t run, int step, TimePoint when) override;
     void set_step_message(std::int64_t run, int step, const std::string& ts) override;
     void set_thread(std::int64_t run, const std::string& channel,

@@ -220,3 +220,24 @@ TEST_CASE("confirm: cancel, and the typed forms", "[confirm]") {
     CHECK(h.ship->runs == 1);
     CHECK(h.ask("confirm nosuchid", kOps).outcome == Outcome::failed);
 }
+
+TEST_CASE("confirm: the expiry sweep marks an unanswered confirmation expired, audited once",
+          "[confirm]") {
+    Harness h;
+    const auto asked = h.ask("ship acme prod", kBob);
+    const auto id = confirmation_id(asked.reply.text);
+    CHECK(h.dispatcher->expire_confirmations() == 0);
+    h.clock.advance(11min);
+    CHECK(h.dispatcher->expire_confirmations() == 1);
+    CHECK(h.dispatcher->expire_confirmations() == 0);
+    const auto rows = h.rows(asked.correlation_id);
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows.back().outcome == Outcome::expired);
+    CHECK(rows.back().error == "expired unanswered");
+    CHECK(rows.back().external_ref == "confirmation " + id);
+    const auto late = h.press(id, kOps);
+    CHECK(late.result.outcome == Outcome::expired);
+    CHECK_THAT(late.result.reply.text, Catch::Contains("expired at 2026-11-24T22:23:47.123Z"));
+    CHECK(h.ship->runs == 0);
+    CHECK(h.rows(asked.correlation_id).size() == rows.size());
+}

@@ -12,6 +12,7 @@
 #include "bot/replicas/lease_keeper.hpp"
 #include "core/write_fence.hpp"
 #include "persistence/lease_store.hpp"
+#include "persistence/ops_stores.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace opsbot;
@@ -166,4 +167,51 @@ TEST_CASE("Two lease keepers run a singleton on exactly one, and hand it over on
     REQUIRE(eventually([&] { return other.held("deploys"); }));
     CHECK(running == 1);
     CHECK(starts == 2);
+}
+
+TEST_CASE("A former holder of deploys cannot report a build or free its lock, the new one can",
+          "[leases]") {
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlLeaseStore leases(*database);
+    auto connection = database.connect();
+    db::SqlDeployStore deploys(*connection);
+    db::SqlLockStore locks(*connection);
+    const auto now = std::chrono::system_clock::now();
+    DeployRecord deploy;
+    deploy.plan.project = "acme";
+    deploy.plan.env = Env::prod;
+    deploy.plan.job = "clients/acme/deploy-prod";
+    deploy.created = now;
+    deploy.id = deploys.create(deploy);
+    REQUIRE(!locks.acquire({.project = "acme",
+                            .env = Env::prod,
+                            .kind = LockKind::deploy,
+                            .owner_id = "U02BOB0002",
+                            .owner_name = "Bob",
+                            .reason = "deploying master",
+                            .acquired = now,
+                            .expires = std::nullopt,
+                            .ref = "deploy #1"},
+                           now));
+    const auto former = leases.acquire("work:deploys", holder("r1").text(), 30s).grant;
+    REQUIRE(former);
+    expire(database, "work:deploys");
+    const auto current = leases.acquire("work:deploys", holder("r2").text(), 30s).grant;
+    REQUIRE(current);
+    deploy.state = DeployState::succeeded;
+    deploy.finished = now;
+    {
+        WriteFence fence(*former);
+        CHECK_THROWS_AS(deploys.finish(deploy), db::DatabaseError);
+        CHECK_THROWS_AS(locks.release("acme", Env::prod, LockKind::deploy, ""), db::DatabaseError);
+    }
+    CHECK(deploys.unfinished().size() == 1);
+    CHECK(locks.find("acme", Env::prod, now));
+    {
+        WriteFence fence(*current);
+        CHECK(deploys.finish(deploy));
+        CHECK(locks.release("acme", Env::prod, LockKind::deploy, ""));
+    }
+    CHECK(deploys.unfinished().empty());
+    CHECK(!deploys.finish(deploy));  // reported once
 }

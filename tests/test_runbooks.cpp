@@ -5,12 +5,15 @@
 
 #include "adapters/http/curl_http_client.hpp"
 #include "core/runbook_loader.hpp"
+#include "core/write_fence.hpp"
 #include "persistence/database.hpp"
+#include "persistence/lease_store.hpp"
 #include "persistence/runbook_store.hpp"
 #include "tests/fakes/fake_cloudflare.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace opsbot;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -94,15 +97,25 @@ TEST_CASE("runbooks: parameters bind in order or by name, defaults fill the rest
           std::string::npos);
 }
 
-TEST_CASE("runbooks: a step changes only from the state a press saw", "[runbooks]") {
-    test::TestDatabase database(OPSBOT_EACH_BACKEND());
-    db::SqlRunbookStore store(*database);
+namespace {
+
+// A run of the shipped move-site, on call Bob, not stored yet.
+RunRecord move_site_run() {
     RunRecord run;
     run.runbook = shipped("move-site");
     run.params = {{"project", "acme"}};
     run.oncall_id = "U02BOB0002";
     run.created = SystemClock().now();
     run.steps.resize(run.runbook.steps.size());
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("runbooks: a step changes only from the state a press saw", "[runbooks]") {
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlRunbookStore store(*database);
+    const RunRecord run = move_site_run();
     const auto id = store.create(run);
     store.begin_step(id, 0, run.created);
 
@@ -144,4 +157,38 @@ TEST_CASE("runbooks: cloudflare.dns.point's update call changes the record in pl
     const auto blank = client.update_record(zone, {"", "A", "example.com", "1.2.3.4", true});
     REQUIRE_FALSE(blank.ok());
     CHECK(blank.error().code == "cloudflare_dns_invalid");
+}
+
+TEST_CASE("runbooks: a dead replica's running step is taken once, never under a lost lease",
+          "[runbooks][leases]") {
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    db::SqlRunbookStore store(*database);
+    db::SqlLeaseStore leases(*database);
+    const RunRecord run = move_site_run();
+    const auto id = store.create(run);
+    store.begin_step(id, 0, run.created);
+    const StepChange running{RunbookStepState::running, run.created, "U02BOB0002", "Bob", "", "r1"};
+    REQUIRE(store.change_step(id, 0, {RunbookStepState::pending}, running));
+    CHECK(store.find(id)->steps.at(0).replica == "r1");
+
+    const auto former = leases.acquire("work:runbooks", "r2|testhost|2|n2", 30s).grant;
+    REQUIRE(former);
+    auto lapse = database->prepare("UPDATE leases SET expires_ms = 0 WHERE name = 'work:runbooks'");
+    lapse.run();
+    const auto current = leases.acquire("work:runbooks", "r3|testhost|3|n3", 30s).grant;
+    REQUIRE(current);
+    {
+        WriteFence fence(*former);
+        CHECK_THROWS_AS(store.take_step(id, 0, "r1", "r2"), db::DatabaseError);
+    }
+    {
+        WriteFence fence(*current);
+        CHECK_FALSE(store.take_step(id, 0, "r9", "r3"));  // not that replica's
+        CHECK(store.take_step(id, 0, "r1", "r3"));
+        CHECK_FALSE(store.take_step(id, 0, "r3", "r2"));  // retried once already
+    }
+    const auto taken = store.find(id)->steps.at(0);
+    CHECK(taken.replica == "r3");
+    CHECK(taken.retried);
+    CHECK(taken.state == RunbookStepState::running);
 }

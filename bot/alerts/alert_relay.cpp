@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/command.hpp"
+#include "core/write_fence.hpp"
 
 namespace opsbot::alerts {
 namespace {
@@ -34,20 +35,38 @@ AlertRelay::~AlertRelay() {
     stop();
 }
 
-void AlertRelay::start() {
-    std::lock_guard lock(mutex_);
-    if (thread_.joinable()) return;
+void AlertRelay::start(std::optional<LeaseGrant> grant) {
+    std::unique_lock lock(mutex_);
+    if (thread_.joinable() && !stopping_) return;
+    if (thread_.joinable()) {  // halted, maybe still finishing a Slack call
+        lock.unlock();
+        thread_.join();
+        lock.lock();
+    }
     stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this, grant] { run(grant); });
 }
 
-void AlertRelay::stop() {
+void AlertRelay::halt() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     wake_.notify_all();
+}
+
+bool AlertRelay::halted() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+void AlertRelay::stop() {
+    halt();
     if (thread_.joinable()) thread_.join();
+}
+
+std::int64_t AlertRelay::prune_inbox() {
+    return store_.prune(clock_.now() - options_.keep_inbox);
 }
 
 void AlertRelay::wake() {
@@ -58,25 +77,26 @@ void AlertRelay::wake() {
     wake_.notify_all();
 }
 
-void AlertRelay::run() {
+void AlertRelay::run(std::optional<LeaseGrant> grant) {
+    std::optional<WriteFence> fence;
+    if (grant) fence.emplace(*grant);
+    pass_loop();
+}
+
+void AlertRelay::pass_loop() {
     while (true) {
         Steady::time_point next = Steady::time_point::max();
         try {
             while (apply_inbox() == kInboxBatch) {
             }
             next = deliver();
-            if (Steady::now() >= next_prune_) {
-                next_prune_ = Steady::now() + std::chrono::hours(1);
-                if (const auto pruned = store_.prune(clock_.now() - options_.keep_inbox))
-                    spdlog::info("alerts: pruned {} old inbox rows", pruned);
-            }
         } catch (const std::exception& e) {
             // The database is in trouble; what is queued stays queued.
             spdlog::error("alerts: relay pass failed, retrying in 5 s: {}", e.what());
             next = Steady::now() + std::chrono::seconds(5);
         }
         std::unique_lock lock(mutex_);
-        const auto deadline = std::min(next, Steady::now() + std::chrono::seconds(30));
+        const auto deadline = std::min(next, Steady::now() + options_.idle_poll);
         wake_.wait_until(lock, deadline, [this] { return woken_ || stopping_; });
         if (stopping_) return;
         // In a storm every webhook wakes us: gather a moment's worth, so a
@@ -128,6 +148,7 @@ AlertRelay::Steady::time_point AlertRelay::deliver() {
 
     Steady::time_point next = Steady::time_point::max();
     for (const auto& channel : channels) {
+        if (halted()) break;  // the lease is going: no new Slack call
         const auto now = Steady::now();
         auto& allowed = next_call_[channel];
         if (now < allowed) {

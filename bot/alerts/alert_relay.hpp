@@ -19,6 +19,7 @@
 #include "core/alerts.hpp"
 #include "core/audit.hpp"
 #include "core/catalogue_source.hpp"
+#include "core/leases.hpp"
 #include "core/notifier.hpp"
 
 namespace opsbot::alerts {
@@ -31,19 +32,30 @@ struct AlertRelayOptions {
     std::chrono::hours keep_inbox{24 * 14};        // accepted webhooks kept for counting and audit
     std::chrono::minutes mute_for{60};             // the Mute 1h button
     std::chrono::milliseconds gather{250};         // after a wake-up, before a pass
+    // When nothing wakes it. With replicas the webhooks that fill the inbox
+    // arrive at any replica, so the holder looks every second (App).
+    std::chrono::milliseconds idle_poll{30'000};
 };
 
 class AlertRelay final : public AlertService {
 public:
     // sentry may be null: Resolve/Ignore/Mute then say SENTRY_* is not set.
-    AlertRelay(AlertStore& store, Notifier& notifier, const CatalogueSource& catalogue, AuditStore& audit,
-               const Clock& clock, sentry::SentryClient* sentry, AlertRelayOptions options);
+    AlertRelay(AlertStore& store, Notifier& notifier, const CatalogueSource& catalogue,
+               AuditStore& audit, const Clock& clock, sentry::SentryClient* sentry,
+               AlertRelayOptions options);
     ~AlertRelay() override;  // stop()
 
-    void start();
+    // grant: with replicas, the "alerts" lease, which fences the relay's writes.
+    void start(std::optional<LeaseGrant> grant = std::nullopt);
     void stop();
-    // New inbox rows or a changed status: look again now.
+    // Asks the relay to stop after its current Slack call, without waiting
+    // (the lease keeper's thread must not wait on Slack); start() waits.
+    void halt();
+    // New inbox rows or a changed status: look again now. Does nothing where
+    // the relay does not run (a replica without the "alerts" lease).
     void wake();
+    // Forgets inbox rows past keep_inbox; the number forgotten.
+    std::int64_t prune_inbox();
 
     // AlertService
     std::vector<AlertIssue> open_alerts(const std::string& project, int limit) override;
@@ -54,7 +66,9 @@ public:
 private:
     using Steady = std::chrono::steady_clock;
 
-    void run();
+    void run(std::optional<LeaseGrant> grant);
+    void pass_loop();
+    bool halted();
     std::size_t apply_inbox();
     // One Slack call at most per channel whose pace allows; returns when the
     // next channel with work will be allowed (or max() when none waits).
@@ -83,7 +97,6 @@ private:
     std::map<std::int64_t, int> failures_;                 // per message, while failing
     std::map<std::int64_t, Steady::time_point> retry_at_;  // per failing message
     std::mutex state_mutex_;  // issue states: the relay's batches and status changes
-    Steady::time_point next_prune_{};
 };
 
 }  // namespace opsbot::alerts

@@ -4,6 +4,7 @@
 
 #include "bot/deploy/deploy_messages.hpp"
 #include "core/text.hpp"
+#include "core/write_fence.hpp"
 
 namespace opsbot {
 namespace {
@@ -192,22 +193,53 @@ void JenkinsDeployService::on_notification(const jenkins::BuildNotification& not
     resume();
 }
 
+void JenkinsDeployService::follow_under(std::optional<LeaseGrant> grant) {
+    {
+        std::lock_guard lock(mutex_);
+        leased_ = true;
+        poll_now_ = grant.has_value();  // a new holder polls at once
+        grant_ = std::move(grant);
+    }
+    wake_.notify_all();
+    if (following()) resume();
+}
+
+bool JenkinsDeployService::following() const {
+    std::lock_guard lock(mutex_);
+    return !leased_ || grant_.has_value();
+}
+
 void JenkinsDeployService::run() {
     for (;;) {
         std::deque<jenkins::BuildNotification> pending;
+        std::optional<LeaseGrant> grant;
         {
             std::unique_lock lock(mutex_);
             wake_.wait_for(lock, options_.poll_interval,
-                           [this] { return stopping_ || !notifications_.empty(); });
+                           [this] { return stopping_ || poll_now_ || !notifications_.empty(); });
+            poll_now_ = false;
             if (stopping_) return;
             pending.swap(notifications_);
+            grant = grant_;
         }
         try {
             for (const auto& n : pending) handle(n);
-            for (auto& deploy : store_.unfinished()) poll(std::move(deploy));
+            follow(grant);
         } catch (const std::exception& e) {
             spdlog::error("deploys: following builds failed: {}", e.what());
         }
+    }
+}
+
+// Polls every unfinished deploy, under the lease's fence when there is one;
+// stops between deploys once the lease is lost.
+void JenkinsDeployService::follow(const std::optional<LeaseGrant>& grant) {
+    if (!following()) return;
+    std::optional<WriteFence> fence;
+    if (grant) fence.emplace(*grant);
+    for (auto& deploy : store_.unfinished()) {
+        if (!following()) return;
+        poll(std::move(deploy));
     }
 }
 

@@ -17,6 +17,7 @@
 #include "core/audit.hpp"
 #include "core/catalogue_source.hpp"
 #include "core/deploys.hpp"
+#include "core/leases.hpp"
 #include "core/locks.hpp"
 #include "core/notifier.hpp"
 
@@ -53,12 +54,20 @@ public:
 
     // Follows the deploys a previous run left unfinished; starts the thread.
     void resume();
-    // From the webhook thread: queued, returns at once.
+    // From the webhook thread: queued, returns at once. Any replica handles
+    // the webhooks it receives: a deploy's finish is conditional, so it is
+    // reported once whichever replica sees its end first.
     void on_notification(const jenkins::BuildNotification& notification);
     void stop();
+    // With replicas: only the holder of the "deploys" lease polls Jenkins,
+    // its writes fenced by the grant; nullopt: this replica no longer holds
+    // it. Never called (console mode): this process polls.
+    void follow_under(std::optional<LeaseGrant> grant);
 
 private:
     void run();
+    void follow(const std::optional<LeaseGrant>& grant);
+    bool following() const;
     std::optional<Lock> take_deploy_lock(const DeployRequest& request, const std::string& reason,
                                          TimePoint now);
     DeployRecord new_record(const DeployRequest& request, DeployKind kind, TimePoint now);
@@ -92,10 +101,13 @@ private:
     const Clock& clock_;
     DeployServiceOptions options_;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<jenkins::BuildNotification> notifications_;
     bool stopping_ = false;
+    bool poll_now_ = false;
+    bool leased_ = false;              // replicas: polls only under grant_
+    std::optional<LeaseGrant> grant_;  // the "deploys" lease, while held
     std::thread thread_;
 };
 

@@ -17,49 +17,37 @@ std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
     return std::chrono::minutes(hours * 60 + minutes);
 }
 
-BackupWatch::BackupWatch(BackupService& backups, const CatalogueSource& catalogue, Notifier& notifier,
-                         StateStore& state, AuditStore& audit, const Clock& clock,
-                         BackupWatchOptions options)
+BackupWatch::BackupWatch(BackupService& backups, const CatalogueSource& catalogue,
+                         Notifier& notifier, StateStore& state, AuditStore& audit,
+                         const Clock& clock, BackupWatchOptions options)
     : backups_(backups),
       catalogue_(catalogue),
       notifier_(notifier),
       state_(state),
       audit_(audit),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      loop_("backups: the daily check failed", std::chrono::seconds(30), [this] { tick(); }) {}
 
 BackupWatch::~BackupWatch() {
     stop();
 }
 
-void BackupWatch::start() {
-    if (!options_.at || thread_.joinable()) return;
+void BackupWatch::start(std::optional<LeaseGrant> grant) {
+    if (!options_.at) return;
     if (options_.channel.empty())
         spdlog::warn(
             "backups: OPSBOT_BACKUP_CHECK_AT is set but OPSBOT_ALERT_CHANNEL is not; "
             "the daily summary goes to the log only");
-    thread_ = std::thread([this] {
-        std::unique_lock lock(mutex_);
-        while (!stopping_) {
-            lock.unlock();
-            try {
-                tick();
-            } catch (const std::exception& e) {
-                spdlog::error("backups: the daily check failed: {}", e.what());
-            }
-            lock.lock();
-            wake_.wait_for(lock, std::chrono::seconds(30), [this] { return stopping_; });
-        }
-    });
+    loop_.start(std::move(grant));
+}
+
+void BackupWatch::halt() {
+    loop_.halt();
 }
 
 void BackupWatch::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    loop_.stop();
 }
 
 void BackupWatch::tick() {
@@ -75,8 +63,8 @@ void BackupWatch::tick() {
 }
 
 void BackupWatch::run_check(const std::string& today) {
-    const auto summary = summarise_freshness(collect_freshness(*catalogue_.current(), backups_), clock_.now(),
-                                             backups_.freshness_rules());
+    const auto summary = summarise_freshness(collect_freshness(*catalogue_.current(), backups_),
+                                             clock_.now(), backups_.freshness_rules());
     state_.set("backup_check_last", today);
     AuditEntry entry;
     entry.source = Source::system;

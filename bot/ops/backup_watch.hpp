@@ -3,11 +3,9 @@
 // OPSBOT_BACKUP_CHECK_AT (UTC) it posts the freshness summary to
 // OPSBOT_ALERT_CHANNEL, once a day, a restart included.
 
-#include <condition_variable>
-#include <mutex>
 #include <optional>
-#include <thread>
 
+#include "bot/replicas/leased_loop.hpp"
 #include "core/audit.hpp"
 #include "core/backups.hpp"
 #include "core/catalogue_source.hpp"
@@ -28,7 +26,9 @@ public:
                 BackupWatchOptions options);
     ~BackupWatch();  // stop()
 
-    void start();
+    // grant: with replicas, the "backup-watch" lease, which fences its writes.
+    void start(std::optional<LeaseGrant> grant = std::nullopt);
+    void halt();  // stops without waiting for a check under way
     void stop();
     // Runs the check when its time of day has come and today's has not run.
     void tick();
@@ -43,10 +43,7 @@ private:
     AuditStore& audit_;
     const Clock& clock_;
     BackupWatchOptions options_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread thread_;
+    LeasedLoop loop_;
 };
 
 // "03:30" → 210 minutes; nullopt for anything else.

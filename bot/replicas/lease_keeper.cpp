@@ -27,7 +27,7 @@ void LeaseKeeper::singleton(const std::string& work, Gained gained, Lost lost) {
 }
 
 void LeaseKeeper::on_dead_replica(std::function<void(const std::string&)> take_over) {
-    take_over_ = std::move(take_over);
+    take_over_.push_back(std::move(take_over));
 }
 
 void LeaseKeeper::on_evicted(std::function<void()> evicted) {
@@ -200,7 +200,7 @@ void LeaseKeeper::lose(Work& work) {
 }
 
 void LeaseKeeper::take_over_dead() {
-    if (!take_over_) return;
+    if (take_over_.empty()) return;
     const std::string own = kReplicaPrefix + self_.replica;
     for (const auto& row : store_.list(kReplicaPrefix)) {
         if (row.name == own || row.left.count() > 0) continue;
@@ -211,7 +211,7 @@ void LeaseKeeper::take_over_dead() {
             "leases: replica {} stopped renewing its lease {} ms ago; taking over its "
             "unfinished work",
             replica, -row.left.count());
-        take_over_(replica);
+        for (const auto& take_over : take_over_) take_over(replica);
         store_.remove(*grant.grant);
     }
 }

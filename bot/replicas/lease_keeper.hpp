@@ -46,6 +46,7 @@ public:
     void singleton(const std::string& work, Gained gained, Lost lost);
     // Before start(). Takes over a dead replica's unfinished work, while this
     // replica holds that replica's lease; the lease is removed afterwards.
+    // Each call adds a callback (claims, runbook steps, …): all run, in order.
     void on_dead_replica(std::function<void(const std::string& replica)> take_over);
     // Before start(). This replica's own lease was taken by another (it
     // stalled past it): its work is someone else's now, and it must stop.
@@ -96,7 +97,7 @@ private:
     LeaseStore& store_;
     const LeaseHolder self_;
     const LeaseKeeperOptions options_;
-    std::function<void(const std::string&)> take_over_;
+    std::vector<std::function<void(const std::string&)>> take_over_;
     std::function<void()> evicted_;
 
     std::mutex tick_;           // held by the thread over a tick, and by stop()

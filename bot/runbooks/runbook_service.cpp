@@ -249,8 +249,8 @@ Result<std::string> ThreadRunbookService::execute(const RunRecord& run, int step
     const std::string label = step_label(run, step);
     if (!declared.action)
         return Error{"confirm_step", capitalised(label) + " is done by a person: press Done.", ""};
-    const StepChange running{RunbookStepState::running, deps_.clock.now(), actor.user_id,
-                             who(actor), ""};
+    const StepChange running{
+        RunbookStepState::running, deps_.clock.now(), actor.user_id, who(actor), "", deps_.replica};
     if (!claimed &&
         !deps_.store.change_step(run.id, step,
                                  {RunbookStepState::pending, RunbookStepState::failed}, running))
@@ -264,9 +264,9 @@ Result<std::string> ThreadRunbookService::execute(const RunRecord& run, int step
         perform_action(deps_.actions, declared.action->type, {run, args, actor, correlation_id});
     const auto now = deps_.clock.now();
     if (result) {
-        deps_.store.change_step(
-            run.id, step, {RunbookStepState::running},
-            {RunbookStepState::done, now, actor.user_id, who(actor), result.value()});
+        deps_.store.change_step(run.id, step, {RunbookStepState::running},
+                                {RunbookStepState::done, now, actor.user_id, who(actor),
+                                 result.value(), deps_.replica});
         audit(run, actor, correlation_id, "runbook " + label + " " + declared.action->type,
               Outcome::succeeded, result.value());
         close_step(run.id, step);
@@ -275,7 +275,7 @@ Result<std::string> ThreadRunbookService::execute(const RunRecord& run, int step
     const auto& error = result.error();
     deps_.store.change_step(
         run.id, step, {RunbookStepState::running},
-        {RunbookStepState::failed, now, actor.user_id, who(actor), error.message});
+        {RunbookStepState::failed, now, actor.user_id, who(actor), error.message, deps_.replica});
     audit(run, actor, correlation_id, "runbook " + label + " " + declared.action->type,
           Outcome::failed, error.message);
     const auto failed = *find_run(run.id);
@@ -344,25 +344,70 @@ Result<std::string> ThreadRunbookService::handover(std::int64_t id, const Actor&
     return note.text;
 }
 
+// A step recorded without a replica ran before replicas existed: this
+// process's predecessor ran it.
 void ThreadRunbookService::recover() {
     for (const auto& run : active()) {
         for (int step = 0; step < static_cast<int>(run.steps.size()); ++step) {
-            if (run.steps[static_cast<std::size_t>(step)].state != RunbookStepState::running)
+            const auto& record = run.steps[static_cast<std::size_t>(step)];
+            if (record.state != RunbookStepState::running ||
+                (!record.replica.empty() && record.replica != deps_.replica))
                 continue;
-            const std::string why =
-                "interrupted by a restart of opsbot; check its effect, then Retry or Skip";
-            deps_.store.change_step(
-                run.id, step, {RunbookStepState::running},
-                {RunbookStepState::failed, deps_.clock.now(), "opsbot", "opsbot", why});
-            audit(run, opsbot_actor(), "", "runbook " + step_label(run, step) + " interrupted",
-                  Outcome::failed, why);
-            const auto now_run = *find_run(run.id);
-            const auto& ts = now_run.steps[static_cast<std::size_t>(step)].message_ts;
-            if (!ts.empty())
-                (void)deps_.notifier.update({now_run.channel, ts},
-                                            render_step(now_run, step, deps_.clock.now()));
+            fail_interrupted(
+                run, step,
+                "interrupted by a restart of opsbot; check its effect, then Retry or Skip");
         }
     }
+}
+
+void ThreadRunbookService::take_over_steps(
+    const std::function<bool(const std::string& replica)>& alive) {
+    for (const auto& run : active()) {
+        for (int step = 0; step < static_cast<int>(run.steps.size()); ++step) {
+            const auto& record = run.steps[static_cast<std::size_t>(step)];
+            if (record.state != RunbookStepState::running || record.replica.empty() ||
+                record.replica == deps_.replica || alive(record.replica))
+                continue;
+            if (!record.retried) {
+                retry_step(run, step);
+                continue;
+            }
+            fail_interrupted(run, step,
+                             "interrupted twice: replica " + record.replica +
+                                 " stopped while it retried it; check its effect, then Retry or "
+                                 "Skip");
+        }
+    }
+}
+
+// Once: take_step() marks the step retried, so no replica runs it a third time.
+void ThreadRunbookService::retry_step(const RunRecord& run, int step) {
+    const std::string dead = run.steps[static_cast<std::size_t>(step)].replica;
+    if (!deps_.store.take_step(run.id, step, dead, deps_.replica)) return;
+    const std::string label = step_label(run, step);
+    spdlog::warn("runbooks: run {} {}: replica {} stopped while running it; retrying it here",
+                 run.id, label, dead);
+    audit(run, opsbot_actor(), "", "runbook " + label + " retried on replica " + deps_.replica,
+          Outcome::started, "replica " + dead + " stopped");
+    post(run, {"🔁 " + capitalised(label) + " is being retried on replica " + deps_.replica +
+               " because replica " + dead + " stopped while running it."});
+    const auto result = execute(*find_run(run.id), step, opsbot_actor(), "", true);
+    post(*find_run(run.id), {result ? result.value() : result.error().message});
+}
+
+void ThreadRunbookService::fail_interrupted(const RunRecord& run, int step,
+                                            const std::string& why) {
+    if (!deps_.store.change_step(
+            run.id, step, {RunbookStepState::running},
+            {RunbookStepState::failed, deps_.clock.now(), "opsbot", "opsbot", why, deps_.replica}))
+        return;
+    audit(run, opsbot_actor(), "", "runbook " + step_label(run, step) + " interrupted",
+          Outcome::failed, why);
+    const auto now_run = *find_run(run.id);
+    const auto& ts = now_run.steps[static_cast<std::size_t>(step)].message_ts;
+    if (!ts.empty())
+        (void)deps_.notifier.update({now_run.channel, ts},
+                                    render_step(now_run, step, deps_.clock.now()));
 }
 
 void ThreadRunbookService::post_step(std::int64_t id, int step) {

@@ -5,6 +5,8 @@
 // audit row for every step start, confirmation, skip, action result and
 // abort. State lives in the store, so a restart loses nothing.
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "bot/runbooks/runbook_actions.hpp"
@@ -22,6 +24,7 @@ struct RunbookDeps {
     const Clock& clock;
     LockStore* locks = nullptr;
     ActionTargets actions;
+    std::string replica;  // this replica's id, recorded on the steps it runs
 };
 
 class ThreadRunbookService final : public RunbookService {
@@ -37,9 +40,14 @@ public:
     std::optional<RunRecord> find_run(std::int64_t id) const override;
     std::vector<RunRecord> active() const override;
 
-    // Steps a restart interrupted while opsbot ran them become failed, to be
+    // This replica's steps that its restart interrupted become failed, to be
     // retried or skipped: never re-run on their own.
     void recover();
+    // The "runbooks" singleton's pass: the running steps of replicas that
+    // are not alive are run again here, once, with a note in the run's
+    // thread; a step interrupted a second time becomes failed, for a person
+    // to retry or skip.
+    void take_over_steps(const std::function<bool(const std::string& replica)>& alive);
 
 private:
     Result<RunbookValues> check_start(const Runbook& runbook, const RunbookStart& request) const;
@@ -59,6 +67,8 @@ private:
     Result<std::string> abort(const RunRecord& run, const RunbookPress& press);
     std::string advance(std::int64_t id, int step);
     Error refusal(const RunRecord& run, int step) const;
+    void retry_step(const RunRecord& run, int step);
+    void fail_interrupted(const RunRecord& run, int step, const std::string& why);
     void post_step(std::int64_t id, int step);
     void close_step(std::int64_t id, int step);
     void post(const RunRecord& run, const Reply& reply);

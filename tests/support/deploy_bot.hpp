@@ -29,7 +29,9 @@ struct DeployBot {
     FakeJenkins jenkins;  // first: it outlives the opsbot process
     test::SlackBot bot;
 
-    explicit DeployBot(const std::string& catalogue = catalogue_with_carol()) : bot(catalogue) {
+    explicit DeployBot(const std::string& catalogue = catalogue_with_carol(),
+                       db::Backend backend = e2e_backend())
+        : bot(catalogue, nullptr, backend) {
         for (const char* job :
              {kStageJob, kProdJob, "clients/globex/deploy-stage", "clients/globex/deploy-prod"})
             jenkins.add_job(job);

@@ -26,15 +26,17 @@ namespace opsbot::test {
 struct SlackBot {
     FakeSlack slack;
     TempDir dir;
-    TestDatabase store{e2e_backend(), dir.file("opsbot.db")};
+    TestDatabase store;
     Environment env;
     std::unique_ptr<BackgroundProcess> process;
     std::string intake_url;
 
     // With link_tls, the fake's Socket Mode links are wss:// (see FakeSlack).
+    // backend: replicas need PostgreSQL whatever OPSBOT_TEST_STORE says.
     explicit SlackBot(const std::string& catalogue_yaml = kCatalogueYaml,
-                      const TlsIdentity* link_tls = nullptr)
+                      const TlsIdentity* link_tls = nullptr, db::Backend backend = e2e_backend())
         : slack(1, link_tls),
+          store(backend, dir.file("opsbot.db")),
           env(slack_mode_env(slack.api_url(), dir.write("opsbot.yaml", catalogue_yaml),
                              store.env())) {}
 

@@ -1,0 +1,72 @@
+#include "bot/replicas/leased_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/write_fence.hpp"
+
+namespace opsbot {
+
+LeasedLoop::LeasedLoop(std::string name, std::chrono::milliseconds interval,
+                       std::function<void()> pass)
+    : name_(std::move(name)), interval_(interval), pass_(std::move(pass)) {}
+
+LeasedLoop::~LeasedLoop() {
+    stop();
+}
+
+void LeasedLoop::start(std::optional<LeaseGrant> grant) {
+    std::unique_lock lock(mutex_);
+    if (thread_.joinable() && !stopping_) return;
+    if (thread_.joinable()) {  // halted, maybe still in its last pass
+        lock.unlock();
+        thread_.join();
+        lock.lock();
+    }
+    stopping_ = false;
+    thread_ = std::thread([this, grant] { run(grant); });
+}
+
+void LeasedLoop::halt() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+}
+
+void LeasedLoop::stop() {
+    halt();
+    if (thread_.joinable()) thread_.join();
+}
+
+void LeasedLoop::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool LeasedLoop::halted() const {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+void LeasedLoop::run(std::optional<LeaseGrant> grant) {
+    std::optional<WriteFence> fence;
+    if (grant) fence.emplace(*grant);
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        woken_ = false;
+        lock.unlock();
+        try {
+            pass_();
+        } catch (const std::exception& e) {
+            spdlog::error("{}: {}", name_, e.what());
+        }
+        lock.lock();
+        wake_.wait_for(lock, interval_, [this] { return stopping_ || woken_; });
+    }
+}
+
+}  // namespace opsbot
