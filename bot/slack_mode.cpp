@@ -219,6 +219,7 @@ int run_slack_mode(App& app, std::ostream& err) {
         metrics.set(metric::kOutboundQueueDepth, static_cast<double>(outbound.depth()));
         metrics.set(metric::kStoreConnectFailures,
                     static_cast<double>(app.storage().connect_failures()));
+        report_replica_metrics(metrics, settings.replica_id, app.leases(), app.storage().leases());
         return net::OutgoingResponse{
             200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });

@@ -312,6 +312,12 @@ CREATE TABLE leases (
     expires_ms INTEGER NOT NULL
 );
 )sql"},
+    {14, "014_audit_replica", R"sql(
+-- The replica (OPSBOT_REPLICA_ID) that wrote each audit row. Older rows keep
+-- '', which their hashes never covered: the chain hashes a replica only when
+-- it is set (core/audit_chain.hpp), so they still verify.
+ALTER TABLE audit_log ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // The one spelling that differs in DDL: SQLite's INTEGER is 64 bits and
