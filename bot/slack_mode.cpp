@@ -19,6 +19,7 @@
 
 #include "bot/net/http_server.hpp"
 #include "bot/newproject/project_setup_service.hpp"
+#include "bot/replicas/replica_report.hpp"
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"

@@ -559,53 +559,19 @@ int version_before_replicas() {
     return 0;
 }
 
-// A row as an opsbot from before replicas wrote it: no replica column, the
-// hash over the fifteen columns it had.
-std::string append_old_row(db::Database& database, const std::string& prev_hash,
-                           const std::string& command) {
-    AuditRecord record;
-    static_cast<AuditEntry&>(record) = deploy_entry();
-    record.command = command;
-    record.time = *parse_iso8601("2026-11-24T22:13:47.123Z");
-    const std::string content =
-        nlohmann::json::array({format_iso8601(record.time), record.correlation_id, record.actor_id,
-                               record.actor_name, "slack", record.channel, record.thread,
-                               record.command, record.args_json, record.project, record.environment,
-                               "succeeded", record.external_ref, *record.duration_ms, record.error})
-            .dump();
-    const std::string hash = audit_chain_hash(prev_hash, content);
-    auto insert = database.prepare(
-        "INSERT INTO audit_log (time, correlation_id, actor_id, actor_name, source, channel, "
-        "thread, command, args_json, project, environment, outcome, external_ref, duration_ms, "
-        "error, prev_hash, hash) VALUES (?, ?, ?, ?, 'slack', ?, ?, ?, ?, ?, ?, 'succeeded', ?, "
-        "?, ?, ?, ?)");
-    insert.bind(1, format_iso8601(record.time))
-        .bind(2, record.correlation_id)
-        .bind(3, record.actor_id)
-        .bind(4, record.actor_name)
-        .bind(5, record.channel)
-        .bind(6, record.thread)
-        .bind(7, record.command)
-        .bind(8, record.args_json)
-        .bind(9, record.project)
-        .bind(10, record.environment)
-        .bind(11, record.external_ref)
-        .bind(12, record.duration_ms)
-        .bind(13, record.error)
-        .bind(14, prev_hash)
-        .bind(15, hash);
-    insert.step();
-    return hash;
-}
-
 }  // namespace
 
 TEST_CASE("audit log: a chain from before replicas still verifies once migrated and extended") {
     test::TestDatabase database(OPSBOT_EACH_BACKEND(), false);
     db::migrate(*database, version_before_replicas());
     std::string hash = audit_genesis_hash();
-    for (int i = 0; i < 3; ++i)
-        hash = append_old_row(*database, hash, "deploy #" + std::to_string(i));
+    for (int i = 0; i < 3; ++i) {
+        auto entry = deploy_entry();
+        entry.command = "deploy #" + std::to_string(i);
+        if (i == 1) entry.duration_ms.reset();
+        hash = test::append_pre_replica_audit_row(*database, hash, entry,
+                                                  *parse_iso8601("2026-11-24T22:13:47.123Z"));
+    }
     db::migrate(*database);
 
     ManualClock clock;

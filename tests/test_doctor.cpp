@@ -131,7 +131,7 @@ TEST_CASE("doctor and --version say which store is in use", "[doctor][postgres][
     }
 }
 
-TEST_CASE("doctor and --version name the replica; on PostgreSQL, the others and the leases",
+TEST_CASE("doctor and --version name the replica, and on PostgreSQL the others and the leases",
           "[doctor][postgres][e2e]") {
     Doctor d;
     d.env["OPSBOT_REPLICA_ID"] = "ops-a";

@@ -49,7 +49,7 @@ TEST_CASE("settings: a bad watchdog duration is reported and the default kept", 
     CHECK(loaded.settings.slack_pong_timeout == 5s);
 }
 
-TEST_CASE("settings: the replica id names the log lines too; the host name by default",
+TEST_CASE("settings: the replica id names the log lines too, the host name by default",
           "[settings]") {
     const auto named = load_settings(lookup({{"OPSBOT_REPLICA_ID", "ops-2"}}));
     CHECK(named.settings.replica_id == "ops-2");
