@@ -27,6 +27,7 @@
 #include "bot/replicas/lease_keeper.hpp"
 #include "bot/replicas/leased_loop.hpp"
 #include "bot/replicas/prune_jobs.hpp"
+#include "bot/replicas/replica_report.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "bot/store_health.hpp"
 #include "commands/builtin_commands.hpp"
@@ -64,7 +65,7 @@ bool App::open_storage(std::ostream& err) {
         err << "opsbot: " << e.what() << "\n";
         return false;
     }
-    audit_ = std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_);
+    audit_ = std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_, settings_.replica_id);
     store_health_ =
         std::make_unique<StoreHealth>([storage = storage_.get()] { storage->probe(); }, metrics_);
     return true;
@@ -276,6 +277,10 @@ bool App::join_replicas(std::ostream& err, std::function<void()> evicted) {
             err << "opsbot: " << *refused << "\n";
             return false;
         }
+        spdlog::info(
+            "replicas: joined as {} ({}); alive: {}", settings_.replica_id,
+            storage_->backend() == db::Backend::sqlite ? "SQLite: the only one" : "PostgreSQL",
+            describe_replicas(store));
     } catch (const db::DatabaseError& e) {
         err << "opsbot: cannot take this replica's lease: " << e.what() << "\n";
         return false;

@@ -272,7 +272,7 @@ void print_version(const Settings& settings, std::ostream& out) {
     out << "opsbot " << build_info::kVersion << " (" << (git.empty() ? "git unknown" : git)
         << ")\nbuilt with " << build_info::kCompiler << ", " << build_info::kBuildType
         << ", SQLite " << db::sqlite_version() << ", libpq " << db::postgres_client_version()
-        << "\nstore: " << store_line(settings) << "\n";
+        << "\nstore: " << store_line(settings) << "\nreplica: " << settings.replica_id << "\n";
 }
 
 int console(const Settings& settings, CliStreams streams) {

@@ -10,6 +10,7 @@
 #include "adapters/jenkins/jenkins_client.hpp"
 #include "adapters/sentry/sentry.hpp"
 #include "bot/app.hpp"
+#include "bot/replicas/replica_report.hpp"
 #include "bot/slack/web_api.hpp"
 #include "core/config_loader.hpp"
 #include "core/redact.hpp"
@@ -58,6 +59,24 @@ DoctorCheck check_database(const Settings& settings) {
                     std::to_string(storage->schema_version()) + ", writable"};
     } catch (const db::DatabaseError& e) {
         return {"database", State::failed, e.what()};
+    }
+}
+
+// Which replica this is and, on PostgreSQL, who else runs and who holds
+// each singleton work: what to look at when work seems to stall.
+DoctorCheck check_replicas(const Settings& settings) {
+    try {
+        const SystemClock clock;
+        const auto storage = open_storage(settings, clock);
+        if (storage->backend() == db::Backend::sqlite)
+            return {"replicas", State::ok,
+                    "this is " + settings.replica_id +
+                        "; SQLite belongs to one process: no other replicas"};
+        return {
+            "replicas", State::ok,
+            "this is " + settings.replica_id + "; alive: " + describe_replicas(storage->leases())};
+    } catch (const db::DatabaseError& e) {
+        return {"replicas", State::failed, e.what()};
     }
 }
 
@@ -164,7 +183,8 @@ const char* state_text(State state) {
 }  // namespace
 
 std::vector<DoctorCheck> run_doctor(const Settings& settings, HttpClient& http) {
-    std::vector<DoctorCheck> checks{check_catalogue(settings), check_database(settings)};
+    std::vector<DoctorCheck> checks{check_catalogue(settings), check_database(settings),
+                                    check_replicas(settings)};
     for (auto& check : check_slack(settings, http)) checks.push_back(std::move(check));
     checks.push_back(check_jenkins(settings, http));
     checks.push_back(check_sentry(settings, http));

@@ -20,7 +20,8 @@ struct DoctorCheck {
     std::string detail;  // what was found, or the error and what to do
 };
 
-// Catalogue, database, Slack (auth.test, apps.connections.open), Jenkins
+// Catalogue, database, replicas (this one, and on PostgreSQL the others
+// alive and who holds each singleton work), Slack (auth.test, apps.connections.open), Jenkins
 // (whoAmI), Sentry (the organization), Cloudflare (token verify), S3 (one
 // listing with max-keys=1), in that order.
 std::vector<DoctorCheck> run_doctor(const Settings& settings, HttpClient& http);

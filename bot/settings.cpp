@@ -171,6 +171,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
                                   "'opsbot'");
         s.replica_id = "opsbot";
     }
+    s.log.replica = s.replica_id;
     read_duration(lookup, "OPSBOT_LEASE_TTL", s.lease_ttl, loaded.problems);
     if (s.lease_ttl < std::chrono::seconds(2)) {
         loaded.problems.push_back(

@@ -19,6 +19,7 @@
 
 #include "bot/net/http_server.hpp"
 #include "bot/newproject/project_setup_service.hpp"
+#include "bot/replicas/replica_report.hpp"
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"
@@ -219,6 +220,7 @@ int run_slack_mode(App& app, std::ostream& err) {
         metrics.set(metric::kOutboundQueueDepth, static_cast<double>(outbound.depth()));
         metrics.set(metric::kStoreConnectFailures,
                     static_cast<double>(app.storage().connect_failures()));
+        report_replica_metrics(metrics, settings.replica_id, app.leases(), app.storage().leases());
         return net::OutgoingResponse{
             200, metrics.render_prometheus(), "text/plain; version=0.0.4", {}};
     });

@@ -48,6 +48,9 @@ struct AuditEntry {
     std::string external_ref;  // build URL, zone id, object key...
     std::optional<std::int64_t> duration_ms;
     std::string error;
+    // The replica that wrote the row (OPSBOT_REPLICA_ID); filled in by the
+    // store's owner, not by each caller. Empty on rows from before replicas.
+    std::string replica;
 };
 
 struct AuditRecord : AuditEntry {

@@ -14,7 +14,7 @@ const std::string& audit_genesis_hash() {
 std::string audit_content_for_hash(const AuditRecord& record) {
     // Same order as the columns; the id is left out because the database
     // assigns it after the hash is computed, and row order is in prev_hash.
-    const auto content = nlohmann::json::array({
+    auto content = nlohmann::json::array({
         format_iso8601(record.time),
         record.correlation_id,
         record.actor_id,
@@ -31,6 +31,9 @@ std::string audit_content_for_hash(const AuditRecord& record) {
         record.duration_ms ? nlohmann::json(*record.duration_ms) : nlohmann::json(nullptr),
         record.error,
     });
+    // Rows from before replicas have none, and their hashes did not cover
+    // it: hashed only when present, so those chains still verify.
+    if (!record.replica.empty()) content.push_back(record.replica);
     // Invalid UTF-8 typed into a command must not stop it being audited.
     return content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

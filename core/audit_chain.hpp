@@ -13,7 +13,8 @@ namespace opsbot {
 // prev_hash of the first row.
 const std::string& audit_genesis_hash();
 
-// The canonical content a row's hash covers, shared by writer and verifier.
+// The canonical content a row's hash covers, shared by writer and verifier:
+// a JSON array of the columns, the replica last and only when it is set.
 std::string audit_content_for_hash(const AuditRecord& record);
 // hex(SHA-256(prev_hash + "\n" + content))
 std::string audit_chain_hash(const std::string& prev_hash, const std::string& content);

@@ -85,6 +85,7 @@ std::string json_line(const AuditRecord& r) {
     line["external_ref"] = r.external_ref;
     line["duration_ms"] = r.duration_ms ? nlohmann::ordered_json(*r.duration_ms) : nullptr;
     line["error"] = r.error;
+    line["replica"] = r.replica;
     line["hash"] = r.hash;
     return dump(line) + "\n";
 }
@@ -117,14 +118,16 @@ std::string csv_row(const std::vector<std::string>& fields) {
 }
 
 std::string format_csv(const std::vector<AuditRecord>& records) {
-    std::string out = csv_row({"id", "time", "correlation_id", "actor_id", "actor_name", "source",
-                               "channel", "thread", "command", "args", "project", "environment",
-                               "outcome", "external_ref", "duration_ms", "error", "hash"});
+    std::string out =
+        csv_row({"id", "time", "correlation_id", "actor_id", "actor_name", "source", "channel",
+                 "thread", "command", "args", "project", "environment", "outcome", "external_ref",
+                 "duration_ms", "error", "replica", "hash"});
     for (const auto& r : records) {
         out += csv_row({std::to_string(r.id), format_iso8601(r.time), r.correlation_id, r.actor_id,
                         r.actor_name, to_string(r.source), r.channel, r.thread, r.command,
                         r.args_json, r.project, r.environment, to_string(r.outcome), r.external_ref,
-                        r.duration_ms ? std::to_string(*r.duration_ms) : "", r.error, r.hash});
+                        r.duration_ms ? std::to_string(*r.duration_ms) : "", r.error, r.replica,
+                        r.hash});
     }
     return out;
 }
@@ -172,15 +175,16 @@ std::vector<std::string> table_cells(const AuditRecord& r) {
     const std::string duration =
         r.duration_ms ? format_duration(std::chrono::milliseconds(*r.duration_ms)) : "";
     const std::string note = r.error.empty() ? r.external_ref : "error: " + r.error;
-    return {table_time(r.time), cell(actor, 20),      to_string(r.source),
-            cell(where, 24),    to_string(r.outcome), cell(r.command, 48),
-            duration,           cell(note, 60)};
+    return {table_time(r.time),  cell(actor, 20), to_string(r.source),
+            cell(r.replica, 16), cell(where, 24), to_string(r.outcome),
+            cell(r.command, 48), duration,        cell(note, 60)};
 }
 
 std::string format_table(const std::vector<AuditRecord>& records) {
     if (records.empty()) return "no audit rows match\n";
-    std::vector<std::vector<std::string>> rows = {{"time (UTC)", "actor", "source", "project/env",
-                                                   "outcome", "command", "duration", "ref/error"}};
+    std::vector<std::vector<std::string>> rows = {{"time (UTC)", "actor", "source", "replica",
+                                                   "project/env", "outcome", "command", "duration",
+                                                   "ref/error"}};
     for (const auto& record : records) rows.push_back(table_cells(record));
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace opsbot {
@@ -39,6 +40,39 @@ bool valid_replica_id(const std::string& id) {
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
             return false;
     return true;
+}
+
+namespace {
+
+std::string after(const std::string& text, const std::string& prefix) {
+    return text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size()) : "";
+}
+
+}  // namespace
+
+ReplicaView view_replicas(const std::vector<LeaseRow>& rows) {
+    ReplicaView view;
+    for (const auto& row : rows) {
+        if (row.left <= std::chrono::milliseconds(0)) continue;
+        if (auto replica = after(row.name, "replica:"); !replica.empty()) {
+            view.alive.push_back(std::move(replica));
+        } else if (auto work = after(row.name, "work:"); !work.empty()) {
+            const auto holder = LeaseHolder::parse(row.holder);
+            view.work[work] = holder ? holder->replica : row.holder;
+        }
+    }
+    std::sort(view.alive.begin(), view.alive.end());
+    return view;
+}
+
+std::string describe(const ReplicaView& view) {
+    std::string text;
+    for (const auto& replica : view.alive) text += (text.empty() ? "" : ", ") + replica;
+    if (text.empty()) text = "none alive";
+    std::string work;
+    for (const auto& [name, replica] : view.work)
+        work += (work.empty() ? "" : ", ") + name + ": " + replica;
+    return text + "; " + (work.empty() ? "no singleton work held" : work);
 }
 
 }  // namespace opsbot

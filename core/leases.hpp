@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,17 @@ struct LeaseRow {
     std::int64_t epoch = 0;
     std::chrono::milliseconds left{0};  // negative: expired that long ago
 };
+
+// What the lease table says for an operator (doctor, /metrics, the start-up
+// line): the replicas alive, and which replica holds each singleton work.
+// Lapsed leases count for nobody.
+struct ReplicaView {
+    std::vector<std::string> alive;           // replica ids, sorted
+    std::map<std::string, std::string> work;  // "deploys" -> "r1"
+};
+ReplicaView view_replicas(const std::vector<LeaseRow>& rows);
+// "r1, r2; deploys: r1, alerts: r2" (or "no singleton work held").
+std::string describe(const ReplicaView& view);
 
 class LeaseStore {
 public:

@@ -18,8 +18,11 @@ namespace {
 // masked before any byte reaches a file, a terminal or a collector.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
-    RedactingSink(std::shared_ptr<spdlog::sinks::sink> inner, LogFormat format)
-        : inner_(std::move(inner)), format_(format) {
+    RedactingSink(std::shared_ptr<spdlog::sinks::sink> inner, LogFormat format, std::string replica)
+        : inner_(std::move(inner)),
+          format_(format),
+          replica_(std::move(replica)),
+          text_prefix_(replica_.empty() ? "" : "[replica " + replica_ + "] ") {
         if (format_ == LogFormat::json) inner_->set_pattern("%v");
     }
 
@@ -34,11 +37,13 @@ protected:
                 {"time", format_iso8601(msg.time)},
                 {"level", std::string(level.data(), level.size())},
                 {"logger", std::string(msg.logger_name.data(), msg.logger_name.size())},
+                {"replica", replica_},
                 {"msg",
                  text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             copy.payload = line;
         } else {
-            copy.payload = text;
+            line = text_prefix_ + text;
+            copy.payload = line;
         }
         inner_->log(copy);
     }
@@ -48,13 +53,15 @@ protected:
 private:
     std::shared_ptr<spdlog::sinks::sink> inner_;
     LogFormat format_;
+    const std::string replica_;
+    const std::string text_prefix_;
 };
 
 }  // namespace
 
 std::shared_ptr<spdlog::sinks::sink> make_redacting_sink(std::shared_ptr<spdlog::sinks::sink> inner,
-                                                         LogFormat format) {
-    return std::make_shared<RedactingSink>(std::move(inner), format);
+                                                         LogFormat format, std::string replica) {
+    return std::make_shared<RedactingSink>(std::move(inner), format, std::move(replica));
 }
 
 std::string parse_log_settings(std::string_view level, std::string_view format,
@@ -85,8 +92,8 @@ std::string parse_log_settings(std::string_view level, std::string_view format,
 }
 
 void setup_logging(const LogSettings& settings) {
-    auto sink =
-        make_redacting_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>(), settings.format);
+    auto sink = make_redacting_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>(),
+                                    settings.format, settings.replica);
     auto logger = std::make_shared<spdlog::logger>("opsbot", std::move(sink));
     logger->set_level(spdlog::level::from_str(settings.level));
     logger->flush_on(spdlog::level::info);

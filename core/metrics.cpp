@@ -196,6 +196,12 @@ void describe_standard_metrics(Metrics& metrics) {
     metrics.describe_gauge(kStoreUp, "1 while the store answered its last probe (/healthz)");
     metrics.describe_counter(kStoreConnectFailures,
                              "Failed attempts to connect to PostgreSQL since start");
+    metrics.describe_gauge(kReplicaInfo, "Always 1; its replica label is this OPSBOT_REPLICA_ID");
+    metrics.describe_gauge(kLeaseHeld,
+                           "1 while this replica holds the lease of the singleton work named by "
+                           "the work label (deploys, alerts, …), else 0");
+    metrics.describe_gauge(kReplicasAlive,
+                           "Replicas whose lease has not lapsed, as the database says at scrape");
 }
 
 }  // namespace opsbot

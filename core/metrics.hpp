@@ -56,6 +56,9 @@ inline constexpr const char* kAuditWrites = "opsbot_audit_writes_total";
 inline constexpr const char* kStoreErrors = "opsbot_store_errors_total";
 inline constexpr const char* kStoreUp = "opsbot_store_up";
 inline constexpr const char* kStoreConnectFailures = "opsbot_store_connect_failures_total";
+inline constexpr const char* kReplicaInfo = "opsbot_replica_info";
+inline constexpr const char* kLeaseHeld = "opsbot_lease_held";
+inline constexpr const char* kReplicasAlive = "opsbot_replicas_alive";
 }  // namespace metric
 
 // Declares every metric above with its help text and buckets.

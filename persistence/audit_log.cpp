@@ -19,7 +19,8 @@ namespace {
 // decoder cannot drift apart.
 constexpr const char* kColumns =
     "id, time, correlation_id, actor_id, actor_name, source, channel, thread, command, "
-    "args_json, project, environment, outcome, external_ref, duration_ms, error, prev_hash, hash";
+    "args_json, project, environment, outcome, external_ref, duration_ms, error, prev_hash, hash, "
+    "replica";
 
 // Rows store milliseconds; trimming here makes append() return exactly what
 // query() reads back.
@@ -35,7 +36,7 @@ void clean_text(AuditEntry& entry) {
          {&entry.command, &entry.args_json, &entry.error, &entry.external_ref, &entry.actor_name})
         *text = redact(valid_utf8(*text));
     for (auto* text : {&entry.correlation_id, &entry.actor_id, &entry.channel, &entry.thread,
-                       &entry.project, &entry.environment})
+                       &entry.project, &entry.environment, &entry.replica})
         *text = valid_utf8(*text);
 }
 
@@ -65,6 +66,7 @@ AuditRecord read_record(const Statement& row) {
     record.error = row.column_text(15);
     record.prev_hash = row.column_text(16);
     record.hash = row.column_text(17);
+    record.replica = row.column_text(18);
     return record;
 }
 
@@ -81,6 +83,8 @@ std::string stored_content(const Statement& row) {
             content.push_back(row.column_text(column));
         }
     }
+    // As audit_content_for_hash: the replica only when the row has one.
+    if (const auto replica = row.column_text(18); !replica.empty()) content.push_back(replica);
     return content.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -93,8 +97,8 @@ std::int64_t insert(Database& db, const AuditRecord& record) {
     auto statement = db.prepare(
         "INSERT INTO audit_log (time, correlation_id, actor_id, actor_name, source, channel, "
         "thread, command, args_json, project, environment, outcome, external_ref, duration_ms, "
-        "error, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id");
+        "error, prev_hash, hash, replica) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     statement.bind(1, format_iso8601(record.time))
         .bind(2, record.correlation_id)
         .bind(3, record.actor_id)
@@ -111,7 +115,8 @@ std::int64_t insert(Database& db, const AuditRecord& record) {
         .bind(14, record.duration_ms)
         .bind(15, record.error)
         .bind(16, record.prev_hash)
-        .bind(17, record.hash);
+        .bind(17, record.hash)
+        .bind(18, record.replica);
     return returned_id(statement);
 }
 

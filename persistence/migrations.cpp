@@ -312,13 +312,17 @@ CREATE TABLE leases (
     expires_ms INTEGER NOT NULL
 );
 )sql"},
-    // Reserved as 015 for issue 21's singletons (014 is the claims'); the
-    // lead renumbers at merge.
     {14, "014_runbook_step_replica", R"sql(
 -- The replica that runs a `running` step's action, and whether the step was
 -- already retried once because its replica died: never a second time.
 ALTER TABLE runbook_steps ADD COLUMN replica TEXT NOT NULL DEFAULT '';
 ALTER TABLE runbook_steps ADD COLUMN retried INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    {15, "015_audit_replica", R"sql(
+-- The replica (OPSBOT_REPLICA_ID) that wrote each audit row. Older rows keep
+-- '', which their hashes never covered: the chain hashes a replica only when
+-- it is set (core/audit_chain.hpp), so they still verify.
+ALTER TABLE audit_log ADD COLUMN replica TEXT NOT NULL DEFAULT '';
 )sql"},
 };
 

@@ -9,7 +9,8 @@
 #  - Slack mode against the tests' fake Slack on 127.0.0.1: HEALTHCHECK
 #    healthy, `/ops help` answered, `docker stop` exits 0;
 #  - the audit chain intact on the volume, and its rows still there in a new
-#    container on the same volume.
+#    container on the same volume;
+#  - docker-compose.yml and docker-compose.ha.yml valid (`compose config`).
 # Every container runs with --network host. Starts dockerd when none answers
 # (and stops it at exit), makes the base images with scripts/docker-base.sh,
 # and removes its containers, volume and images at exit (the base images
@@ -79,14 +80,37 @@ trap 'exit 130' INT TERM
 [ "$(id -u)" -eq 0 ] || fail "needs root (dockerd, debootstrap)"
 
 # 1. Docker itself.
+export DEBIAN_FRONTEND=noninteractive
+apt=(apt-get -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends)
 if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
   say "installing docker.io"
-  export DEBIAN_FRONTEND=noninteractive
-  apt=(apt-get -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends)
   "${apt[@]}" install docker.io >/dev/null 2>&1 ||
     { "${apt[@]}" update && "${apt[@]}" install docker.io >/dev/null; } ||
     fail "cannot install docker.io"
 fi
+
+# 1b. The compose files parse, variables and all (`config` builds and pulls
+# nothing; Debian's docker-compose when the compose plugin is absent). Their
+# env_file, .env, is made empty for the check when there is none.
+if docker compose version >/dev/null 2>&1; then
+  compose=(docker compose)
+else
+  command -v docker-compose >/dev/null || "${apt[@]}" install docker-compose >/dev/null 2>&1 ||
+    { "${apt[@]}" update && "${apt[@]}" install docker-compose >/dev/null; } ||
+    fail "cannot install docker-compose"
+  compose=(docker-compose)
+fi
+made_env=""
+[ -e .env ] || { : >.env && made_env=1; }
+for file in docker-compose.yml docker-compose.ha.yml; do
+  checked=$(OPSBOT_DB_PASSWORD=check "${compose[@]}" -f "$file" config -q 2>&1) || {
+    [ -z "$made_env" ] || rm -f .env
+    fail "$file: $checked"
+  }
+done
+[ -z "$made_env" ] || rm -f .env
+ok "docker-compose.yml and docker-compose.ha.yml are valid (${compose[*]} config)"
+part_done "compose files"
 
 start_dockerd() {
   # No bridge and no iptables rules: every container uses the host network.

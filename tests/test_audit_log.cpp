@@ -432,9 +432,10 @@ TEST_CASE("audit log: csv format quotes commas, quotes and line breaks") {
     store.audit.append(entry);
 
     const auto text = format_audit(store.audit.query({}), AuditFormat::csv);
-    CHECK(text.rfind("id,time,correlation_id,actor_id,actor_name,source,channel,thread,command,"
-                     "args,project,environment,outcome,external_ref,duration_ms,error,hash\r\n",
-                     0) == 0);
+    CHECK(text.rfind(
+              "id,time,correlation_id,actor_id,actor_name,source,channel,thread,command,"
+              "args,project,environment,outcome,external_ref,duration_ms,error,replica,hash\r\n",
+              0) == 0);
     CHECK_THAT(text, Contains(R"(,"say ""hello, world""",)"));
     CHECK_THAT(text, Contains(R"("{""project"":""acme"",""env"":""prod""}")"));
     CHECK_THAT(text, Contains("\"line one\nline two\""));
@@ -495,4 +496,96 @@ TEST_CASE("audit log: invalid UTF-8 and NUL are stored as U+FFFD, and the chain 
     CHECK(rows[0].command == written.command);
     CHECK(rows[0].external_ref == "Request-ID \xEF\xBF\xBD\xEF\xBF\xBD");
     CHECK(store.audit.verify().ok);
+}
+
+TEST_CASE("audit log: each row keeps the replica that wrote it, in its hash and in every format") {
+    Store store;
+    auto entry = deploy_entry();
+    entry.replica = "opsbot-2";
+    const auto written = store.audit.append(entry);
+    const auto read = store.audit.query({});
+    REQUIRE(read.size() == 1);
+    CHECK(read[0].replica == "opsbot-2");
+    CHECK(written.hash == audit_chain_hash(written.prev_hash, audit_content_for_hash(read[0])));
+    CHECK(nlohmann::json::parse(format_audit(read, AuditFormat::json)).at("replica") == "opsbot-2");
+    CHECK_THAT(format_audit(read, AuditFormat::csv), Contains(",opsbot-2,"));
+    const auto table = lines_of(format_audit(read, AuditFormat::table));
+    REQUIRE(table.size() == 2);
+    const auto column = table[0].find("replica");
+    CHECK(table[1].substr(column, 8) == "opsbot-2");
+    CHECK(store.audit.verify().ok);
+}
+
+TEST_CASE("audit log: the hashed content ends with the replica only when there is one") {
+    AuditRecord record;
+    static_cast<AuditEntry&>(record) = deploy_entry();
+    record.time = *parse_iso8601("2026-11-24T22:13:47.123Z");
+    const auto without = audit_content_for_hash(record);
+    CHECK_THAT(without, Contains(R"(/42",12345,""])"));
+    record.replica = "r1";
+    CHECK(audit_content_for_hash(record) == without.substr(0, without.size() - 1) + R"(,"r1"])");
+}
+
+TEST_CASE("audit log: verify notices an edited, added or removed replica") {
+    Store store;
+    auto entry = deploy_entry();
+    entry.replica = "r1";
+    store.audit.append(entry);
+    store.audit.append(deploy_entry());  // a row with no replica
+    store.audit.append(entry);
+    store.allow_tampering();
+    SECTION("edited") {
+        store.database->exec("UPDATE audit_log SET replica = 'r2' WHERE id = 1");
+        CHECK(store.audit.verify().first_bad_row == 1);
+    }
+    SECTION("added to a row that had none") {
+        store.database->exec("UPDATE audit_log SET replica = 'r1' WHERE id = 2");
+        CHECK(store.audit.verify().first_bad_row == 2);
+    }
+    SECTION("removed") {
+        store.database->exec("UPDATE audit_log SET replica = '' WHERE id = 3");
+        CHECK(store.audit.verify().first_bad_row == 3);
+    }
+}
+
+namespace {
+
+// The schema version just before audit rows had a replica.
+int version_before_replicas() {
+    for (const auto& migration : db::all_migrations()) {
+        if (migration.name.find("audit_replica") != std::string::npos) return migration.version - 1;
+    }
+    FAIL("no audit_replica migration");
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("audit log: a chain from before replicas still verifies once migrated and extended") {
+    test::TestDatabase database(OPSBOT_EACH_BACKEND(), false);
+    db::migrate(*database, version_before_replicas());
+    std::string hash = audit_genesis_hash();
+    for (int i = 0; i < 3; ++i) {
+        auto entry = deploy_entry();
+        entry.command = "deploy #" + std::to_string(i);
+        if (i == 1) entry.duration_ms.reset();
+        hash = test::append_pre_replica_audit_row(*database, hash, entry,
+                                                  *parse_iso8601("2026-11-24T22:13:47.123Z"));
+    }
+    db::migrate(*database);
+
+    ManualClock clock;
+    db::AuditLog audit(*database, clock);
+    REQUIRE(audit.verify().ok);
+    CHECK(audit.verify().rows_checked == 3);
+    auto entry = deploy_entry();
+    entry.replica = "r1";
+    const auto appended = audit.append(entry);
+    CHECK(appended.prev_hash == hash);
+    const auto check = audit.verify();
+    CHECK(check.ok);
+    CHECK(check.rows_checked == 4);
+    const auto rows = audit.query({});
+    CHECK(rows[0].replica == "r1");
+    CHECK(rows[3].replica.empty());
 }

@@ -105,7 +105,8 @@ TEST_CASE("version: version, git, compiler and build type", "[backup][e2e]") {
     Backup b;
     const auto result = b.run({"--version"});
     CHECK(result.exit_code == 0);
-    CHECK_THAT(result.out, Catch::Matches("opsbot [0-9]+\\.[0-9]+\\.[0-9]+ \\(.+\\)\nbuilt with "
-                                          "[A-Za-z]+ [0-9.]+, .*, SQLite 3\\.[0-9.]+, "
-                                          "libpq [0-9]+\\.[0-9]+\nstore: SQLite .+\n"));
+    CHECK_THAT(result.out,
+               Catch::Matches("opsbot [0-9]+\\.[0-9]+\\.[0-9]+ \\(.+\\)\nbuilt with "
+                              "[A-Za-z]+ [0-9.]+, .*, SQLite 3\\.[0-9.]+, "
+                              "libpq [0-9]+\\.[0-9]+\nstore: SQLite .+\nreplica: .+\n"));
 }

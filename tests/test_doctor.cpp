@@ -68,8 +68,9 @@ std::map<std::string, std::string> lines_of(const std::string& out) {
     return lines;
 }
 
-const std::vector<std::string> kServices{"catalogue", "database", "slack bot",  "slack app",
-                                         "jenkins",   "sentry",   "cloudflare", "s3"};
+const std::vector<std::string> kServices{"catalogue", "database",   "replicas",
+                                         "slack bot", "slack app",  "jenkins",
+                                         "sentry",    "cloudflare", "s3"};
 
 }  // namespace
 
@@ -128,6 +129,33 @@ TEST_CASE("doctor and --version say which store is in use", "[doctor][postgres][
         CHECK_THAT(result.out + result.err + version.out + version.err,
                    !Catch::Contains("right-horse-battery"));
     }
+}
+
+TEST_CASE("doctor and --version name the replica, and on PostgreSQL the others and the leases",
+          "[doctor][postgres][e2e]") {
+    Doctor d;
+    d.env["OPSBOT_REPLICA_ID"] = "ops-a";
+    SECTION("SQLite: one process") {
+        CHECK(lines_of(d.run().out).at("replicas") ==
+              "ok             this is ops-a; SQLite belongs to one process: no other replicas");
+    }
+    SECTION("PostgreSQL: who is alive and who holds each singleton work") {
+        PostgresDatabase database;
+        d.env["OPSBOT_DATABASE_URL"] = database.url();
+        REQUIRE(d.run().exit_code == 0);  // migrates: the lease table exists
+        const std::string soon = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+        database.sql("INSERT INTO leases VALUES ('replica:ops-b', 'ops-b|h2|41|n1', 1, " + soon +
+                     " + 60000), ('replica:ops-c', 'ops-c|h3|42|n2', 1, " + soon +
+                     " + 60000), ('replica:ops-gone', 'ops-gone|h4|43|n3', 1, " + soon +
+                     " - 1000), ('work:deploys', 'ops-c|h3|42|n2', 4, " + soon +
+                     " + 60000), ('work:alerts', 'ops-b|h2|41|n1', 2, " + soon + " + 60000)");
+        const auto result = d.run();
+        INFO(result.out << result.err);
+        CHECK(lines_of(result.out).at("replicas") ==
+              "ok             this is ops-a; alive: ops-b, ops-c; alerts: ops-b, deploys: ops-c");
+    }
+    const auto version = run_process({OPSBOT_BINARY, {"--version"}, d.env, "", "", 60});
+    CHECK_THAT(version.out, Catch::Contains("\nreplica: ops-a\n"));
 }
 
 TEST_CASE("doctor: refused credentials are reported, their values never", "[doctor][e2e]") {

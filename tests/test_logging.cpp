@@ -16,10 +16,11 @@ struct Captured {
     std::ostringstream out;
     std::shared_ptr<spdlog::logger> logger;
 
-    explicit Captured(LogFormat format) {
+    explicit Captured(LogFormat format, std::string replica = "") {
         auto capture = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
         capture->set_pattern("%l %v");
-        logger = std::make_shared<spdlog::logger>("test", make_redacting_sink(capture, format));
+        logger = std::make_shared<spdlog::logger>(
+            "test", make_redacting_sink(capture, format, std::move(replica)));
         logger->set_level(spdlog::level::trace);
     }
 };
@@ -61,6 +62,23 @@ TEST_CASE("logging: json lines carry time, level, logger and a redacted message"
     const std::string time = json["time"];
     CHECK(time.size() == 24);
     CHECK(time.back() == 'Z');
+}
+
+TEST_CASE("logging: every text line names the replica", "[logging]") {
+    Captured log(LogFormat::text, "r2");
+    log.logger->info("deploy {} started", "acme/prod");
+    log.logger->warn("token xoxb-1234-5678-abcdefghij refused");
+    CHECK(log.out.str() ==
+          "info [replica r2] deploy acme/prod started\n"
+          "warning [replica r2] token xoxb-[redacted] refused\n");
+}
+
+TEST_CASE("logging: json lines carry the replica", "[logging]") {
+    Captured log(LogFormat::json, "opsbot-1.eu");
+    log.logger->info("lease work:deploys gained");
+    const auto json = nlohmann::json::parse(log.out.str());
+    CHECK(json["replica"] == "opsbot-1.eu");
+    CHECK(json["msg"] == "lease work:deploys gained");
 }
 
 TEST_CASE("logging: settings accept the documented values and reject others", "[logging]") {

@@ -254,13 +254,22 @@ TEST_CASE("metrics: describe_standard_metrics declares every name in opsbot::met
         std::string type;
     };
     const std::vector<Expected> expected{
-        {kEnvelopesReceived, "counter"},    {kEnvelopesAcked, "counter"},
-        {kAckLatency, "histogram"},         {kReconnects, "counter"},
-        {kSlackConnected, "gauge"},         {kWebApiCalls, "counter"},
-        {kWebApiRateLimited, "counter"},    {kOutboundQueueDepth, "gauge"},
-        {kWebhookRequests, "counter"},      {kAuditWrites, "counter"},
-        {kStoreErrors, "counter"},          {kStoreUp, "gauge"},
+        {kEnvelopesReceived, "counter"},
+        {kEnvelopesAcked, "counter"},
+        {kAckLatency, "histogram"},
+        {kReconnects, "counter"},
+        {kSlackConnected, "gauge"},
+        {kWebApiCalls, "counter"},
+        {kWebApiRateLimited, "counter"},
+        {kOutboundQueueDepth, "gauge"},
+        {kWebhookRequests, "counter"},
+        {kAuditWrites, "counter"},
+        {kStoreErrors, "counter"},
+        {kStoreUp, "gauge"},
         {kStoreConnectFailures, "counter"},
+        {kReplicaInfo, "gauge"},
+        {kLeaseHeld, "gauge"},
+        {kReplicasAlive, "gauge"},
     };
 
     // The list above is every constant in the header: a new one must be added

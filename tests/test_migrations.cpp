@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/audit_chain.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
@@ -140,8 +141,9 @@ TEST_CASE("migrations: an old database is upgraded in place and keeps its rows")
         REQUIRE(db::schema_version(database) == 1);
         CHECK_FALSE(has_object(database, "index", "audit_log_time"));
         CHECK_FALSE(has_object(database, "table", "state"));
-        db::AuditLog audit(database, clock);
-        for (int n = 1; n <= 5; ++n) audit.append(sample_entry(n));
+        std::string hash = audit_genesis_hash();
+        for (int n = 1; n <= 5; ++n)
+            hash = test::append_pre_replica_audit_row(database, hash, sample_entry(n), clock.now());
     }
     const auto reopened = old.connect();
     db::Database& database = *reopened;

@@ -1,10 +1,12 @@
-// Settings read from the environment: the Socket Mode watchdog's durations.
+// Settings read from the environment: the Socket Mode watchdog's durations,
+// the replica id.
 
 #include <catch2/catch.hpp>
 
 #include <map>
 
 #include "bot/settings.hpp"
+#include "core/leases.hpp"
 
 using namespace opsbot;
 using namespace std::chrono_literals;
@@ -45,4 +47,17 @@ TEST_CASE("settings: a bad watchdog duration is reported and the default kept", 
               "OPSBOT_SLACK_PONG_TIMEOUT 'fast' is not a duration like 5s or 500ms; using 5.0 s"});
     CHECK(loaded.settings.slack_ping_interval == 3s);
     CHECK(loaded.settings.slack_pong_timeout == 5s);
+}
+
+TEST_CASE("settings: the replica id names the log lines too, the host name by default",
+          "[settings]") {
+    const auto named = load_settings(lookup({{"OPSBOT_REPLICA_ID", "ops-2"}}));
+    CHECK(named.settings.replica_id == "ops-2");
+    CHECK(named.settings.log.replica == "ops-2");
+    const auto unnamed = load_settings(lookup({}));
+    const std::string host = local_host_name();
+    CHECK(unnamed.settings.replica_id == (valid_replica_id(host) ? host : "opsbot"));
+    CHECK(unnamed.settings.log.replica == unnamed.settings.replica_id);
+    const auto invalid = load_settings(lookup({{"OPSBOT_REPLICA_ID", "ops 2"}}));
+    CHECK(invalid.settings.log.replica == "opsbot");
 }

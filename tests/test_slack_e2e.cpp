@@ -232,6 +232,25 @@ TEST_CASE("slack e2e: per-command slash commands and the audit they leave", "[sl
     CHECK_THAT(metrics.body, Catch::Contains("opsbot_audit_writes_total{outcome=\"succeeded\"} 1"));
 }
 
+TEST_CASE("slack e2e: the replica is named in the logs, /metrics and every audit row",
+          "[slack][e2e]") {
+    SlackBot bot;
+    bot.env["OPSBOT_REPLICA_ID"] = "ops-7";
+    bot.start();
+    CHECK_THAT(bot.process->wait_for_log("replicas: joined as ops-7"),
+               Catch::Contains("[replica ops-7] replicas: joined as ops-7") &&
+                   Catch::Contains("alive: ops-7"));
+    bot.slack.send_slash({.text = "verify", .command = "/audit", .user = "U01ALICE01"});
+    REQUIRE(bot.slack.wait_for_responses(1));
+    const auto metrics = bot.get("/metrics").body;
+    CHECK_THAT(metrics, Catch::Contains("opsbot_replica_info{replica=\"ops-7\"} 1"));
+    CHECK_THAT(metrics, Catch::Contains("opsbot_replicas_alive 1"));
+    CHECK_THAT(metrics, Catch::Contains("# HELP opsbot_lease_held "));
+    const auto rows = test::audit_rows(bot.store);
+    REQUIRE_FALSE(rows.empty());
+    for (const auto& row : rows) CHECK(row.replica == "ops-7");
+}
+
 TEST_CASE("slack e2e: a button nobody handles is answered, not dropped", "[slack][e2e]") {
     SlackBot bot;
     bot.start();

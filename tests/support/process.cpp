@@ -136,6 +136,12 @@ BackgroundProcess::BackgroundProcess(const ProcessSpec& spec) {
     close(err_pipe[1]);
     err_fd_ = err_pipe[0];
     set_nonblocking(err_fd_);
+    // Without drain_log, standard error is read only while a test waits for a
+    // line: in between,
+    // a storm's debug lines must fit in the pipe, or opsbot blocks in its
+    // logger. Linux's default 64 KiB held 300 envelopes' lines with a few
+    // bytes to spare; 1 MiB (the unprivileged limit) holds thousands.
+    fcntl(err_fd_, F_SETPIPE_SZ, 1 << 20);
     if (!spec.drain_log) return;
     draining_ = true;
     drain_ = std::thread([this] {

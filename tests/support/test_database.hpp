@@ -56,4 +56,10 @@ private:
 std::vector<AuditRecord> audit_rows(const TestDatabase& store,
                                     std::optional<Outcome> outcome = std::nullopt);
 
+// Appends an audit row as an opsbot from before replicas wrote it, to a
+// database migrated no further: no replica column, and a hash over the
+// fifteen columns there were. Returns its hash, the next row's prev_hash.
+std::string append_pre_replica_audit_row(db::Database& database, const std::string& prev_hash,
+                                         const AuditEntry& entry, TimePoint time);
+
 }  // namespace opsbot::test
