@@ -312,6 +312,35 @@ CREATE TABLE leases (
     expires_ms INTEGER NOT NULL
 );
 )sql"},
+    {14, "014_envelope_claims",
+     R"sql(
+-- The replica that started each intent (OPSBOT_REPLICA_ID): at start-up a
+-- replica reports its own interrupted intents, and a dead replica's are
+-- reported by whoever takes it over. SQLite has one process: the column is
+-- kept for the schema's sake.
+ALTER TABLE intents ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+)sql",
+     R"sql(
+ALTER TABLE intents ADD COLUMN replica TEXT NOT NULL DEFAULT '';
+CREATE INDEX intents_unfinished_replica ON intents (replica) WHERE finished_at IS NULL;
+-- Socket Mode envelopes claimed before their ack, so that replicas answer
+-- each once (persistence/envelope_claims.hpp). claim: "event:<event_id>" for
+-- an events_api envelope (Slack delivers an event again in a new envelope),
+-- else "envelope:<envelope_id>". envelope_log (migration 012) stays until
+-- its last rows were turned into claims by an upgraded replica.
+CREATE TABLE envelope_claims (
+    claim       TEXT   PRIMARY KEY,
+    envelope_id TEXT   NOT NULL,
+    replica     TEXT   NOT NULL,
+    body        TEXT   NOT NULL,
+    received_ms BIGINT NOT NULL,
+    handled_ms  BIGINT NULL
+);
+ALTER TABLE envelope_claims ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE INDEX envelope_claims_envelope ON envelope_claims (envelope_id);
+CREATE INDEX envelope_claims_unhandled ON envelope_claims (replica) WHERE handled_ms IS NULL;
+CREATE INDEX envelope_claims_handled ON envelope_claims (handled_ms) WHERE handled_ms IS NOT NULL;
+)sql"},
 };
 
 // The one spelling that differs in DDL: SQLite's INTEGER is 64 bits and

@@ -1,0 +1,233 @@
+#include "persistence/envelope_claims.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "core/text.hpp"
+
+namespace opsbot::db {
+namespace {
+
+std::int64_t unix_ms(TimePoint time) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+// One row per envelope, one statement per burst. Inserted in the order of
+// their keys, so that two replicas claiming overlapping bursts wait for each
+// other in one order and never deadlock. Slack sends UTF-8 JSON; anything
+// else could not be stored as text.
+struct NewClaims {
+    std::vector<std::string> claims;
+    std::vector<std::string> envelope_ids;
+    std::vector<std::string> bodies;
+
+    void add(std::string_view envelope_id, std::string_view event_id, std::string_view body) {
+        claims.push_back(event_id.empty() ? "envelope:" + valid_utf8(envelope_id)
+                                          : "event:" + valid_utf8(event_id));
+        envelope_ids.push_back(valid_utf8(envelope_id));
+        bodies.push_back(valid_utf8(body));
+    }
+
+    // The envelope ids of the rows inserted: the claims won.
+    std::vector<std::string> insert(Database& db, const std::string& replica,
+                                    TimePoint received) const {
+        auto insert = db.prepare(
+            "INSERT INTO envelope_claims (claim, envelope_id, replica, body, received_ms) "
+            "SELECT claim, envelope_id, ?, body, ? FROM unnest(?::text[], ?::text[], ?::text[]) "
+            "AS burst (claim, envelope_id, body) ORDER BY claim "
+            "ON CONFLICT DO NOTHING RETURNING envelope_id");
+        insert.bind(1, replica)
+            .bind(2, unix_ms(received))
+            .bind(3, text_array(claims))
+            .bind(4, text_array(envelope_ids))
+            .bind(5, text_array(bodies));
+        std::vector<std::string> won;
+        while (insert.step()) won.push_back(insert.column_text(0));
+        return won;
+    }
+};
+
+// The unhandled claims of `from`, made `to`'s, oldest first. Rows another
+// transaction holds are skipped: that one is taking them.
+std::vector<JournaledEnvelope> move_unhandled(Database& db, const std::string& from,
+                                              const std::string& to) {
+    auto update = db.prepare(
+        "UPDATE envelope_claims SET replica = ? WHERE claim IN (SELECT claim FROM "
+        "envelope_claims WHERE replica = ? AND handled_ms IS NULL FOR UPDATE SKIP LOCKED) "
+        "RETURNING envelope_id, body, received_ms");
+    update.bind(1, to).bind(2, from);
+    std::vector<JournaledEnvelope> taken;
+    while (update.step())
+        taken.push_back({update.column_text(0), update.column_text(1),
+                         TimePoint(std::chrono::milliseconds(update.column_int(2)))});
+    std::sort(taken.begin(), taken.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.received, a.envelope_id) < std::tie(b.received, b.envelope_id);
+    });
+    return taken;
+}
+
+}  // namespace
+
+std::string text_array(const std::vector<std::string>& values) {
+    std::size_t size = 2;
+    for (const auto& value : values) size += value.size() + 3;
+    std::string out;
+    out.reserve(size + size / 4);
+    out += '{';
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0) out += ',';
+        out += '"';
+        for (const char c : values[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    out += '}';
+    return out;
+}
+
+SqlEnvelopeClaims::SqlEnvelopeClaims(Connections& pool, const Clock& clock, std::string replica)
+    : pool_(pool),
+      clock_(clock),
+      replica_(std::move(replica)),
+      handled_marks_([this](const auto& group) { stamp_handled(group); }) {
+    auto db = pool_.borrow();
+    Transaction transaction(*db);
+    adopt_log(*db);
+    left_over_ = move_unhandled(*db, replica_, replica_);
+    transaction.commit();
+    for (const auto& envelope : left_over_) pending_.arrived(envelope.envelope_id);
+}
+
+// What a version before claims left unhandled in its log is this replica's,
+// whichever takes it first.
+void SqlEnvelopeClaims::adopt_log(Database& db) {
+    auto rows = db.prepare("DELETE FROM envelope_log RETURNING id, records");
+    std::vector<std::pair<std::int64_t, std::string>> log;
+    while (rows.step()) log.emplace_back(rows.column_int(0), rows.column_text(1));
+    if (log.empty()) return;
+    std::sort(log.begin(), log.end());
+    std::string bytes;
+    for (const auto& [id, records] : log) bytes += records;
+    NewClaims claims;
+    for (const auto& envelope : parse_envelope_journal(bytes))
+        claims.add(envelope.envelope_id, "", envelope.body);
+    if (!claims.claims.empty()) claims.insert(db, replica_, clock_.now());
+}
+
+std::vector<std::size_t> SqlEnvelopeClaims::arrive(const std::vector<Arrival>& arrivals) {
+    std::vector<std::size_t> fresh;
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < arrivals.size(); ++i)
+        if (pending_.arrived(std::string(arrivals[i].envelope_id))) fresh.push_back(i);
+    return fresh;
+}
+
+std::vector<std::string> SqlEnvelopeClaims::claim(const std::vector<Arrival>& arrivals,
+                                                  const std::vector<std::size_t>& fresh) {
+    NewClaims claims;
+    for (const auto i : fresh)
+        claims.add(arrivals[i].envelope_id, arrivals[i].event_id, arrivals[i].body);
+    auto db = pool_.borrow();
+    return claims.insert(*db, replica_, clock_.now());
+}
+
+std::size_t SqlEnvelopeClaims::record(const std::vector<Arrival>& arrivals,
+                                      std::vector<bool>* duplicates) {
+    if (duplicates) duplicates->assign(arrivals.size(), false);
+    const auto fresh = arrive(arrivals);
+    std::vector<std::string> won;
+    try {
+        if (!fresh.empty()) won = claim(arrivals, fresh);
+    } catch (...) {
+        // Not acknowledged: delivered again (an event) or refused (a command).
+        std::lock_guard lock(mutex_);
+        for (const auto& arrival : arrivals) pending_.finished(std::string(arrival.envelope_id));
+        throw;
+    }
+    settle(arrivals, fresh, won, duplicates);
+    return won.size();
+}
+
+// An arrival new to this process that won no row is another delivery's: it
+// is not in flight here. One already in flight here (a redelivery while the
+// first runs) is this replica's, and the router answers it once.
+void SqlEnvelopeClaims::settle(const std::vector<Arrival>& arrivals,
+                               const std::vector<std::size_t>& fresh,
+                               const std::vector<std::string>& won, std::vector<bool>* duplicates) {
+    if (won.size() == fresh.size()) return;
+    const std::unordered_set<std::string_view> ours(won.begin(), won.end());
+    std::unordered_set<std::string_view> lost;
+    for (const auto i : fresh)
+        if (!ours.count(valid_utf8(arrivals[i].envelope_id))) lost.insert(arrivals[i].envelope_id);
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < arrivals.size(); ++i) {
+        if (!lost.count(arrivals[i].envelope_id)) continue;
+        if (duplicates) (*duplicates)[i] = true;
+        pending_.finished(std::string(arrivals[i].envelope_id));
+    }
+}
+
+std::vector<JournaledEnvelope> SqlEnvelopeClaims::take_over(const std::string& replica) {
+    auto db = pool_.borrow();
+    auto taken = move_unhandled(*db, replica, replica_);
+    std::lock_guard lock(mutex_);
+    for (const auto& envelope : taken) pending_.arrived(envelope.envelope_id);
+    return taken;
+}
+
+void SqlEnvelopeClaims::handled(const std::string& envelope_id) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!pending_.finished(envelope_id)) return;
+    }
+    std::string id = envelope_id;
+    try {
+        handled_marks_.submit(id);
+    } catch (...) {
+        // Written with the next one: without its mark it would be replayed
+        // (answered again) at the next start or takeover.
+        std::lock_guard lock(mutex_);
+        unstamped_.push_back(envelope_id);
+        throw;
+    }
+}
+
+void SqlEnvelopeClaims::stamp_handled(const std::vector<std::string*>& envelope_ids) {
+    std::vector<std::string> earlier;
+    {
+        std::lock_guard lock(mutex_);
+        earlier.swap(unstamped_);
+    }
+    std::vector<std::string> ids;
+    for (const auto& id : earlier) ids.push_back(valid_utf8(id));
+    for (const auto* id : envelope_ids) ids.push_back(valid_utf8(*id));
+    try {
+        auto db = pool_.borrow();
+        auto update = db->prepare(
+            "UPDATE envelope_claims SET handled_ms = ? "
+            "WHERE envelope_id = ANY(?::text[]) AND handled_ms IS NULL");
+        update.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids));
+        update.run();
+    } catch (...) {
+        std::lock_guard lock(mutex_);
+        unstamped_.insert(unstamped_.end(), earlier.begin(), earlier.end());
+        throw;
+    }
+}
+
+std::size_t SqlEnvelopeClaims::prune(TimePoint before) {
+    auto db = pool_.borrow();
+    auto remove = db->prepare("DELETE FROM envelope_claims WHERE handled_ms < ?");
+    remove.bind(1, unix_ms(before));
+    remove.run();
+    return static_cast<std::size_t>(remove.changes());
+}
+
+std::size_t SqlEnvelopeClaims::pending() const {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+}
+
+}  // namespace opsbot::db
