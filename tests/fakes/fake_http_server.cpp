@@ -129,15 +129,17 @@ public:
         while (open_) {
             co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
+            std::string text = beast::buffers_to_string(buffer.data());
             {
                 std::lock_guard lock(mutex_);
-                inbox_.emplace_back(beast::buffers_to_string(buffer.data()),
-                                    std::chrono::steady_clock::now());
+                inbox_.emplace_back(text, std::chrono::steady_clock::now());
             }
             buffer.consume(buffer.size());
+            if (message_listener_) message_listener_(text);
             if (frozen_) co_return;  // keep the socket, stop answering pings
         }
         open_ = false;
+        if (close_listener_) close_listener_();
     }
 
     void send(std::string text) override {
@@ -190,6 +192,12 @@ public:
     }
     bool open() const override { return open_; }
     std::string target() const override { return target_; }
+    void on_message(std::function<void(const std::string&)> listener) override {
+        message_listener_ = std::move(listener);
+    }
+    void on_close(std::function<void()> listener) override {
+        close_listener_ = std::move(listener);
+    }
 
 private:
     void write_next() {
@@ -223,6 +231,9 @@ private:
     mutable std::mutex mutex_;
     TimedMessages inbox_;
     TimedMessages sent_;
+    // Set before the first read, then read on the io thread only.
+    std::function<void(const std::string&)> message_listener_;
+    std::function<void()> close_listener_;
 };
 
 }  // namespace

@@ -68,6 +68,12 @@ public:
     virtual TimedMessages sent_timed() const = 0;
     virtual bool open() const = 0;
     virtual std::string target() const = 0;
+    // Listeners called on the server's thread: with each message as it
+    // arrives (received() lists it already), and once when the connection
+    // ends (closed, reset, or the client gone). Set them in the
+    // WebSocketHandler, before the first read.
+    virtual void on_message(std::function<void(const std::string&)> listener) = 0;
+    virtual void on_close(std::function<void()> listener) = 0;
 };
 
 using WebSocketHandler = std::function<void(std::shared_ptr<WebSocketPeer>)>;

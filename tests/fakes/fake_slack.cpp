@@ -19,6 +19,20 @@ nlohmann::json parse_body(const RecordedRequest& request) {
     return json.is_discarded() ? nlohmann::json::object() : json;
 }
 
+// "/as/<client>/api/<method>": the client and the method.
+std::pair<std::string, std::string> client_and_method(const std::string& path) {
+    const auto api = path.find("/api/", 4);
+    if (api == std::string::npos) return {"", ""};
+    return {path.substr(4, api - 4), path.substr(api + 5)};
+}
+
+std::string ticket_of(const std::string& target) {
+    const auto at = target.find("ticket=");
+    if (at == std::string::npos) return "";
+    const auto end = target.find('&', at);
+    return target.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+}
+
 }  // namespace
 
 FakeSlack::FakeSlack(int threads, const TlsIdentity* link_tls)
@@ -27,22 +41,32 @@ FakeSlack::FakeSlack(int threads, const TlsIdentity* link_tls)
     server_.route("POST", "/api/", [this](const RecordedRequest& request) {
         return api(request.path().substr(5), request);
     });
-    server_.route("POST", "/response/", [](const RecordedRequest&) {
+    server_.route("POST", "/as/", [this](const RecordedRequest& request) {
+        const auto [client, method] = client_and_method(request.path());
+        return api(method, request, client);
+    });
+    server_.route("POST", "/response/", [this](const RecordedRequest& request) {
+        links_.response_posted(request.path());
         return FakeResponse{200, "ok", "text/plain", {}};
     });
-    links_server().websocket("/link/", [this](std::shared_ptr<WebSocketPeer> peer) {
-        {
-            std::lock_guard lock(mutex_);
-            links_.push_back(peer);
-        }
-        if (send_hello_)
-            peer->send(nlohmann::json{
-                {"type", "hello"},
-                {"num_connections", 1},
-                {"debug_info", {{"host", "applink-test"}, {"approximate_connection_time", 18060}}},
-                {"connection_info", {{"app_id", "A0TEST"}}}}
-                           .dump());
-    });
+    links_server().websocket("/link/",
+                             [this](std::shared_ptr<WebSocketPeer> peer) { link_opened(peer); });
+}
+
+void FakeSlack::link_opened(const std::shared_ptr<WebSocketPeer>& peer) {
+    std::string client;
+    {
+        std::lock_guard lock(mutex_);
+        client = clients_[ticket_of(peer->target())];
+    }
+    links_.add(peer, client);
+    if (send_hello_)
+        peer->send(nlohmann::json{
+            {"type", "hello"},
+            {"num_connections", links_.open_count()},
+            {"debug_info", {{"host", "applink-test"}, {"approximate_connection_time", 18060}}},
+            {"connection_info", {{"app_id", "A0TEST"}}}}
+                       .dump());
 }
 
 void FakeSlack::rate_limit_post_message(int times, int retry_after_seconds) {
@@ -102,25 +126,31 @@ FakeResponse FakeSlack::check_token(const RecordedRequest& request, const char* 
     return FakeResponse{0, "", "", {}};
 }
 
-FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& request) {
-    if (method == "apps.connections.open") {
-        if (auto refused = check_token(request, kAppToken, refuse_app_token_); refused.status)
-            return refused;
-        if (fail_connections_open_ > 0) {
-            --fail_connections_open_;
-            return json_response({{"ok", false}, {"error", "internal_error"}}, 500);
-        }
-        const std::string scheme = link_server_ ? "wss://" : "ws://";
-        std::string host;
-        {
-            std::lock_guard lock(mutex_);
-            host = link_host_;
-        }
-        return json_response(
-            {{"ok", true},
-             {"url", scheme + host + ":" + std::to_string(links_server().port()) +
-                         "/link/?ticket=" + next_id("ticket-") + "&app_id=A0TEST"}});
+// A link URL for every caller, each with a ticket of its own.
+FakeResponse FakeSlack::connections_open(const RecordedRequest& request,
+                                         const std::string& client) {
+    if (auto refused = check_token(request, kAppToken, refuse_app_token_); refused.status)
+        return refused;
+    if (fail_connections_open_ > 0) {
+        --fail_connections_open_;
+        return json_response({{"ok", false}, {"error", "internal_error"}}, 500);
     }
+    const std::string scheme = link_server_ ? "wss://" : "ws://";
+    const std::string ticket = next_id("ticket-");
+    std::string host;
+    {
+        std::lock_guard lock(mutex_);
+        host = link_host_;
+        clients_[ticket] = client;
+    }
+    return json_response({{"ok", true},
+                          {"url", scheme + host + ":" + std::to_string(links_server().port()) +
+                                      "/link/?ticket=" + ticket + "&app_id=A0TEST"}});
+}
+
+FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& request,
+                            const std::string& client) {
+    if (method == "apps.connections.open") return connections_open(request, client);
     if (auto refused = check_token(request, kBotToken, refuse_bot_token_); refused.status)
         return refused;
     const auto body = parse_body(request);
@@ -134,6 +164,7 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
         if (const int status = fail_posts_; status)
             return json_response({{"ok", false}, {"error", "internal_error"}}, status);
         if (auto limited = pace(body.value("channel", "")); limited.status) return limited;
+        links_.message_posted(body.value("channel", ""), body.value("thread_ts", ""), client);
         return json_response({{"ok", true},
                               {"channel", body.value("channel", "")},
                               {"ts", "1700000000." + next_id("")}});
@@ -208,45 +239,15 @@ void FakeSlack::add_channel(const std::string& name, const std::string& id) {
     channels_[name] = id;
 }
 
-std::shared_ptr<WebSocketPeer> FakeSlack::link(std::size_t index) const {
-    std::lock_guard lock(mutex_);
-    return index < links_.size() ? links_[index] : nullptr;
-}
-
-std::size_t FakeSlack::links() const {
-    std::lock_guard lock(mutex_);
-    return links_.size();
-}
-
 bool FakeSlack::wait_for_links(std::size_t count, std::chrono::milliseconds timeout) {
     return FakeHttpServer::wait_until([&] { return links() >= count; }, timeout);
-}
-
-std::shared_ptr<WebSocketPeer> FakeSlack::current_link() const {
-    std::lock_guard lock(mutex_);
-    for (auto it = links_.rbegin(); it != links_.rend(); ++it)
-        if ((*it)->open()) return *it;
-    return nullptr;
 }
 
 std::string FakeSlack::send_envelope(const std::string& type, nlohmann::json payload,
                                      int retry_attempt, const std::string& envelope_id) {
     const std::string id = envelope_id.empty() ? next_id("env-") : envelope_id;
-    send_raw(envelope_text(type, std::move(payload), retry_attempt, id));
+    links_.send(type, std::move(payload), retry_attempt, id);
     return id;
-}
-
-std::string FakeSlack::envelope_text(const std::string& type, nlohmann::json payload,
-                                     int retry_attempt, const std::string& envelope_id) {
-    nlohmann::json envelope{{"envelope_id", envelope_id},
-                            {"type", type},
-                            {"accepts_response_payload", type == "slash_commands"},
-                            {"payload", std::move(payload)}};
-    if (type == "events_api") {
-        envelope["retry_attempt"] = retry_attempt;
-        envelope["retry_reason"] = retry_attempt > 0 ? "timeout" : "";
-    }
-    return envelope.dump();
 }
 
 void FakeSlack::send_raw(const std::string& text) {
@@ -326,14 +327,9 @@ void FakeSlack::request_refresh(const std::string& reason) {
 }
 
 std::vector<nlohmann::json> FakeSlack::acks() const {
-    std::vector<std::shared_ptr<WebSocketPeer>> peers;
-    {
-        std::lock_guard lock(mutex_);
-        peers = links_;
-    }
     std::vector<nlohmann::json> out;
-    for (const auto& peer : peers)
-        for (const auto& text : peer->received()) {
+    for (std::size_t i = 0; i < links_.size(); ++i)
+        for (const auto& text : links_.link(i)->received()) {
             auto json = nlohmann::json::parse(text, nullptr, false);
             if (json.is_object() && json.contains("envelope_id")) out.push_back(std::move(json));
         }
@@ -369,10 +365,15 @@ std::vector<nlohmann::json> FakeSlack::responses() const {
     return out;
 }
 
+// Through api_url() or api_url(client).
 std::vector<nlohmann::json> FakeSlack::api_calls(const std::string& method) const {
     std::vector<nlohmann::json> out;
-    for (const auto& request : server_.requests_to("/api/" + method))
-        out.push_back(parse_body(request));
+    for (const auto& request : server_.requests()) {
+        const auto path = request.path();
+        if (path == "/api/" + method ||
+            (path.rfind("/as/", 0) == 0 && client_and_method(path).second == method))
+            out.push_back(parse_body(request));
+    }
     return out;
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/fakes/fake_http_server.hpp"
+#include "tests/fakes/socket_mode_links.hpp"
 
 namespace opsbot::test {
 
@@ -51,6 +52,7 @@ public:
                        const TlsIdentity* link_tls = nullptr);  // see FakeHttpServer
     // The servers' threads stop before the members their handlers use go.
     ~FakeSlack() {
+        links_.stop();
         if (link_server_) link_server_->stop();
         server_.stop();
     }
@@ -58,6 +60,11 @@ public:
     FakeSlack& operator=(const FakeSlack&) = delete;
 
     std::string api_url() const { return server_.base_url() + "/api/"; }
+    // The same Web API for one client (one opsbot process of several): the
+    // Socket Mode links it opens and the messages it posts carry its name.
+    std::string api_url(const std::string& client) const {
+        return server_.base_url() + "/as/" + client + "/api/";
+    }
     FakeHttpServer& server() { return server_; }
     // The host name apps.connections.open puts in link URLs (it resolves to
     // 127.0.0.1), for tests of certificate name checks.
@@ -83,12 +90,22 @@ public:
     // Calls to a channel made before the Retry-After we gave it ran out.
     std::size_t retry_after_violations() const;
 
-    // Socket Mode
-    std::shared_ptr<WebSocketPeer> link(std::size_t index) const;
-    std::size_t links() const;
+    // Socket Mode. apps.connections.open hands out a link to every caller,
+    // as Slack does for up to 10 links of an app.
+    std::shared_ptr<WebSocketPeer> link(std::size_t index) const { return links_.link(index); }
+    std::size_t links() const { return links_.size(); }  // ever opened
     bool wait_for_links(std::size_t count,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    std::shared_ptr<WebSocketPeer> current_link() const;  // the newest open one
+    // The newest open one: where envelopes go unless spread.
+    std::shared_ptr<WebSocketPeer> current_link() const { return links_.newest_open(); }
+    // From now on each envelope goes to one open link chosen at random (a
+    // generator seeded with seed), and events left unacknowledged are
+    // delivered again (see RetryPolicy), as Slack does with several links.
+    void spread_over_links(std::uint64_t seed, RetryPolicy retry = {}) {
+        links_.spread(seed, retry);
+    }
+    // Every envelope sent, and what became of it and of its request.
+    const SocketModeLinks& deliveries() const { return links_; }
 
     std::string send_slash(const SlashCommand& command);  // returns the envelope id
     std::string send_mention(const Mention& mention);
@@ -106,7 +123,10 @@ public:
                               int retry_attempt = 0, const std::string& envelope_id = "");
     // The text send_envelope would send, for senders that build ahead.
     static std::string envelope_text(const std::string& type, nlohmann::json payload,
-                                     int retry_attempt, const std::string& envelope_id);
+                                     int retry_attempt, const std::string& envelope_id) {
+        return socket_mode_envelope(type, std::move(payload), retry_attempt, envelope_id);
+    }
+    // On the newest open link, unrecorded.
     void send_raw(const std::string& text);
     void request_refresh(const std::string& reason = "refresh_requested");
 
@@ -125,7 +145,10 @@ public:
                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
 private:
-    FakeResponse api(const std::string& method, const RecordedRequest& request);
+    FakeResponse api(const std::string& method, const RecordedRequest& request,
+                     const std::string& client = "");
+    FakeResponse connections_open(const RecordedRequest& request, const std::string& client);
+    void link_opened(const std::shared_ptr<WebSocketPeer>& peer);
     FakeResponse check_token(const RecordedRequest& request, const char* token, bool refuse) const;
     FakeResponse conversations(const std::string& method, const nlohmann::json& body);
     std::map<std::string, std::string> channels_;  // name → id
@@ -138,7 +161,8 @@ private:
     std::unique_ptr<FakeHttpServer> link_server_;  // with link_tls only
     std::string link_host_ = "127.0.0.1";
     mutable std::mutex mutex_;
-    std::vector<std::shared_ptr<WebSocketPeer>> links_;
+    std::map<std::string, std::string> clients_;  // link ticket → client
+    SocketModeLinks links_;
     std::atomic<bool> refuse_app_token_{false};
     std::atomic<bool> refuse_bot_token_{false};
     std::atomic<bool> send_hello_{true};

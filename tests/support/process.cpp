@@ -136,6 +136,13 @@ BackgroundProcess::BackgroundProcess(const ProcessSpec& spec) {
     close(err_pipe[1]);
     err_fd_ = err_pipe[0];
     set_nonblocking(err_fd_);
+    if (!spec.drain_log) return;
+    draining_ = true;
+    drain_ = std::thread([this] {
+        while (draining_ && pump(50)) {
+        }
+        log_ended_ = true;
+    });
 }
 
 BackgroundProcess::~BackgroundProcess() {
@@ -143,45 +150,58 @@ BackgroundProcess::~BackgroundProcess() {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
+    draining_ = false;
+    if (drain_.joinable()) drain_.join();
     if (err_fd_ >= 0) close(err_fd_);
 }
 
-void BackgroundProcess::pump(int timeout_ms) {
+bool BackgroundProcess::pump(int timeout_ms) {
     pollfd fd{err_fd_, POLLIN, 0};
-    if (poll(&fd, 1, timeout_ms) <= 0) return;
+    if (poll(&fd, 1, timeout_ms) <= 0) return true;
     char buffer[4096];
     ssize_t n;
+    std::lock_guard lock(log_mutex_);
     while ((n = read(err_fd_, buffer, sizeof buffer)) > 0)
         log_.append(buffer, static_cast<std::size_t>(n));
+    return n != 0;
+}
+
+void BackgroundProcess::read_more(int timeout_ms) {
+    if (drain_.joinable())
+        std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+    else
+        pump(timeout_ms);
 }
 
 std::string BackgroundProcess::wait_for_log(const std::string& text, int timeout_seconds,
                                             int occurrence) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-    const auto nth = [&] {
-        auto found = log_.find(text);
+    const auto nth = [&](const std::string& log) {
+        auto found = log.find(text);
         for (int seen = 1; seen < occurrence && found != std::string::npos; ++seen)
-            found = log_.find(text, found + text.size());
+            found = log.find(text, found + text.size());
         return found;
     };
     while (std::chrono::steady_clock::now() < deadline) {
-        if (const auto found = nth(); found != std::string::npos) {
-            const auto start = log_.rfind('\n', found);
-            const auto end = log_.find('\n', found);
-            return log_.substr(start == std::string::npos ? 0 : start + 1,
-                               end == std::string::npos ? std::string::npos : end - start - 1);
+        const std::string so_far = log();
+        if (const auto found = nth(so_far); found != std::string::npos) {
+            const auto start = so_far.rfind('\n', found);
+            const auto end = so_far.find('\n', found);
+            return so_far.substr(start == std::string::npos ? 0 : start + 1,
+                                 end == std::string::npos ? std::string::npos : end - start - 1);
         }
         if (!running()) break;
-        pump(50);
+        read_more(50);
     }
-    pump(0);
+    read_more(0);
     const std::string state =
         running() ? "still running" : "exited with " + std::to_string(exit_code_);
     throw std::runtime_error("no log line with '" + text + "' in time (" + state +
-                             "); log so far:\n" + log_);
+                             "); log so far:\n" + log());
 }
 
 std::string BackgroundProcess::log() const {
+    std::lock_guard lock(log_mutex_);
     return log_;
 }
 
@@ -201,12 +221,14 @@ void BackgroundProcess::signal(int signal_number) {
 
 int BackgroundProcess::wait(int timeout_seconds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-    while (running() && std::chrono::steady_clock::now() < deadline) pump(20);
+    while (running() && std::chrono::steady_clock::now() < deadline) read_more(20);
     if (running()) {
         kill(pid_, SIGKILL);
-        while (running()) pump(20);
+        while (running()) read_more(20);
     }
-    pump(0);
+    read_more(0);
+    // The last lines, unless a child of the program holds the pipe.
+    for (int i = 0; i < 50 && drain_.joinable() && !log_ended_; ++i) read_more(20);
     return exit_code_;
 }
 

@@ -17,6 +17,7 @@
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/slack_mode.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -26,32 +27,21 @@ struct SlackBot {
     FakeSlack slack;
     TempDir dir;
     TestDatabase store{e2e_backend(), dir.file("opsbot.db")};
-    std::map<std::string, std::string> env;
+    Environment env;
     std::unique_ptr<BackgroundProcess> process;
     std::string intake_url;
 
     // With link_tls, the fake's Socket Mode links are wss:// (see FakeSlack).
     explicit SlackBot(const std::string& catalogue_yaml = kCatalogueYaml,
                       const TlsIdentity* link_tls = nullptr)
-        : slack(1, link_tls) {
-        env = {{"SLACK_APP_TOKEN", FakeSlack::kAppToken},
-               {"SLACK_BOT_TOKEN", FakeSlack::kBotToken},
-               {"SLACK_API_URL", slack.api_url()},
-               {"OPSBOT_LISTEN", "127.0.0.1:0"},
-               {"OPSBOT_CONFIG", dir.write("opsbot.yaml", catalogue_yaml)},
-               store.env(),
-               {"OPSBOT_LOG_LEVEL", "debug"},
-               {"OPSBOT_SLACK_PING_INTERVAL", "1s"},
-               {"OPSBOT_SLACK_PONG_TIMEOUT", "1s"},
-               {"OPSBOT_RECONNECT_BACKOFF", "1s"}};
-    }
+        : slack(1, link_tls),
+          env(slack_mode_env(slack.api_url(), dir.write("opsbot.yaml", catalogue_yaml),
+                             store.env())) {}
 
     void start(bool wait_connected = true) {
-        process =
-            std::make_unique<BackgroundProcess>(ProcessSpec{OPSBOT_BINARY, {}, env, "", "", 60});
+        process = launch_opsbot(env);
         if (!wait_connected) return;
-        const std::string line = process->wait_for_log("http: listening on ");
-        intake_url = "http://" + line.substr(line.find("listening on ") + 13);
+        intake_url = wait_for_intake(*process);
         REQUIRE(slack.wait_for_links(1));
         process->wait_for_log("slack: connected");
     }
