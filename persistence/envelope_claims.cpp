@@ -1,6 +1,8 @@
 #include "persistence/envelope_claims.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <unordered_set>
 
 #include "core/text.hpp"
@@ -27,6 +29,11 @@ struct NewClaims {
         envelope_ids.push_back(valid_utf8(envelope_id));
         bodies.push_back(valid_utf8(body));
     }
+    void add_row(const NewClaims& from, std::size_t i) {
+        claims.push_back(from.claims[i]);
+        envelope_ids.push_back(from.envelope_ids[i]);
+        bodies.push_back(from.bodies[i]);
+    }
 
     // The envelope ids of the rows inserted: the claims won.
     std::vector<std::string> insert(Database& db, const std::string& replica,
@@ -45,7 +52,55 @@ struct NewClaims {
         while (insert.step()) won.push_back(insert.column_text(0));
         return won;
     }
+
+    // Of these claims, those this replica holds unhandled: claim → the
+    // envelope id it holds them under.
+    std::map<std::string, std::string> held(Database& db, const std::string& replica) const {
+        auto select = db.prepare(
+            "SELECT claim, envelope_id FROM envelope_claims WHERE claim = ANY(?::text[]) AND "
+            "replica = ? AND handled_ms IS NULL");
+        select.bind(1, text_array(claims)).bind(2, replica);
+        std::map<std::string, std::string> out;
+        while (select.step()) out[select.column_text(0)] = select.column_text(1);
+        return out;
+    }
+
+    // Makes this replica's unhandled claims these envelopes'; returns their ids.
+    std::vector<std::string> take_back(Database& db, const std::string& replica) const {
+        auto update = db.prepare(
+            "UPDATE envelope_claims SET envelope_id = burst.envelope_id, body = burst.body FROM "
+            "unnest(?::text[], ?::text[], ?::text[]) AS burst (claim, envelope_id, body) WHERE "
+            "envelope_claims.claim = burst.claim AND replica = ? AND handled_ms IS NULL "
+            "RETURNING burst.envelope_id");
+        update.bind(1, text_array(claims))
+            .bind(2, text_array(envelope_ids))
+            .bind(3, text_array(bodies))
+            .bind(4, replica);
+        std::vector<std::string> taken;
+        while (update.step()) taken.push_back(update.column_text(0));
+        return taken;
+    }
 };
+
+// The claims lost to this very replica that nothing here handles: a burst
+// whose commit went through while the connection failed was not
+// acknowledged, and its delivery again finds it claimed. It is answered now,
+// under the new envelope's id.
+NewClaims orphans_of(Database& db, const NewClaims& claims, const std::vector<std::string>& won,
+                     const std::string& replica,
+                     const std::function<bool(const std::string&)>& in_flight) {
+    const std::unordered_set<std::string> ours(won.begin(), won.end());
+    NewClaims lost;
+    for (std::size_t i = 0; i < claims.claims.size(); ++i)
+        if (!ours.count(claims.envelope_ids[i])) lost.add_row(claims, i);
+    const auto held = lost.held(db, replica);
+    NewClaims orphans;
+    for (std::size_t i = 0; i < lost.claims.size(); ++i) {
+        const auto found = held.find(lost.claims[i]);
+        if (found != held.end() && !in_flight(found->second)) orphans.add_row(lost, i);
+    }
+    return orphans;
+}
 
 // The unhandled claims of `from`, made `to`'s, oldest first. Rows another
 // transaction holds are skipped: that one is taking them.
@@ -130,7 +185,16 @@ std::vector<std::string> SqlEnvelopeClaims::claim(const std::vector<Arrival>& ar
     for (const auto i : fresh)
         claims.add(arrivals[i].envelope_id, arrivals[i].event_id, arrivals[i].body);
     auto db = pool_.borrow();
-    return claims.insert(*db, replica_, clock_.now());
+    auto won = claims.insert(*db, replica_, clock_.now());
+    if (won.size() == fresh.size()) return won;
+    const auto orphans = orphans_of(*db, claims, won, replica_, [this](const std::string& id) {
+        std::lock_guard lock(mutex_);
+        return pending_.contains(id);
+    });
+    if (orphans.claims.empty()) return won;
+    const auto taken = orphans.take_back(*db, replica_);
+    won.insert(won.end(), taken.begin(), taken.end());
+    return won;
 }
 
 std::size_t SqlEnvelopeClaims::record(const std::vector<Arrival>& arrivals,

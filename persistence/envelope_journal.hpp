@@ -68,6 +68,7 @@ class PendingEnvelopes {
 public:
     bool arrived(const std::string& id) { return pending_[id]++ == 0; }  // true: the first
     bool finished(const std::string& id);  // true: the last one in flight
+    bool contains(const std::string& id) const { return pending_.count(id) > 0; }
     std::size_t size() const { return pending_.size(); }
 
 private:

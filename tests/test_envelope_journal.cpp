@@ -242,6 +242,24 @@ TEST_CASE("envelope claims: a duplicate envelope or event is another journal's, 
     CHECK(b.pending() == 2);
 }
 
+TEST_CASE("envelope claims: a claim committed unseen is answered when its delivery comes again",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    Claims journal(*database, clock, "r1");
+    // The commit went through as the connection broke: the burst was not
+    // acknowledged, and nothing here handles it.
+    database->exec(
+        "INSERT INTO envelope_claims (claim, envelope_id, replica, body, received_ms) VALUES "
+        "('event:Ev7', 'env-7', 'r1', 'first', 0), ('event:Ev8', 'env-8', 'r2', 'theirs', 0)");
+    CHECK(claim(journal, {{"env-17", "again", "Ev7"}, {"env-18", "again", "Ev8"}}) ==
+          std::vector<bool>{false, true});
+    CHECK(journal.pending() == 1);
+    journal.handled("env-17");
+    CHECK(claim(journal, {{"env-27", "late", "Ev7"}}) == std::vector<bool>{true});
+    CHECK(Claims(*database, clock, "r1").left_over().empty());
+}
+
 TEST_CASE("envelope claims: two survivors taking over at once take each claim once",
           "[envelope_journal][postgres]") {
     test::TestDatabase database(db::Backend::postgresql);
