@@ -201,7 +201,6 @@ StormFigures storm_figures(std::size_t replica_count, int each) {
     FakeSlack slack(2);
     const test::TestDatabase store(db::Backend::postgresql, "");
     test::ReplicaSet replicas(slack, store, replica_count);
-    replicas.set_env("OPSBOT_LOG_LEVEL", "warn");
     replicas.start_all();
     slack.spread_over_links(7);
     std::atomic<int> sent{0};
@@ -232,7 +231,6 @@ KillFigures kill_run(int each, std::uint64_t seed) {
     FakeSlack slack(2);
     const test::TestDatabase store(db::Backend::postgresql, "");
     test::ReplicaSet replicas(slack, store, 3);
-    replicas.set_env("OPSBOT_LOG_LEVEL", "warn");
     replicas.start_all();
     slack.spread_over_links(seed);
     std::mt19937_64 random(seed);
@@ -241,8 +239,8 @@ KillFigures kill_run(int each, std::uint64_t seed) {
     std::atomic<int> sent{0};
     std::thread storm([&] { send_storm(slack, each, sent); });
     FakeHttpServer::wait_until([&] { return sent >= kill_after; }, 300s);
-    replicas.kill(victim);
     const auto killed = test::SlackClock::now();
+    replicas.kill(victim);
     // What the dead replica acknowledged and had not answered yet.
     std::vector<std::string> orphans;
     for (const auto& request : slack.deliveries().requests())

@@ -250,8 +250,8 @@ TEST_CASE("envelope claims: a claim committed unseen is answered when its delive
     // The commit went through as the connection broke: the burst was not
     // acknowledged, and nothing here handles it.
     database->exec(
-        "INSERT INTO envelope_claims (claim, envelope_id, replica, body, received_ms) VALUES "
-        "('event:Ev7', 'env-7', 'r1', 'first', 0), ('event:Ev8', 'env-8', 'r2', 'theirs', 0)");
+        "INSERT INTO envelope_claims (claim, envelope_id, replica, burst, received_ms) VALUES "
+        "('event:Ev7', 'env-7', 'r1', 0, 0), ('event:Ev8', 'env-8', 'r2', 0, 0)");
     CHECK(claim(journal, {{"env-17", "again", "Ev7"}, {"env-18", "again", "Ev8"}}) ==
           std::vector<bool>{false, true});
     CHECK(journal.pending() == 1);

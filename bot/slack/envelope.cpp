@@ -45,6 +45,7 @@ public:
                     if (!string(&value) || !plain_) return std::nullopt;
                     *wanted = value;
                 } else if (key == "payload" && at_ < s_.size() && s_[at_] == '{') {
+                    head.event_id.clear();  // a second payload replaces the first
                     if (!container('}', 1, &head.event_id)) return std::nullopt;
                 } else if (!value(1)) {
                     return std::nullopt;
