@@ -135,12 +135,14 @@ std::unordered_map<std::string, std::string> bodies_in(Database& db,
 
 // The unhandled claims of `from`, made `to`'s, oldest first. Rows another
 // transaction holds are skipped: that one is taking them.
-std::vector<JournaledEnvelope> move_unhandled(Database& db, const std::string& from,
-                                              const std::string& to) {
+// claims: envelope id → its claim, for the handled marks.
+std::vector<JournaledEnvelope> move_unhandled(
+    Database& db, const std::string& from, const std::string& to,
+    std::unordered_map<std::string, std::string>& claims) {
     auto update = db.prepare(
         "UPDATE envelope_claims SET replica = ? WHERE claim IN (SELECT claim FROM "
         "envelope_claims WHERE replica = ? AND handled_ms IS NULL FOR UPDATE SKIP LOCKED) "
-        "RETURNING envelope_id, burst, received_ms");
+        "RETURNING envelope_id, burst, received_ms, claim");
     update.bind(1, to).bind(2, from);
     std::vector<JournaledEnvelope> taken;
     std::vector<std::string> bursts;
@@ -148,6 +150,7 @@ std::vector<JournaledEnvelope> move_unhandled(Database& db, const std::string& f
         taken.push_back({update.column_text(0), "",
                          TimePoint(std::chrono::milliseconds(update.column_int(2)))});
         bursts.push_back(update.column_text(1));
+        claims[taken.back().envelope_id] = update.column_text(3);
     }
     if (taken.empty()) return taken;
     const auto bodies = bodies_in(db, bursts);
@@ -189,7 +192,7 @@ SqlEnvelopeClaims::SqlEnvelopeClaims(Connections& pool, const Clock& clock, std:
     auto db = pool_.borrow();
     Transaction transaction(*db);
     adopt_log(*db);
-    left_over_ = move_unhandled(*db, replica_, replica_);
+    left_over_ = move_unhandled(*db, replica_, replica_, claim_of_);
     transaction.commit();
     for (const auto& envelope : left_over_) pending_.arrived(envelope.envelope_id);
 }
@@ -225,14 +228,21 @@ std::vector<std::string> SqlEnvelopeClaims::claim(const std::vector<Arrival>& ar
         claims.add(arrivals[i].envelope_id, arrivals[i].event_id, arrivals[i].body);
     auto db = pool_.borrow();
     auto won = claims.insert(*db, replica_, clock_.now());
-    if (won.size() == fresh.size()) return won;
-    const auto orphans = orphans_of(*db, claims, won, replica_, [this](const std::string& id) {
-        std::lock_guard lock(mutex_);
-        return pending_.contains(id);
-    });
-    if (orphans.claims.empty()) return won;
-    const auto taken = orphans.take_back(*db, replica_, clock_.now());
-    won.insert(won.end(), taken.begin(), taken.end());
+    if (won.size() != fresh.size()) {
+        const auto orphans = orphans_of(*db, claims, won, replica_, [this](const std::string& id) {
+            std::lock_guard lock(mutex_);
+            return pending_.contains(id);
+        });
+        if (!orphans.claims.empty()) {
+            const auto taken = orphans.take_back(*db, replica_, clock_.now());
+            won.insert(won.end(), taken.begin(), taken.end());
+        }
+    }
+    const std::unordered_set<std::string> ours(won.begin(), won.end());
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < claims.claims.size(); ++i)
+        if (ours.count(claims.envelope_ids[i]))
+            claim_of_[claims.envelope_ids[i]] = claims.claims[i];
     return won;
 }
 
@@ -274,44 +284,51 @@ void SqlEnvelopeClaims::settle(const std::vector<Arrival>& arrivals,
 
 std::vector<JournaledEnvelope> SqlEnvelopeClaims::take_over(const std::string& replica) {
     auto db = pool_.borrow();
-    auto taken = move_unhandled(*db, replica, replica_);
+    std::unordered_map<std::string, std::string> claims;
+    auto taken = move_unhandled(*db, replica, replica_, claims);
     std::lock_guard lock(mutex_);
+    claim_of_.merge(claims);
     for (const auto& envelope : taken) pending_.arrived(envelope.envelope_id);
     return taken;
 }
 
+// Marked by claim, the table's key: an index on envelope_id would cost
+// every ack one more entry.
 void SqlEnvelopeClaims::handled(const std::string& envelope_id) {
+    std::string claim;
     {
         std::lock_guard lock(mutex_);
         if (!pending_.finished(envelope_id)) return;
+        const auto found = claim_of_.find(valid_utf8(envelope_id));
+        if (found == claim_of_.end()) return;
+        claim = std::move(found->second);
+        claim_of_.erase(found);
     }
-    std::string id = envelope_id;
     try {
-        handled_marks_.submit(id);
+        handled_marks_.submit(claim);
     } catch (...) {
         // Written with the next one: without its mark it would be replayed
         // (answered again) at the next start or takeover.
         std::lock_guard lock(mutex_);
-        unstamped_.push_back(envelope_id);
+        unstamped_.push_back(claim);
         throw;
     }
 }
 
-void SqlEnvelopeClaims::stamp_handled(const std::vector<std::string*>& envelope_ids) {
+void SqlEnvelopeClaims::stamp_handled(const std::vector<std::string*>& claims) {
     std::vector<std::string> earlier;
     {
         std::lock_guard lock(mutex_);
         earlier.swap(unstamped_);
     }
-    std::vector<std::string> ids;
-    for (const auto& id : earlier) ids.push_back(valid_utf8(id));
-    for (const auto* id : envelope_ids) ids.push_back(valid_utf8(*id));
+    std::vector<std::string> keys = earlier;
+    for (const auto* claim : claims) keys.push_back(*claim);
     try {
         auto db = pool_.borrow();
         auto update = db->prepare(
             "UPDATE envelope_claims SET handled_ms = ? "
-            "WHERE envelope_id = ANY(?::text[]) AND handled_ms IS NULL");
-        update.bind(1, unix_ms(clock_.now())).bind(2, text_array(ids));
+            "WHERE claim = ANY(?::text[]) AND handled_ms IS NULL");
+        update.bind(1, unix_ms(clock_.now())).bind(2, text_array(keys));
         update.run();
     } catch (...) {
         std::lock_guard lock(mutex_);

@@ -21,6 +21,7 @@
 
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/group_commit.hpp"
@@ -52,13 +53,14 @@ private:
     void settle(const std::vector<Arrival>& arrivals, const std::vector<std::size_t>& fresh,
                 const std::vector<std::string>& won, std::vector<bool>* duplicates);
     void adopt_log(Database& db);
-    void stamp_handled(const std::vector<std::string*>& envelope_ids);
+    void stamp_handled(const std::vector<std::string*>& claims);
 
     Connections& pool_;
     const Clock& clock_;
     const std::string replica_;
     PendingEnvelopes pending_;
-    std::vector<std::string> unstamped_;  // handled, their mark failed: written with the next
+    std::unordered_map<std::string, std::string> claim_of_;  // envelope id → claim, in flight
+    std::vector<std::string> unstamped_;  // claims handled, their mark failed: with the next
     mutable std::mutex mutex_;            // the above, never held over a query
     GroupCommit<std::string> handled_marks_;
 };
