@@ -15,6 +15,12 @@ std::int64_t unix_ms(TimePoint time) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
 }
 
+std::vector<std::string> first_column(Statement& statement) {
+    std::vector<std::string> values;
+    while (statement.step()) values.push_back(statement.column_text(0));
+    return values;
+}
+
 // One row per envelope, and the burst's bodies in one row of
 // envelope_bursts (the file journal's records): one statement per burst.
 // Claims are inserted in the order of their keys, so that two replicas
@@ -65,9 +71,7 @@ struct NewClaims {
             .bind(3, unix_ms(received))
             .bind(4, text_array(claims))
             .bind(5, text_array(envelope_ids));
-        std::vector<std::string> won;
-        while (insert.step()) won.push_back(insert.column_text(0));
-        return won;
+        return first_column(insert);
     }
 
     // Of these claims, those this replica holds unhandled: claim → the
@@ -95,9 +99,7 @@ struct NewClaims {
             .bind(2, text_array(claims))
             .bind(3, text_array(envelope_ids))
             .bind(4, replica);
-        std::vector<std::string> taken;
-        while (update.step()) taken.push_back(update.column_text(0));
-        return taken;
+        return first_column(update);
     }
 };
 
