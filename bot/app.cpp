@@ -61,6 +61,7 @@ std::unique_ptr<db::Storage> open_storage(const Settings& settings, const Clock&
 bool App::open_storage(std::ostream& err) {
     try {
         storage_ = opsbot::open_storage(settings_, clock_);
+        storage_->set_replica(settings_.replica_id);
     } catch (const db::DatabaseError& e) {
         err << "opsbot: " << e.what() << "\n";
         return false;

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <ostream>
 #include <thread>
@@ -19,6 +20,8 @@
 
 #include "bot/net/http_server.hpp"
 #include "bot/newproject/project_setup_service.hpp"
+#include "bot/replicas/lease_keeper.hpp"
+#include "bot/replicas/prune_jobs.hpp"
 #include "bot/replicas/replica_report.hpp"
 #include "bot/slack/slack_router.hpp"
 #include "bot/slack/socket_mode_client.hpp"
@@ -105,11 +108,14 @@ net::OutgoingResponse health(const slack::SocketModeClient& client, StoreHealth&
     return {connected && !problem ? 200 : 503, body.dump(), "application/json", {}};
 }
 
-// Intents without an outcome ran when opsbot stopped: report, never re-run.
-void reconcile_intents(App& app, slack::WebApi& api) {
-    for (const auto& intent : app.intents().unfinished()) {
-        spdlog::warn("opsbot: '{}' by {} (started {}) was interrupted by a restart; not re-run",
-                     intent.command, intent.actor_id, format_iso8601(intent.started));
+// Intents without an outcome ran when `replica` stopped (this replica's
+// previous process at start, a dead one at takeover): report, never re-run.
+void reconcile_intents(App& app, slack::WebApi& api, const std::string& replica) {
+    const bool restart = replica == app.settings().replica_id;
+    const std::string what = restart ? "a restart of opsbot" : "the loss of replica " + replica;
+    for (const auto& intent : app.intents().interrupt(replica)) {
+        spdlog::warn("opsbot: '{}' by {} (started {}) was interrupted by {}; not re-run",
+                     intent.command, intent.actor_id, format_iso8601(intent.started), what);
         AuditEntry entry;
         entry.correlation_id = intent.correlation_id;
         entry.actor_id = intent.actor_id;
@@ -119,19 +125,32 @@ void reconcile_intents(App& app, slack::WebApi& api) {
         entry.command = intent.command;
         entry.outcome = Outcome::failed;
         entry.external_ref = intent.key;
-        entry.error = "interrupted by a restart of opsbot; not re-run";
+        entry.error = "interrupted by " + what + "; not re-run";
         app.audit().append(std::move(entry));
-        app.intents().finish(intent.key, "interrupted");
         if (intent.channel.empty()) continue;
+        const std::string stopped =
+            restart ? "opsbot restarted" : "The opsbot replica " + replica + " stopped";
         const auto posted = api.post_message(
             {intent.channel,
-             "opsbot restarted while running `" + intent.command + "` for <@" + intent.actor_id +
+             stopped + " while running `" + intent.command + "` for <@" + intent.actor_id +
                  ">. It was not run again: check its result before retrying.",
              intent.thread, ""});
         if (!posted)
             spdlog::warn("opsbot: could not report the interrupted intent: {}",
                          posted.error().message);
     }
+}
+
+// A dead replica's unfinished intents are reported and its unhandled
+// envelopes replayed here (PostgreSQL: a SQLite database has one process).
+void take_over_dead_replicas(App& app, slack::WebApi& api, EnvelopeLedger& ledger,
+                             slack::SlackRouter& router) {
+    LeaseKeeper* keeper = app.leases();
+    if (!keeper || app.storage().backend() != db::Backend::postgresql) return;
+    keeper->on_dead_replica([&app, &api, &ledger, &router](const std::string& replica) {
+        reconcile_intents(app, api, replica);
+        ledger.take_over(replica, router);
+    });
 }
 
 }  // namespace
@@ -162,7 +181,7 @@ int run_slack_mode(App& app, std::ostream& err) {
                 "restart it");
         }))
         return 3;
-    reconcile_intents(app, api);
+    reconcile_intents(app, api, settings.replica_id);
     SystemClock clock;
     EnvelopeLedger ledger(app.storage().open_envelope_journal(clock), app.store_health());
 
@@ -208,7 +227,7 @@ int run_slack_mode(App& app, std::ostream& err) {
              router.on_envelope(std::move(e), std::move(done));
          },
          [&stop](const std::string& reason) { stop.fail(reason); },
-         [&ledger](const std::vector<slack::ReceivedEnvelope>& envelopes) {
+         [&ledger](std::vector<slack::ReceivedEnvelope>& envelopes) {
              return ledger.before_ack(envelopes);
          }},
         metrics);
@@ -230,6 +249,11 @@ int run_slack_mode(App& app, std::ostream& err) {
         return 2;
     }
     ledger.replay(router);
+    take_over_dead_replicas(app, api, ledger, router);
+    // Handled claims are kept an hour (Slack's retries come within minutes),
+    // then forgotten by the "prune" singleton.
+    app.prune_jobs().add("envelope claims",
+                         [&ledger] { return static_cast<std::int64_t>(ledger.prune()); });
     client.start();
     app.start_background();
     wait_for_stop(signals, stop);

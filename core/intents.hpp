@@ -24,6 +24,7 @@ struct Intent {
     TimePoint started;
     std::optional<TimePoint> finished;
     std::string outcome;  // empty while running
+    std::string replica;  // the replica that started it (OPSBOT_REPLICA_ID)
 };
 
 class IntentJournal {
@@ -35,6 +36,12 @@ public:
     virtual std::optional<Intent> find(const std::string& key) const = 0;
     // Intents with no outcome: opsbot stopped while they ran.
     virtual std::vector<Intent> unfinished() const = 0;
+    // Ends the intents that `replica` left without an outcome (it stopped
+    // while they ran: its previous process at start-up, or a dead replica
+    // at takeover) as "interrupted" and returns them, each to one caller
+    // only: two survivors never both report one. Those of a database from
+    // before replicas count as this process's own.
+    virtual std::vector<Intent> interrupt(const std::string& replica) = 0;
 };
 
 }  // namespace opsbot

@@ -157,17 +157,22 @@ FileEnvelopeJournal::~FileEnvelopeJournal() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::size_t FileEnvelopeJournal::record(const std::vector<Arrival>& arrivals) {
+// One process owns the file: a redelivery is answered by the router's own
+// deduplication, never a duplicate here.
+std::size_t FileEnvelopeJournal::record(const std::vector<Arrival>& arrivals,
+                                        std::vector<bool>* duplicates) {
+    if (duplicates) duplicates->assign(arrivals.size(), false);
     const auto now = clock_.now();
     std::string bytes;
     std::size_t size = 0;
-    for (const auto& [id, body] : arrivals) size += id.size() + body.size() + 48;
+    for (const auto& arrival : arrivals)
+        size += arrival.envelope_id.size() + arrival.body.size() + 48;
     bytes.reserve(size);
     std::size_t added = 0;
     std::lock_guard lock(mutex_);
-    for (const auto& [id, body] : arrivals) {
-        if (!pending_.arrived(std::string(id))) continue;
-        append_envelope_record(bytes, id, body, now);
+    for (const auto& arrival : arrivals) {
+        if (!pending_.arrived(std::string(arrival.envelope_id))) continue;
+        append_envelope_record(bytes, arrival.envelope_id, arrival.body, now);
         ++added;
     }
     try {

@@ -1,7 +1,8 @@
 #pragma once
 // The Socket Mode envelope journal. On SQLite, an append-only file next to
-// the database (`<OPSBOT_DB>-envelopes`); on PostgreSQL, the table
-// envelope_journal (migration 012), which replicas share.
+// the database (`<OPSBOT_DB>-envelopes`), for the one process that owns it;
+// on PostgreSQL, claims in the table envelope_claims (migration 014) that
+// replicas share (envelope_claims.hpp).
 //
 // Slack envelopes are acknowledged before their handler runs, so an envelope
 // acknowledged and then lost to a kill -9 would be a lost command. The socket
@@ -18,11 +19,11 @@
 // path milliseconds, so that is the trade (SQLite's synchronous=NORMAL makes
 // the same one).
 //
-// On PostgreSQL there is no file beside the database, and replicas must see
-// one journal, so a burst is one transaction committed before its acks (the
-// server is a network hop away anyway, and its commit is what makes the
-// envelope durable). A failed commit throws: the burst is then not
-// acknowledged, and Slack delivers it again.
+// On PostgreSQL there is no file beside the database, and replicas must
+// agree on who answers what, so a burst is claimed in one statement
+// committed before its acks (the server is a network hop away anyway, and
+// its commit is what makes the envelope durable). A failed commit throws:
+// the burst is then not acknowledged, and Slack delivers it again.
 //
 // File format, binary-safe: `+<id bytes> <body bytes> <received unix ms>\n<id><body>\n`
 // for an envelope, `-<id bytes>\n<id>\n` once it was handled. A torn last
@@ -67,6 +68,7 @@ class PendingEnvelopes {
 public:
     bool arrived(const std::string& id) { return pending_[id]++ == 0; }  // true: the first
     bool finished(const std::string& id);  // true: the last one in flight
+    bool contains(const std::string& id) const { return pending_.count(id) > 0; }
     std::size_t size() const { return pending_.size(); }
 
 private:
@@ -78,6 +80,9 @@ public:
     struct Arrival {
         std::string_view envelope_id;
         std::string_view body;
+        // An events_api envelope's event_id: the event is claimed by it, so
+        // that Slack's delivery of it again in a new envelope loses.
+        std::string_view event_id = {};
     };
 
     virtual ~EnvelopeJournal() = default;
@@ -88,14 +93,25 @@ public:
     // Journals the envelopes of one burst at once (one write(), or one
     // commit); returns how many were new. One already pending (a redelivery
     // while the first delivery runs) is not written again; each arrival
-    // needs its handled(). Throws when the burst could not be made durable:
-    // none of it counts as arrived then.
-    virtual std::size_t record(const std::vector<Arrival>& arrivals) = 0;
+    // needs its handled(), except a duplicate. duplicates, when given, gets
+    // for each arrival whether another delivery had claimed it (another
+    // replica, or an earlier delivery of its event): it is acknowledged and
+    // not routed. Throws when the burst could not be made durable: none of
+    // it counts as arrived then.
+    virtual std::size_t record(const std::vector<Arrival>& arrivals,
+                               std::vector<bool>* duplicates) = 0;
+    std::size_t record(const std::vector<Arrival>& arrivals) { return record(arrivals, nullptr); }
     bool record(std::string_view envelope_id, std::string_view body) {
         return record({{envelope_id, body}}) == 1;
     }
     virtual void handled(const std::string& envelope_id) = 0;
     virtual std::size_t pending() const = 0;
+    // A dead replica's unhandled envelopes, now this one's, oldest first;
+    // each is taken by one replica only. Nothing where one process owns the
+    // journal.
+    virtual std::vector<JournaledEnvelope> take_over(const std::string& /*replica*/) { return {}; }
+    // Forgets envelopes handled before `before`; returns how many.
+    virtual std::size_t prune(TimePoint /*before*/) { return 0; }
 
 protected:
     std::vector<JournaledEnvelope> left_over_;
@@ -111,7 +127,8 @@ public:
     FileEnvelopeJournal& operator=(const FileEnvelopeJournal&) = delete;
 
     using EnvelopeJournal::record;
-    std::size_t record(const std::vector<Arrival>& arrivals) override;
+    std::size_t record(const std::vector<Arrival>& arrivals,
+                       std::vector<bool>* duplicates) override;
     void handled(const std::string& envelope_id) override;
     std::size_t pending() const override;
 

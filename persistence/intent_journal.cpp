@@ -1,10 +1,13 @@
 #include "persistence/intent_journal.hpp"
 
+#include <algorithm>
+
 namespace opsbot::db {
 namespace {
 
 constexpr const char* kColumns =
-    "key, correlation_id, command, actor_id, channel, thread, started_at, finished_at, outcome";
+    "key, correlation_id, command, actor_id, channel, thread, started_at, finished_at, outcome, "
+    "replica";
 
 Intent read_intent(const Statement& row) {
     Intent intent;
@@ -17,6 +20,7 @@ Intent read_intent(const Statement& row) {
     intent.started = parse_iso8601(row.column_text(6)).value_or(TimePoint{});
     if (!row.column_is_null(7)) intent.finished = parse_iso8601(row.column_text(7));
     intent.outcome = row.column_text(8);
+    intent.replica = row.column_text(9);
     return intent;
 }
 
@@ -26,14 +30,15 @@ bool SqlIntentJournal::begin(const Intent& intent) {
     auto db = pool_.borrow();
     auto insert = db->prepare(
         "INSERT INTO intents (key, correlation_id, command, actor_id, channel, thread, "
-        "started_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+        "started_at, replica) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
     insert.bind(1, intent.key)
         .bind(2, intent.correlation_id)
         .bind(3, intent.command)
         .bind(4, intent.actor_id)
         .bind(5, intent.channel)
         .bind(6, intent.thread)
-        .bind(7, format_iso8601(intent.started));
+        .bind(7, format_iso8601(intent.started))
+        .bind(8, intent.replica.empty() ? replica_ : intent.replica);
     insert.run();
     return insert.changes() == 1;
 }
@@ -60,6 +65,24 @@ std::vector<Intent> SqlIntentJournal::unfinished() const {
                               " FROM intents WHERE finished_at IS NULL ORDER BY started_at");
     std::vector<Intent> out;
     while (select.step()) out.push_back(read_intent(select));
+    return out;
+}
+
+// One statement, so that a row is ended, and returned, once. A SQLite
+// database belongs to one process: whatever is unfinished there is its own.
+std::vector<Intent> SqlIntentJournal::interrupt(const std::string& replica) {
+    auto db = pool_.borrow();
+    const bool sqlite = db->backend() == Backend::sqlite;
+    auto update = db->prepare(
+        std::string("UPDATE intents SET finished_at = ?, outcome = 'interrupted' WHERE "
+                    "finished_at IS NULL") +
+        (sqlite ? "" : " AND (replica = ? OR replica = '')") + " RETURNING " + kColumns);
+    update.bind(1, format_iso8601(std::chrono::system_clock::now()));
+    if (!sqlite) update.bind(2, replica);
+    std::vector<Intent> out;
+    while (update.step()) out.push_back(read_intent(update));
+    std::sort(out.begin(), out.end(),
+              [](const Intent& a, const Intent& b) { return a.started < b.started; });
     return out;
 }
 

@@ -10,13 +10,13 @@
 #include "persistence/connection_pool.hpp"
 #include "persistence/database_tools.hpp"
 #include "persistence/driver.hpp"
+#include "persistence/envelope_claims.hpp"
 #include "persistence/intent_journal.hpp"
 #include "persistence/lease_store.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/ops_stores.hpp"
 #include "persistence/project_registry.hpp"
 #include "persistence/runbook_store.hpp"
-#include "persistence/sql_envelope_journal.hpp"
 #include "persistence/state_store.hpp"
 
 namespace opsbot::db {
@@ -235,7 +235,7 @@ std::unique_ptr<EnvelopeJournal> Storage::open_envelope_journal(const Clock& clo
                 return db;
             },
             kJournalConnections);
-    return std::make_unique<SqlEnvelopeJournal>(*parts_->journal_pool, clock);
+    return std::make_unique<SqlEnvelopeClaims>(*parts_->journal_pool, clock, replica_);
 }
 
 LeaseStore& Storage::leases() {
@@ -247,6 +247,10 @@ AuditStore& Storage::audit() {
 }
 IntentJournal& Storage::intents() {
     return *parts_->intents;
+}
+void Storage::set_replica(const std::string& replica) {
+    replica_ = replica;
+    parts_->intents->set_replica(replica);
 }
 LockStore& Storage::locks() {
     return *parts_->locks;

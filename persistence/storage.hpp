@@ -61,8 +61,12 @@ public:
     // does not answer. Cheap; for /healthz.
     void probe();
 
+    // Before the stores are used: this replica's id (OPSBOT_REPLICA_ID),
+    // stamped on its intents and envelope claims.
+    void set_replica(const std::string& replica);
+
     // The Socket Mode envelope journal for this target: SQLite's file beside
-    // the database (none for an in-memory one), PostgreSQL's table on
+    // the database (none for an in-memory one), PostgreSQL's claims on
     // connections of its own, so that the acks never queue behind the
     // stores' work. Throws as the journal's constructor does.
     std::unique_ptr<EnvelopeJournal> open_envelope_journal(const Clock& clock);
@@ -85,6 +89,7 @@ private:
     Storage(StorageTarget target, std::unique_ptr<Parts> parts);
     StorageTarget target_;
     std::unique_ptr<Parts> parts_;
+    std::string replica_;
 };
 
 }  // namespace opsbot::db

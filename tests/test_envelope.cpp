@@ -87,6 +87,7 @@ void check_agrees(const std::string& text) {
     CHECK(head->envelope_id == full.value().envelope_id);
     CHECK(head->type_name == full.value().type_name);
     CHECK(head->type == full.value().type);
+    CHECK(head->event_id == full.value().event_id);
 }
 
 }  // namespace
@@ -112,6 +113,23 @@ TEST_CASE("envelope head: read without the full parse, in the shapes Slack sends
     CHECK(scan_envelope_head(twice)->envelope_id == "b");
     check_agrees(twice);
     CHECK(scan_envelope_head(" {} ")->type == EnvelopeType::other);
+}
+
+TEST_CASE("envelope head: an event's own event_id, from its payload only", "[envelope]") {
+    const std::string event =
+        R"({"envelope_id":"e1","payload":{"event":{"event_id":"not-this","text":"x"},)"
+        R"("type":"event_callback","event_id":"Ev123"},"type":"events_api","retry_attempt":1})";
+    REQUIRE(scan_envelope_head(event));
+    CHECK(scan_envelope_head(event)->event_id == "Ev123");
+    check_agrees(event);
+    // A second payload replaces the first, as in the full parse.
+    const std::string two = R"({"payload":{"event_id":"Ev1"},"payload":{},"type":"events_api"})";
+    REQUIRE(scan_envelope_head(two));
+    CHECK(scan_envelope_head(two)->event_id.empty());
+    check_agrees(two);
+    // An escaped key or value there is left to the full parse.
+    CHECK_FALSE(scan_envelope_head(R"({"payload":{"event\u005fid":"Ev1"},"type":"events_api"})"));
+    CHECK_FALSE(scan_envelope_head(R"({"payload":{"event_id":"Ev\u0031"},"type":"events_api"})"));
 }
 
 TEST_CASE("envelope head: what it cannot vouch for is left to the full parse", "[envelope]") {

@@ -1,5 +1,6 @@
 // The envelope journal file: what a crash leaves is read back, handled
-// envelopes are forgotten, a torn tail is ignored. And its PostgreSQL table.
+// envelopes are forgotten, a torn tail is ignored. And PostgreSQL's claims,
+// which replicas share.
 
 #include <catch2/catch.hpp>
 
@@ -8,9 +9,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
+#include "persistence/envelope_claims.hpp"
 #include "persistence/envelope_journal.hpp"
-#include "persistence/sql_envelope_journal.hpp"
 #include "tests/support/manual_clock.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -175,21 +178,30 @@ TEST_CASE("envelope journal: a folder it cannot write is a clear error naming th
 
 namespace {
 
-// Every write to the journal's table fails (as on a full disk) until lifted.
+// Every write to the claims table fails (as on a full disk) until lifted.
 void refuse_writes(db::Database& database, bool refuse) {
-    database.exec(refuse
-                      ? "ALTER TABLE envelope_log ADD CONSTRAINT no_writes CHECK (false) NOT VALID"
-                      : "ALTER TABLE envelope_log DROP CONSTRAINT no_writes");
+    database.exec(
+        refuse ? "ALTER TABLE envelope_claims ADD CONSTRAINT no_writes CHECK (false) NOT VALID"
+               : "ALTER TABLE envelope_claims DROP CONSTRAINT no_writes");
+}
+
+using Claims = db::SqlEnvelopeClaims;
+using Arrivals = std::vector<db::EnvelopeJournal::Arrival>;
+
+std::vector<bool> claim(Claims& claims, const Arrivals& arrivals) {
+    std::vector<bool> duplicates;
+    claims.record(arrivals, &duplicates);
+    return duplicates;
 }
 
 }  // namespace
 
-TEST_CASE("envelope journal on PostgreSQL: a burst in one row, unhandled envelopes come back",
+TEST_CASE("envelope claims: unhandled claims come back to their own replica only",
           "[envelope_journal][postgres]") {
     test::TestDatabase database(db::Backend::postgresql);
     test::ManualClock clock;
     {
-        db::SqlEnvelopeJournal journal(*database, clock);
+        Claims journal(*database, clock, "r1");
         CHECK(journal.left_over().empty());
         CHECK(journal.record({{"env-1", R"({"type":"slash_commands"})"}, {"env-2", "two"}}) == 2);
         CHECK(journal.record("env-3", "three"));
@@ -198,60 +210,150 @@ TEST_CASE("envelope journal on PostgreSQL: a burst in one row, unhandled envelop
         journal.handled("env-3");
         CHECK(journal.pending() == 2);  // env-2, and the redelivery of env-3
     }                                   // like a kill
-    db::SqlEnvelopeJournal journal(*database, clock);
+    CHECK(Claims(*database, clock, "r2").left_over().empty());
+    Claims journal(*database, clock, "r1");
     REQUIRE(ids(journal.left_over()) == std::vector<std::string>{"env-2", "env-3"});
     CHECK(journal.left_over()[0].body == "two");
     CHECK(journal.left_over()[0].received == clock.now());
     journal.handled("env-2");
     journal.handled("env-3");
-    CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().empty());
+    CHECK(Claims(*database, clock, "r1").left_over().empty());
 }
 
-TEST_CASE("envelope journal on PostgreSQL: a failed commit throws and counts nothing as arrived",
+TEST_CASE("envelope claims: a duplicate envelope or event is another journal's, across replicas",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    const auto second = database.connect();
+    test::ManualClock clock;
+    Claims a(*database, clock, "r1");
+    Claims b(*second, clock, "r2");
+    CHECK(claim(a, {{"env-1", "slash"}, {"env-2", "event", "Ev1"}}) ==
+          std::vector<bool>{false, false});
+    // The same envelope on another link, and the event again in a new envelope.
+    CHECK(claim(b, {{"env-1", "slash"}, {"env-9", "event again", "Ev1"}, {"env-10", "new"}}) ==
+          std::vector<bool>{true, true, false});
+    CHECK(b.pending() == 1);  // a loser needs no handled()
+    // Once handled, a later delivery of the event still loses, here too.
+    a.handled("env-2");
+    CHECK(claim(a, {{"env-11", "event late", "Ev1"}}) == std::vector<bool>{true});
+    // An event twice in one burst: the first delivery answers it.
+    CHECK(claim(b, {{"env-20", "x", "Ev5"}, {"env-21", "x", "Ev5"}}) ==
+          std::vector<bool>{false, true});
+    CHECK(b.pending() == 2);
+}
+
+TEST_CASE("envelope claims: a claim committed unseen is answered when its delivery comes again",
           "[envelope_journal][postgres]") {
     test::TestDatabase database(db::Backend::postgresql);
     test::ManualClock clock;
-    db::SqlEnvelopeJournal journal(*database, clock);
-    refuse_writes(*database, true);
-    CHECK_THROWS_AS(journal.record({{"env-1", "one"}, {"env-2", "two"}}), db::DatabaseError);
-    CHECK(journal.pending() == 0);
-    refuse_writes(*database, false);
-    // Slack's redelivery is then journaled as new.
-    CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
-    CHECK(journal.pending() == 2);
+    Claims journal(*database, clock, "r1");
+    // The commit went through as the connection broke: the burst was not
+    // acknowledged, and nothing here handles it.
+    database->exec(
+        "INSERT INTO envelope_claims (claim, envelope_id, replica, burst, received_ms) VALUES "
+        "('event:Ev7', 'env-7', 'r1', 0, 0), ('event:Ev8', 'env-8', 'r2', 0, 0)");
+    CHECK(claim(journal, {{"env-17", "again", "Ev7"}, {"env-18", "again", "Ev8"}}) ==
+          std::vector<bool>{false, true});
+    CHECK(journal.pending() == 1);
+    journal.handled("env-17");
+    CHECK(claim(journal, {{"env-27", "late", "Ev7"}}) == std::vector<bool>{true});
+    CHECK(Claims(*database, clock, "r1").left_over().empty());
 }
 
-TEST_CASE("envelope journal on PostgreSQL: a handled stamp that failed goes with the next one",
+TEST_CASE("envelope claims: two survivors taking over at once take each claim once",
           "[envelope_journal][postgres]") {
     test::TestDatabase database(db::Backend::postgresql);
     test::ManualClock clock;
     {
-        db::SqlEnvelopeJournal journal(*database, clock);
-        CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
-        refuse_writes(*database, true);
-        CHECK_THROWS_AS(journal.handled("env-1"), db::DatabaseError);
-        refuse_writes(*database, false);
-        journal.handled("env-2");
-    }  // like a kill: env-1 must not come back, it was answered
-    CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().empty());
+        Claims dead(*database, clock, "dead");
+        Arrivals burst;
+        std::vector<std::string> names;
+        for (int i = 0; i < 300; ++i) names.push_back("env-" + std::to_string(i));
+        for (const auto& name : names) burst.push_back({name, "body"});
+        REQUIRE(dead.record(burst) == 300);
+        dead.handled("env-0");
+    }
+    const auto first = database.connect();
+    const auto second = database.connect();
+    Claims a(*first, clock, "a");
+    Claims b(*second, clock, "b");
+    std::vector<db::JournaledEnvelope> by_a;
+    std::vector<db::JournaledEnvelope> by_b;
+    std::thread other([&] { by_b = b.take_over("dead"); });
+    by_a = a.take_over("dead");
+    other.join();
+    std::set<std::string> taken;
+    for (const auto& envelope : by_a) taken.insert(envelope.envelope_id);
+    for (const auto& envelope : by_b) CHECK(taken.insert(envelope.envelope_id).second);
+    CHECK(taken.size() == 299);
+    CHECK(a.pending() + b.pending() == 299);
+    CHECK(a.take_over("dead").empty());
+    // Each survivor's takings are its own claims now.
+    CHECK(Claims(*database, clock, "a").left_over().size() == by_a.size());
 }
 
-TEST_CASE("envelope journal on PostgreSQL: emptied once nothing is pending and it grew",
+TEST_CASE("envelope claims: a failed commit throws and counts nothing as arrived",
           "[envelope_journal][postgres]") {
     test::TestDatabase database(db::Backend::postgresql);
     test::ManualClock clock;
-    db::SqlEnvelopeJournal journal(*database, clock);
-    const auto rows = [&] {
-        auto count = database->prepare("SELECT count(*) FROM envelope_log");
-        count.step();
-        return count.column_int(0);
-    };
-    for (int i = 0; i < 1100; ++i) {
-        const auto id = "env-" + std::to_string(i);
-        journal.record(id, "body");
-        journal.handled(id);
-    }
-    CHECK(rows() < 1100);  // 2,200 written
-    journal.record("env-last", "body");
-    CHECK(db::SqlEnvelopeJournal(*database, clock).left_over().size() == 1);
+    Claims journal(*database, clock, "r1");
+    refuse_writes(*database, true);
+    CHECK_THROWS_AS(journal.record({{"env-1", "one"}, {"env-2", "two"}}), db::DatabaseError);
+    CHECK(journal.pending() == 0);
+    refuse_writes(*database, false);
+    // Slack's redelivery is then claimed as new.
+    CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
+    CHECK(journal.pending() == 2);
+}
+
+TEST_CASE("envelope claims: a handled stamp that failed goes with the next one",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    {
+        Claims journal(*database, clock, "r1");
+        CHECK(journal.record({{"env-1", "one"}, {"env-2", "two"}}) == 2);
+        database->exec(
+            "ALTER TABLE envelope_claims ADD CONSTRAINT no_marks CHECK "
+            "(handled_ms IS NULL) NOT VALID");
+        CHECK_THROWS_AS(journal.handled("env-1"), db::DatabaseError);
+        database->exec("ALTER TABLE envelope_claims DROP CONSTRAINT no_marks");
+        journal.handled("env-2");
+    }  // like a kill: env-1 must not come back, it was answered
+    CHECK(Claims(*database, clock, "r1").left_over().empty());
+}
+
+TEST_CASE("envelope claims: pruned an hour after they were handled, never before",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    Claims journal(*database, clock, "r1");
+    CHECK(journal.record({{"env-1", "one", "Ev1"}, {"env-2", "two"}}) == 2);
+    journal.handled("env-1");
+    clock.advance(std::chrono::minutes(30));
+    CHECK(journal.prune(clock.now() - std::chrono::hours(1)) == 0);
+    CHECK(claim(journal, {{"env-3", "one again", "Ev1"}}) == std::vector<bool>{true});
+    clock.advance(std::chrono::minutes(31));
+    CHECK(journal.prune(clock.now() - std::chrono::hours(1)) == 1);  // env-2 is unhandled
+    CHECK(claim(journal, {{"env-4", "one again", "Ev1"}}) == std::vector<bool>{false});
+}
+
+TEST_CASE("envelope claims: what the envelope log of an older version left is replayed once",
+          "[envelope_journal][postgres]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    test::ManualClock clock;
+    std::string records;
+    db::append_envelope_record(records, "env-1", "one", clock.now());
+    db::append_envelope_record(records, "env-2", "two", clock.now());
+    records += db::handled_record("env-1");
+    auto insert = database->prepare("INSERT INTO envelope_log (records) VALUES (?)");
+    insert.bind(1, records);
+    insert.run();
+    CHECK(ids(Claims(*database, clock, "r1").left_over()) == std::vector<std::string>{"env-2"});
+    CHECK(Claims(*database, clock, "r2").left_over().empty());
+}
+
+TEST_CASE("envelope claims: text arrays escape quotes and backslashes", "[envelope_journal]") {
+    CHECK(db::text_array({}) == "{}");
+    CHECK(db::text_array({"a", R"({"k":"v\n"})"}) == R"({"a","{\"k\":\"v\\n\"}"})");
 }

@@ -53,3 +53,30 @@ TEST_CASE("intent journal: finishing twice keeps the first outcome", "[intents]"
     CHECK(journal.find("slash:t1")->outcome == "succeeded");
     CHECK(journal.unfinished().empty());
 }
+
+TEST_CASE("intent journal: a replica's unfinished intents are interrupted once, by one caller",
+          "[intents]") {
+    test::TestDatabase database(OPSBOT_EACH_BACKEND());
+    const auto other_connection = database.connect();
+    db::SqlIntentJournal mine(*database);
+    mine.set_replica("r1");
+    db::SqlIntentJournal other(*other_connection);
+    other.set_replica("r2");
+    REQUIRE(mine.begin(intent("event:Ev1")));
+    REQUIRE(mine.begin(intent("event:Ev2")));
+    mine.finish("event:Ev2", "succeeded");
+    REQUIRE(other.begin(intent("event:Ev3")));
+    const auto interrupted = mine.interrupt("r1");
+    if (database.backend() == db::Backend::sqlite) {
+        // One process owns a SQLite database: everything unfinished is its own.
+        CHECK(interrupted.size() == 2);
+        return;
+    }
+    REQUIRE(interrupted.size() == 1);
+    CHECK(interrupted[0].key == "event:Ev1");
+    CHECK(interrupted[0].replica == "r1");
+    CHECK(mine.interrupt("r1").empty());
+    CHECK(mine.find("event:Ev1")->outcome == "interrupted");
+    CHECK(mine.find("event:Ev3")->outcome.empty());  // r2's runs on
+    CHECK(other.interrupt("r2").size() == 1);        // at r2's takeover
+}

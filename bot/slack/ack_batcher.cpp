@@ -45,7 +45,7 @@ void AckBatcher::post_flush_check(std::uint64_t reads_before) {
     });
 }
 
-bool AckBatcher::flush() {
+bool AckBatcher::flush(bool* last_duplicate) {
     if (unacked_.envelopes.empty()) return true;
     Unacked burst = std::exchange(unacked_, {});
     count_reads();
@@ -55,9 +55,11 @@ bool AckBatcher::flush() {
         return false;
     }
     acknowledge(burst);
+    if (last_duplicate) *last_duplicate = burst.envelopes.back().duplicate;
     std::vector<ReceivedEnvelope> to_route;
     for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
-        if (burst.acks[i].route) to_route.push_back(std::move(burst.envelopes[i]));
+        if (burst.acks[i].route && !burst.envelopes[i].duplicate)
+            to_route.push_back(std::move(burst.envelopes[i]));
     if (!to_route.empty()) hooks_.route(std::move(to_route));
     return true;
 }

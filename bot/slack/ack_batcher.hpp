@@ -20,8 +20,9 @@ public:
     struct Hooks {
         // Before the acks, with the envelopes as received: where they are
         // made durable (see SocketModeEvents::before_ack); false: they
-        // were not, and the burst is dropped unacknowledged.
-        std::function<bool(const std::vector<ReceivedEnvelope>&)> before_ack;
+        // were not, and the burst is dropped unacknowledged. Those it marks
+        // duplicate are acknowledged and not routed.
+        std::function<bool(std::vector<ReceivedEnvelope>&)> before_ack;
         // After the acks, the envelopes to route, in the order received.
         std::function<void(std::vector<ReceivedEnvelope>)> route;
     };
@@ -37,8 +38,9 @@ public:
     void queue(const LinkPtr& link, ReceivedEnvelope envelope, LinkClock::time_point received,
                bool route);
     // Acks what is queued now; false when before_ack refused the burst, which
-    // was then dropped: neither acknowledged nor routed.
-    bool flush();
+    // was then dropped: neither acknowledged nor routed. last_duplicate: set
+    // to whether before_ack marked the last envelope queued a duplicate.
+    bool flush(bool* last_duplicate = nullptr);
     // Reads not counted in the metrics yet, counted (the metrics' lock is
     // shared with every thread, so they are counted by the burst).
     void count_reads();

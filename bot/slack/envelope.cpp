@@ -44,6 +44,9 @@ public:
                     std::string_view value;
                     if (!string(&value) || !plain_) return std::nullopt;
                     *wanted = value;
+                } else if (key == "payload" && at_ < s_.size() && s_[at_] == '{') {
+                    head.event_id.clear();  // a second payload replaces the first
+                    if (!container('}', 1, &head.event_id)) return std::nullopt;
                 } else if (!value(1)) {
                     return std::nullopt;
                 }
@@ -112,7 +115,8 @@ private:
         return at_ > start;
     }
 
-    bool container(char close, int depth) {
+    // event_id: where an object's own "event_id" string goes (the payload's).
+    bool container(char close, int depth, std::string* event_id = nullptr) {
         if (depth > kMaxDepth) return false;
         ++at_;
         skip_space();
@@ -121,10 +125,17 @@ private:
             skip_space();
             if (close == '}') {
                 std::string_view key;
-                if (!string(&key)) return false;
+                if (!string(&key) || (event_id && !plain_)) return false;
                 skip_space();
                 if (!take(':')) return false;
                 skip_space();
+                if (event_id && key == "event_id") {
+                    std::string_view id;
+                    if (!string(&id) || !plain_) return false;
+                    *event_id = id;
+                    skip_space();
+                    continue;
+                }
             }
             if (!value(depth + 1)) return false;
             skip_space();
@@ -163,6 +174,8 @@ Result<Envelope> parse_envelope(std::string_view text) {
     if (const auto it = json.find("accepts_response_payload"); it != json.end() && it->is_boolean())
         envelope.accepts_response_payload = it->get<bool>();
     if (const auto it = json.find("payload"); it != json.end()) envelope.payload = std::move(*it);
+    if (envelope.payload.is_object())
+        envelope.event_id = string_field(envelope.payload, "event_id");
     return envelope;
 }
 

@@ -20,12 +20,18 @@ struct EnvelopeHead {
     EnvelopeType type = EnvelopeType::other;
     std::string type_name;    // as sent, for logs ("events_api")
     std::string envelope_id;  // empty for hello and disconnect
+    // The payload's event_id (events_api): the event's own id, which Slack
+    // keeps when it delivers the event again in a new envelope.
+    std::string event_id;
 };
 
 // An envelope as read off the socket, head read, not yet acknowledged.
 struct ReceivedEnvelope {
     EnvelopeHead head;
     std::string text;
+    // Set by before_ack: another delivery (another replica, or an earlier
+    // one) claimed this envelope or its event: acknowledged, not routed.
+    bool duplicate = false;
 };
 
 struct Envelope : EnvelopeHead {

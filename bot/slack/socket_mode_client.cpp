@@ -70,8 +70,10 @@ struct SocketModeClient::Impl {
         if (!envelope.envelope_id.empty()) {
             acks.queue(link, {envelope, text}, received, false);
             // Now, so that what follows comes after the ack; not journaled,
-            // not acknowledged: Slack delivers it again.
-            if (!acks.flush()) return;
+            // not acknowledged: Slack delivers it again. A duplicate is
+            // another delivery's to answer.
+            bool duplicate = false;
+            if (!acks.flush(&duplicate) || duplicate) return;
         }
         if (envelope.type_name.empty()) {
             spdlog::warn("slack: acknowledged a malformed Socket Mode message with no type");

@@ -46,8 +46,9 @@ struct SocketModeEvents {
     // where they are made durable, so that an acknowledged envelope survives
     // a kill -9. Must be quick. Returns false when they could not be made
     // durable (the store is down): the burst is then neither acknowledged
-    // nor routed, and Slack delivers it again.
-    std::function<bool(const std::vector<ReceivedEnvelope>&)> before_ack;
+    // nor routed, and Slack delivers it again. An envelope it marks
+    // duplicate (claimed by another delivery) is acknowledged, not routed.
+    std::function<bool(std::vector<ReceivedEnvelope>&)> before_ack;
 };
 
 class SocketModeClient {
