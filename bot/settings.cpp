@@ -17,10 +17,13 @@ namespace opsbot {
 namespace {
 
 // Variables whose values are secrets: masked wherever they might appear.
+// PGPASSWORD is libpq's own: the HA compose file hands the password so.
 constexpr const char* kSecretVariables[] = {
-    "SLACK_APP_TOKEN",       "SLACK_BOT_TOKEN",   "SLACK_SIGNING_SECRET", "JENKINS_API_TOKEN",
-    "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN", "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SENTRY_LEGACY_TOKEN",  "OPSBOT_GIT_TOKEN",
+    "SLACK_APP_TOKEN",      "SLACK_BOT_TOKEN",       "SLACK_SIGNING_SECRET",
+    "JENKINS_API_TOKEN",    "JENKINS_WEBHOOK_TOKEN", "SENTRY_AUTH_TOKEN",
+    "SENTRY_CLIENT_SECRET", "CLOUDFLARE_API_TOKEN",  "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",    "SENTRY_LEGACY_TOKEN",   "OPSBOT_GIT_TOKEN",
+    "PGPASSWORD",
 };
 
 // The URL's password is a secret; the rest of it is shown (doctor, logs).
