@@ -1,6 +1,6 @@
 #pragma once
 // The envelope journal on PostgreSQL, shared by replicas: each envelope is
-// claimed before its ack by a row of envelope_claims (migration 014) keyed
+// claimed before its ack by a row of envelope_claims (migration 016) keyed
 // "event:<event_id>" for an events_api envelope, else
 // "envelope:<envelope_id>". The burst is one INSERT … ON CONFLICT DO NOTHING
 // RETURNING, one commit: the rows it returns are this replica's to answer;

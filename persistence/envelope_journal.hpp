@@ -1,7 +1,7 @@
 #pragma once
 // The Socket Mode envelope journal. On SQLite, an append-only file next to
 // the database (`<OPSBOT_DB>-envelopes`), for the one process that owns it;
-// on PostgreSQL, claims in the table envelope_claims (migration 014) that
+// on PostgreSQL, claims in the table envelope_claims (migration 016) that
 // replicas share (envelope_claims.hpp).
 //
 // Slack envelopes are acknowledged before their handler runs, so an envelope
