@@ -29,40 +29,25 @@ AlertRelay::AlertRelay(AlertStore& store, Notifier& notifier, const CatalogueSou
       audit_(audit),
       clock_(clock),
       sentry_(sentry),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      loop_(
+          "alerts: relay pass failed", options_.idle_poll, [this] { return pass(); },
+          options_.gather) {}
 
 AlertRelay::~AlertRelay() {
     stop();
 }
 
 void AlertRelay::start(std::optional<LeaseGrant> grant) {
-    std::unique_lock lock(mutex_);
-    if (thread_.joinable() && !stopping_) return;
-    if (thread_.joinable()) {  // halted, maybe still finishing a Slack call
-        lock.unlock();
-        thread_.join();
-        lock.lock();
-    }
-    stopping_ = false;
-    thread_ = std::thread([this, grant] { run(grant); });
+    loop_.start(std::move(grant));
 }
 
 void AlertRelay::halt() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-}
-
-bool AlertRelay::halted() {
-    std::lock_guard lock(mutex_);
-    return stopping_;
+    loop_.halt();
 }
 
 void AlertRelay::stop() {
-    halt();
-    if (thread_.joinable()) thread_.join();
+    loop_.stop();
 }
 
 std::int64_t AlertRelay::prune_inbox() {
@@ -70,40 +55,18 @@ std::int64_t AlertRelay::prune_inbox() {
 }
 
 void AlertRelay::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        woken_ = true;
-    }
-    wake_.notify_all();
+    loop_.wake();
 }
 
-void AlertRelay::run(std::optional<LeaseGrant> grant) {
-    std::optional<WriteFence> fence;
-    if (grant) fence.emplace(*grant);
-    pass_loop();
-}
-
-void AlertRelay::pass_loop() {
-    while (true) {
-        Steady::time_point next = Steady::time_point::max();
-        try {
-            while (apply_inbox() == kInboxBatch) {
-            }
-            next = deliver();
-        } catch (const std::exception& e) {
-            // The database is in trouble; what is queued stays queued.
-            spdlog::error("alerts: relay pass failed, retrying in 5 s: {}", e.what());
-            next = Steady::now() + std::chrono::seconds(5);
+AlertRelay::Steady::time_point AlertRelay::pass() {
+    try {
+        while (apply_inbox() == kInboxBatch) {
         }
-        std::unique_lock lock(mutex_);
-        const auto deadline = std::min(next, Steady::now() + options_.idle_poll);
-        wake_.wait_until(lock, deadline, [this] { return woken_ || stopping_; });
-        if (stopping_) return;
-        // In a storm every webhook wakes us: gather a moment's worth, so a
-        // pass costs per batch, not per alert.
-        if (woken_) wake_.wait_for(lock, options_.gather, [this] { return stopping_; });
-        if (stopping_) return;
-        woken_ = false;
+        return deliver();
+    } catch (const std::exception& e) {
+        // The database is in trouble; what is queued stays queued.
+        spdlog::error("alerts: relay pass failed, retrying in 5 s: {}", e.what());
+        return Steady::now() + std::chrono::seconds(5);
     }
 }
 
@@ -148,7 +111,7 @@ AlertRelay::Steady::time_point AlertRelay::deliver() {
 
     Steady::time_point next = Steady::time_point::max();
     for (const auto& channel : channels) {
-        if (halted()) break;  // the lease is going: no new Slack call
+        if (loop_.halted()) break;  // the lease is going: no new Slack call
         const auto now = Steady::now();
         auto& allowed = next_call_[channel];
         if (now < allowed) {

@@ -8,14 +8,13 @@
 // Also the AlertService that commands and buttons use.
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "adapters/sentry/sentry.hpp"
 #include "bot/alerts/alert_messages.hpp"
+#include "bot/replicas/leased_loop.hpp"
 #include "core/alerts.hpp"
 #include "core/audit.hpp"
 #include "core/catalogue_source.hpp"
@@ -66,9 +65,9 @@ public:
 private:
     using Steady = std::chrono::steady_clock;
 
-    void run(std::optional<LeaseGrant> grant);
-    void pass_loop();
-    bool halted();
+    // Applies the inbox and makes the Slack calls due; returns when the next
+    // channel with work may be called.
+    Steady::time_point pass();
     std::size_t apply_inbox();
     // One Slack call at most per channel whose pace allows; returns when the
     // next channel with work will be allowed (or max() when none waits).
@@ -88,15 +87,11 @@ private:
     sentry::SentryClient* sentry_;
     AlertRelayOptions options_;
 
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool woken_ = false;
-    bool stopping_ = false;
-    std::thread thread_;
     std::map<std::string, Steady::time_point> next_call_;  // per channel
     std::map<std::int64_t, int> failures_;                 // per message, while failing
     std::map<std::int64_t, Steady::time_point> retry_at_;  // per failing message
     std::mutex state_mutex_;  // issue states: the relay's batches and status changes
+    LeasedLoop loop_;         // last: its thread ends before the state above goes
 };
 
 }  // namespace opsbot::alerts

@@ -1,5 +1,7 @@
 #include "bot/replicas/leased_loop.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/write_fence.hpp"
@@ -8,7 +10,17 @@ namespace opsbot {
 
 LeasedLoop::LeasedLoop(std::string name, std::chrono::milliseconds interval,
                        std::function<void()> pass)
-    : name_(std::move(name)), interval_(interval), pass_(std::move(pass)) {}
+    : LeasedLoop(
+          std::move(name), interval,
+          [pass = std::move(pass)] {
+              pass();
+              return Steady::time_point::max();
+          },
+          std::chrono::milliseconds{0}) {}
+
+LeasedLoop::LeasedLoop(std::string name, std::chrono::milliseconds interval, TimedPass pass,
+                       std::chrono::milliseconds gather)
+    : name_(std::move(name)), interval_(interval), pass_(std::move(pass)), gather_(gather) {}
 
 LeasedLoop::~LeasedLoop() {
     stop();
@@ -59,13 +71,17 @@ void LeasedLoop::run(std::optional<LeaseGrant> grant) {
     while (!stopping_) {
         woken_ = false;
         lock.unlock();
+        auto next = Steady::time_point::max();
         try {
-            pass_();
+            next = pass_();
         } catch (const std::exception& e) {
             spdlog::error("{}: {}", name_, e.what());
         }
         lock.lock();
-        wake_.wait_for(lock, interval_, [this] { return stopping_ || woken_; });
+        wake_.wait_until(lock, std::min(next, Steady::now() + interval_),
+                         [this] { return stopping_ || woken_; });
+        if (woken_ && gather_.count() > 0)
+            wake_.wait_for(lock, gather_, [this] { return stopping_; });
     }
 }
 

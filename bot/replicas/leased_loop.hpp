@@ -20,7 +20,15 @@ namespace opsbot {
 
 class LeasedLoop {
 public:
+    using Steady = std::chrono::steady_clock;
+    // A pass that says when it wants the next one (max(): after interval).
+    using TimedPass = std::function<Steady::time_point()>;
+
     LeasedLoop(std::string name, std::chrono::milliseconds interval, std::function<void()> pass);
+    // gather: after a wake(), how long to wait for more before the next pass,
+    // so that a storm of wakes costs a pass per batch.
+    LeasedLoop(std::string name, std::chrono::milliseconds interval, TimedPass pass,
+               std::chrono::milliseconds gather);
     ~LeasedLoop();  // stop()
     LeasedLoop(const LeasedLoop&) = delete;
     LeasedLoop& operator=(const LeasedLoop&) = delete;
@@ -38,7 +46,8 @@ private:
 
     const std::string name_;
     const std::chrono::milliseconds interval_;
-    const std::function<void()> pass_;
+    const TimedPass pass_;
+    const std::chrono::milliseconds gather_{0};
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
