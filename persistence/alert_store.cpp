@@ -1,6 +1,5 @@
 #include "persistence/alert_store.hpp"
 
-#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -145,21 +144,14 @@ void SqlAlertStore::commit_group(const std::vector<PendingRecord*>& group) {
 
 std::vector<InboxAlert> SqlAlertStore::unapplied(int limit) {
     auto db = pool_.borrow();
-    // Applied rows form a prefix of the ids: start after it (one scan at
-    // start-up), so the intake's inserts need no index on `applied`.
-    if (applied_up_to_ < 0) {
-        auto first =
-            db->prepare("SELECT COALESCE(MIN(id), 0) - 1 FROM alert_inbox WHERE applied = 0");
-        applied_up_to_ = first.step() ? first.column_int(0) : 0;
-        if (applied_up_to_ < 0) {
-            auto last = db->prepare("SELECT COALESCE(MAX(id), 0) FROM alert_inbox");
-            applied_up_to_ = last.step() ? last.column_int(0) : 0;
-        }
-    }
+    // Not "after the newest id applied": on PostgreSQL (and with replicas)
+    // inserts commit out of id order, and a row committed late below that
+    // mark would never be relayed. The partial index (migration 017) holds
+    // only the rows still to apply.
     auto select = db->prepare(
-        "SELECT id, dedupe_key, received_at, alert_json FROM alert_inbox WHERE id > ? AND "
-        "applied = 0 ORDER BY id LIMIT ?");
-    select.bind(1, applied_up_to_).bind(2, std::int64_t{limit});
+        "SELECT id, dedupe_key, received_at, alert_json FROM alert_inbox WHERE applied = 0 "
+        "ORDER BY id LIMIT ?");
+    select.bind(1, std::int64_t{limit});
     std::vector<InboxAlert> out;
     while (select.step())
         out.push_back({select.column_int(0), select.column_text(1),
@@ -199,16 +191,12 @@ void SqlAlertStore::apply(const std::vector<AlertIssue>& issues,
             mark.run();
         }
     }
-    // Rows are read in id order and ids only grow, so everything up to the
-    // newest id read is what was applied.
-    if (!inbox_ids.empty()) {
-        auto applied = db->prepare("UPDATE alert_inbox SET applied = 1 WHERE id > ? AND id <= ?");
-        const auto newest = *std::max_element(inbox_ids.begin(), inbox_ids.end());
-        applied.bind(1, applied_up_to_).bind(2, newest);
+    // The rows read, by id: one committed since, below them, is not one of them.
+    auto applied = db->prepare("UPDATE alert_inbox SET applied = 1 WHERE id = ?");
+    for (const auto id : inbox_ids) {
+        applied.reset();
+        applied.bind(1, id);
         applied.run();
-        transaction.commit();
-        applied_up_to_ = std::max(applied_up_to_, newest);
-        return;
     }
     transaction.commit();
 }

@@ -56,7 +56,6 @@ private:
 
     Connections& pool_;
     GroupCommit<PendingRecord> inbox_writes_;
-    std::int64_t applied_up_to_ = -1;  // every inbox id up to it is applied; -1: not read yet
 };
 
 // An Alert as the JSON the store keeps, and back.

@@ -360,6 +360,12 @@ CREATE TABLE envelope_claims (
     handled_ms  BIGINT NULL
 ) WITH (fillfactor = 50);
 )sql"},
+    {17, "017_alert_inbox_unapplied", R"sql(
+-- The inbox rows the relay has still to apply. It used to read past the
+-- newest id applied, but on PostgreSQL inserts commit out of id order: a row
+-- committed late, below that mark, was never relayed.
+CREATE INDEX alert_inbox_unapplied ON alert_inbox (id) WHERE applied = 0;
+)sql"},
 };
 
 // The one spelling that differs in DDL: SQLite's INTEGER is 64 bits and

@@ -135,7 +135,8 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
     CHECK(std::is_sorted(rows.begin(), rows.end(),
                          [](const auto& a, const auto& b) { return a.id < b.id; }));
     CHECK(rows.front().alert.title == "TypeError: x is undefined");
-    const std::vector<std::int64_t> first_half = {rows[0].id, rows[399].id};
+    std::vector<std::int64_t> first_half;
+    for (std::size_t i = 0; i < 400; ++i) first_half.push_back(rows[i].id);
     relay.apply({}, first_half);
     CHECK(relay.unapplied(10'000).size() == 400);
 
@@ -147,6 +148,40 @@ TEST_CASE("alert store: concurrent records are committed once each, duplicates r
     CHECK(left.front().id == rows[400].id);
     CHECK(restarted.occurrences_since("0", kT0) == kThreads * kEach / 5);
     CHECK(restarted.occurrences_since("0", kT0 + 1h) == 0);
+}
+
+// On PostgreSQL an insert takes its id when it starts and shows when it
+// commits: a webhook whose insert commits late sits below rows the relay
+// already applied, and must still be relayed.
+TEST_CASE("alert store: an inbox row committed after a newer one was applied is still relayed",
+          "[alerts][persistence]") {
+    test::TestDatabase database(db::Backend::postgresql);
+    db::SqlAlertStore intake(*database);
+    const auto slow_db = database.connect();
+    auto late = incoming("created", kT0).alert;
+    late.issue_id = "late";
+    db::Transaction slow(*slow_db);
+    auto insert = slow_db->prepare(
+        "INSERT INTO alert_inbox (dedupe_key, received_at, issue_id, occurrence, alert_json) "
+        "VALUES ('body:late', ?, 'late', 1, ?)");
+    insert.bind(1, format_iso8601(kT0)).bind(2, db::alert_to_json(late));
+    insert.run();
+    REQUIRE(intake.record("body:early", kT0 + 1s, incoming("created", kT0 + 1s).alert));
+
+    const auto relay_db = database.connect();
+    db::SqlAlertStore relay(*relay_db);
+    auto rows = relay.unapplied(100);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.front().dedupe_key == "body:early");
+    const auto early_id = rows.front().id;
+    relay.apply({}, {early_id});
+    slow.commit();
+
+    rows = relay.unapplied(100);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.front().dedupe_key == "body:late");
+    CHECK(rows.front().alert.issue_id == "late");
+    CHECK(rows.front().id < early_id);
 }
 
 TEST_CASE("alert store: messages are pending until delivered, and again after a change",
