@@ -1,6 +1,5 @@
 #include "persistence/alert_store.hpp"
 
-
 #include <nlohmann/json.hpp>
 
 namespace opsbot::db {

@@ -68,22 +68,25 @@ struct RunbookBot {
             timeout);
     }
 
+    // The answer to this envelope: after a restart, an envelope opsbot had
+    // not marked handled is replayed and answered again, in between.
     std::string slash(const std::string& text, const std::string& user = kBob) {
-        const auto before = bot.slack.responses().size();
-        bot.slack.send_slash({.text = text, .command = "/runbook", .user = user});
-        REQUIRE(bot.slack.wait_for_responses(before + 1, 20s));
-        return text_of(bot.slack.responses().at(before));
+        const auto envelope =
+            bot.slack.send_slash({.text = text, .command = "/runbook", .user = user});
+        const auto response = bot.slack.wait_for_response_to(envelope, 20s);
+        REQUIRE(response);
+        return text_of(*response);
     }
 
     std::string press(const std::string& user, const std::string& verb, int step) {
-        const auto before = bot.slack.responses().size();
         const auto envelope = bot.slack.send_block_action(user, "opsbot_runbook_" + verb,
                                                           "1 " + std::to_string(step));
-        REQUIRE(bot.slack.wait_for_responses(before + 1, 20s));
+        const auto response = bot.slack.wait_for_response_to(envelope, 20s);
+        REQUIRE(response);
         // Acks are batched: one still pending when the test kills opsbot would
         // be redelivered after the restart and answered again, out of turn.
         REQUIRE(bot.slack.wait_for_ack(envelope, 20s));
-        return text_of(bot.slack.responses().at(before));
+        return text_of(*response);
     }
 
     std::vector<AuditRecord> audit_rows() const { return bot.audit_rows(); }

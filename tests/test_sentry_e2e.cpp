@@ -108,10 +108,11 @@ struct AlertBot {
 
     nlohmann::json press(const std::string& user, const std::string& action,
                          const std::string& issue_id, const std::string& message_ts) {
-        const auto before = bot.slack.responses().size();
-        bot.slack.send_block_action(user, action, issue_id, "C0ACME0001", message_ts);
-        REQUIRE(bot.slack.wait_for_responses(before + 1));
-        return bot.slack.responses().at(before);
+        const auto envelope =
+            bot.slack.send_block_action(user, action, issue_id, "C0ACME0001", message_ts);
+        const auto response = bot.slack.wait_for_response_to(envelope);
+        REQUIRE(response);
+        return *response;
     }
 };
 

@@ -246,6 +246,11 @@ bool FakeSlack::wait_for_links(std::size_t count, std::chrono::milliseconds time
 std::string FakeSlack::send_envelope(const std::string& type, nlohmann::json payload,
                                      int retry_attempt, const std::string& envelope_id) {
     const std::string id = envelope_id.empty() ? next_id("env-") : envelope_id;
+    if (payload.is_object() && payload.contains("response_url")) {
+        const auto url = payload["response_url"].get<std::string>();
+        std::lock_guard lock(mutex_);
+        response_paths_[id] = url.substr(server_.base_url().size());
+    }
     links_.send(type, std::move(payload), retry_attempt, id);
     return id;
 }
@@ -375,6 +380,27 @@ std::vector<nlohmann::json> FakeSlack::api_calls(const std::string& method) cons
             out.push_back(parse_body(request));
     }
     return out;
+}
+
+std::optional<nlohmann::json> FakeSlack::response_to(const std::string& envelope_id) const {
+    std::string path;
+    {
+        std::lock_guard lock(mutex_);
+        const auto found = response_paths_.find(envelope_id);
+        if (found == response_paths_.end()) return std::nullopt;
+        path = found->second;
+    }
+    for (const auto& request : server_.requests())
+        if (request.path() == path) return parse_body(request);
+    return std::nullopt;
+}
+
+std::optional<nlohmann::json> FakeSlack::wait_for_response_to(
+    const std::string& envelope_id, std::chrono::milliseconds timeout) const {
+    std::optional<nlohmann::json> found;
+    FakeHttpServer::wait_until([&] { return (found = response_to(envelope_id)).has_value(); },
+                               timeout);
+    return found;
 }
 
 bool FakeSlack::wait_for_responses(std::size_t count, std::chrono::milliseconds timeout) const {

@@ -138,6 +138,12 @@ public:
     bool wait_for_ack(const std::string& envelope_id,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     std::vector<nlohmann::json> responses() const;  // bodies posted to response_urls
+    // The first body posted to the response_url of one envelope sent: an
+    // answer to a redelivered older envelope does not take its place.
+    std::optional<nlohmann::json> response_to(const std::string& envelope_id) const;
+    std::optional<nlohmann::json> wait_for_response_to(
+        const std::string& envelope_id,
+        std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     std::vector<nlohmann::json> api_calls(const std::string& method) const;  // request bodies
     bool wait_for_responses(std::size_t count,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
@@ -172,6 +178,7 @@ private:
     int retry_after_seconds_ = 1;
     std::atomic<long> counter_{0};
     std::map<std::string, std::string> users_by_email_;
+    std::map<std::string, std::string> response_paths_;  // envelope id → /response/<n>
     std::chrono::milliseconds pace_gap_{0};
     std::map<std::string, std::chrono::steady_clock::time_point> last_call_;    // per channel
     std::map<std::string, std::chrono::steady_clock::time_point> retry_until_;  // per channel
