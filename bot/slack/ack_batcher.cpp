@@ -64,6 +64,29 @@ bool AckBatcher::flush(bool* last_duplicate) {
     return true;
 }
 
+bool AckBatcher::claim(ReceivedEnvelope& envelope) {
+    if (!flush()) return false;
+    if (!hooks_.before_ack) return true;
+    std::vector<ReceivedEnvelope> one{envelope};
+    if (!hooks_.before_ack(one)) return false;
+    envelope.duplicate = one.front().duplicate;
+    return true;
+}
+
+void AckBatcher::answer(const LinkPtr& link, const std::string& text,
+                        LinkClock::time_point received) {
+    ack_link(link)->send({text});
+    metrics_.increment(metric::kEnvelopesAcked, {}, 1.0);
+    metrics_.observe(metric::kAckLatency,
+                     std::chrono::duration<double>(LinkClock::now() - received).count());
+}
+
+// A link we are closing can send no more frames: Slack may still deliver on
+// it until our close arrives, so ack on the live one.
+const LinkPtr& AckBatcher::ack_link(const LinkPtr& link) const {
+    return link->closing() && links_.live ? links_.live : link;
+}
+
 // Slash commands are never delivered again: the person is told at once that
 // nothing was done, rather than waiting for Slack's timeout.
 void AckBatcher::refuse_commands(const Unacked& burst) {
@@ -73,21 +96,14 @@ void AckBatcher::refuse_commands(const Unacked& burst) {
     for (std::size_t i = 0; i < burst.envelopes.size(); ++i) {
         const auto& head = burst.envelopes[i].head;
         if (head.type != EnvelopeType::slash_commands) continue;
-        const auto& link = burst.acks[i].link;
-        const auto& via = link->closing() && links_.live ? links_.live : link;
-        via->send({ack_with_text(head.envelope_id, kText)});
+        ack_link(burst.acks[i].link)->send({ack_with_text(head.envelope_id, kText)});
     }
 }
 
 void AckBatcher::acknowledge(const Unacked& burst) {
-    // A link we are closing can send no more frames: Slack may still deliver
-    // on it until our close arrives, so ack on the live one.
     std::map<LinkPtr, std::vector<std::string>> acks;
-    for (std::size_t i = 0; i < burst.envelopes.size(); ++i) {
-        const auto& link = burst.acks[i].link;
-        const auto& via = link->closing() && links_.live ? links_.live : link;
-        acks[via].push_back(ack_for(burst.envelopes[i].head.envelope_id));
-    }
+    for (std::size_t i = 0; i < burst.envelopes.size(); ++i)
+        acks[ack_link(burst.acks[i].link)].push_back(ack_for(burst.envelopes[i].head.envelope_id));
     for (auto& [link, texts] : acks) link->send(std::move(texts));
     const auto now = LinkClock::now();
     std::vector<double> latencies;

@@ -41,6 +41,14 @@ public:
     // was then dropped: neither acknowledged nor routed. last_duplicate: set
     // to whether before_ack marked the last envelope queued a duplicate.
     bool flush(bool* last_duplicate = nullptr);
+    // For an envelope answered in its ack (answered_in_ack): what is queued
+    // is flushed first, then the envelope is made durable alone, and not
+    // acknowledged. False: before_ack refused it (the store is down); unacked,
+    // Slack tells the person the app did not answer.
+    bool claim(ReceivedEnvelope& envelope);
+    // Sends such an envelope's ack (ack_with_payload), on its link or, when
+    // that one is closing, on the live one.
+    void answer(const LinkPtr& link, const std::string& text, LinkClock::time_point received);
     // Reads not counted in the metrics yet, counted (the metrics' lock is
     // shared with every thread, so they are counted by the burst).
     void count_reads();
@@ -59,6 +67,7 @@ private:
 
     void post_flush_check(std::uint64_t reads_before);
     void acknowledge(const Unacked& burst);
+    const LinkPtr& ack_link(const LinkPtr& link) const;
     void refuse_commands(const Unacked& burst);
 
     boost::asio::io_context& io_;

@@ -155,6 +155,12 @@ bool carries_request(EnvelopeType type) {
            type == EnvelopeType::interactive;
 }
 
+bool answered_in_ack(const Envelope& envelope) {
+    if (envelope.type != EnvelopeType::interactive || !envelope.payload.is_object()) return false;
+    const auto type = string_field(envelope.payload, "type");
+    return type == "view_submission" || type == "block_suggestion";
+}
+
 std::optional<EnvelopeHead> scan_envelope_head(std::string_view text) {
     return HeadScanner(text).scan();
 }
@@ -186,6 +192,11 @@ std::string ack_for(const std::string& envelope_id) {
     });
     if (!plain) return nlohmann::json{{"envelope_id", envelope_id}}.dump();
     return R"({"envelope_id":")" + envelope_id + R"("})";
+}
+
+std::string ack_with_payload(const std::string& envelope_id, const nlohmann::json& payload) {
+    if (!payload.is_object() || payload.empty()) return ack_for(envelope_id);
+    return nlohmann::json{{"envelope_id", envelope_id}, {"payload", payload}}.dump();
 }
 
 std::string ack_with_text(const std::string& envelope_id, const std::string& text) {

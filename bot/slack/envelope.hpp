@@ -3,6 +3,7 @@
 // payload stays JSON here: this is the Slack edge, and the router turns it
 // into plain structs for the core.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,11 @@ struct Envelope : EnvelopeHead {
     std::string disconnect_reason;  // warning, refresh_requested, link_disabled
     bool accepts_response_payload = false;
     nlohmann::json payload;
+    // Set when Slack waits for the handler's answer in the ack itself (a
+    // modal's submission, an external select's options: see
+    // answered_in_ack). Call it once, within 3 s; {} is a plain ack. Unset on
+    // an envelope replayed after a restart: its ack is long gone.
+    std::function<void(nlohmann::json payload)> answer;
 };
 
 Result<Envelope> parse_envelope(std::string_view text);
@@ -47,6 +53,12 @@ Result<Envelope> parse_envelope(std::string_view text);
 // Slash commands, events and interactions: the envelopes that carry work
 // for the router, hence are journaled before their ack and routed.
 bool carries_request(EnvelopeType type);
+
+// Interactions whose ack carries the answer: view_submission (close the
+// modal, or response_action errors/update) and block_suggestion (the
+// options). Their ack waits for the router; every other envelope is
+// acknowledged before it is handled.
+bool answered_in_ack(const Envelope& envelope);
 
 // The head of an envelope read without building the rest, so that the ack
 // does not wait for a full parse. Nullopt when this quick reader cannot vouch
@@ -57,6 +69,8 @@ std::optional<EnvelopeHead> scan_envelope_head(std::string_view text);
 
 // {"envelope_id":"…"}: what Slack needs back, within 3 seconds.
 std::string ack_for(const std::string& envelope_id);
+// {"envelope_id":"…","payload":{…}}; an empty payload is a plain ack.
+std::string ack_with_payload(const std::string& envelope_id, const nlohmann::json& payload);
 // A slash command's ack that answers it at once, only to the person who typed
 // it (Slack shows the payload's text as the command's response).
 std::string ack_with_text(const std::string& envelope_id, const std::string& text);

@@ -26,6 +26,19 @@ void finish(const EnvelopeDone& done) {
     if (done) done();
 }
 
+// The handler registered under the longest prefix of id; call under the lock.
+template <typename Handler>
+Handler longest_prefix(const std::map<std::string, Handler>& handlers, const std::string& id) {
+    Handler found;
+    std::size_t best = 0;
+    for (const auto& [prefix, handler] : handlers)
+        if (starts_with(id, prefix) && prefix.size() >= best) {
+            best = prefix.size();
+            found = handler;
+        }
+    return found;
+}
+
 }  // namespace
 
 bool RecentKeys::insert(const std::string& key) {
@@ -66,6 +79,26 @@ void SlackRouter::on_action(std::string action_id_prefix, ActionHandler handler)
     action_handlers_[std::move(action_id_prefix)] = std::move(handler);
 }
 
+void SlackRouter::on_view(std::string callback_id_prefix, ViewHandler handler) {
+    std::lock_guard lock(mutex_);
+    view_handlers_[std::move(callback_id_prefix)] = std::move(handler);
+}
+
+void SlackRouter::on_suggestion(std::string action_id_prefix, SuggestionHandler handler) {
+    std::lock_guard lock(mutex_);
+    suggestion_handlers_[std::move(action_id_prefix)] = std::move(handler);
+}
+
+void SlackRouter::on_event(std::string type, EventHandler handler) {
+    std::lock_guard lock(mutex_);
+    event_handlers_[std::move(type)] = std::move(handler);
+}
+
+void SlackRouter::on_slash(FormOpener opener) {
+    std::lock_guard lock(mutex_);
+    form_opener_ = std::move(opener);
+}
+
 void SlackRouter::on_command_button(std::string action_id_prefix,
                                     std::function<std::string(const BlockAction&)> to_text) {
     on_action(std::move(action_id_prefix),
@@ -98,7 +131,7 @@ void SlackRouter::on_envelope(Envelope envelope, EnvelopeDone done) {
         case EnvelopeType::events_api:
             return route_event(envelope.payload, std::move(done));
         case EnvelopeType::interactive:
-            return route_interactive(envelope.payload, std::move(done));
+            return route_interactive(envelope.payload, envelope.answer, std::move(done));
         default:
             spdlog::debug("slack: acknowledged and ignored a '{}' envelope", envelope.type_name);
             finish(done);
@@ -124,11 +157,17 @@ void SlackRouter::route_slash(const nlohmann::json& payload, EnvelopeDone done) 
     const std::string user = string_field(payload, "user_id");
     const std::string user_name = string_field(payload, "user_name");
     const std::string response_url = string_field(payload, "response_url");
-    schedule("conversation:" + request.channel,
-             [this, request, user, user_name, response_url, done]() mutable {
-                 request.actor = actor_for(user, user_name);
-                 reply_to_slash(response_url, dispatcher_.handle(request), done);
-             });
+    FormOpener opener;
+    {
+        std::lock_guard lock(mutex_);
+        opener = form_opener_;
+    }
+    const SlashRequest slash{request.text, user, user_name, request.channel, trigger, response_url};
+    schedule("conversation:" + request.channel, [this, request, slash, opener, done]() mutable {
+        if (opener && opener(slash)) return finish(done);
+        request.actor = actor_for(slash.user_id, slash.user_name);
+        reply_to_slash(slash.response_url, dispatcher_.handle(request), done);
+    });
 }
 
 void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) {
@@ -138,8 +177,18 @@ void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) 
     if (!string_field(event, "bot_id").empty() || user == bot_user_id_ || user.empty())
         return finish(done);
     if (type != "app_mention") {
-        spdlog::debug("slack: ignored event '{}'", type);
-        return finish(done);
+        EventHandler handler;
+        {
+            std::lock_guard lock(mutex_);
+            if (const auto it = event_handlers_.find(type); it != event_handlers_.end())
+                handler = it->second;
+        }
+        if (!handler) {
+            spdlog::debug("slack: ignored event '{}'", type);
+            return finish(done);
+        }
+        return schedule("user:" + user,
+                        [handler, event, done] { handler(event, [done] { finish(done); }); });
     }
     const std::string event_id = string_field(payload, "event_id");
     const std::string key = "event:" + event_id;
@@ -157,29 +206,87 @@ void SlackRouter::route_event(const nlohmann::json& payload, EnvelopeDone done) 
     });
 }
 
+void SlackRouter::route_interactive(const nlohmann::json& payload, const AckAnswer& answer,
+                                    EnvelopeDone done) {
+    const std::string type = string_field(payload, "type");
+    if (type == "block_actions") return route_block_actions(payload, std::move(done));
+    if (type == "view_submission" || type == "block_suggestion")
+        return route_answered(payload, answer, std::move(done));
+    spdlog::debug("slack: ignored interaction '{}'", type);
+    if (answer) answer({});
+    finish(done);
+}
+
+// On the handler threads like any request, keyed by person: the ack waits
+// for the answer (Slack allows 3 s; the socket acks plain at 2.5 s).
+void SlackRouter::route_answered(const nlohmann::json& payload, const AckAnswer& answer,
+                                 EnvelopeDone done) {
+    const auto& user = member(payload, "user");
+    const std::string user_id = string_field(user, "id");
+    const std::string user_name = string_field(user, "username");
+    const ViewRef view = read_view(member(payload, "view"));
+    const auto reply = [answer, done](const nlohmann::json& ack_payload) {
+        if (answer) answer(ack_payload);
+        finish(done);
+    };
+    if (string_field(payload, "type") == "view_submission") {
+        ViewHandler handler;
+        {
+            std::lock_guard lock(mutex_);
+            handler = longest_prefix(view_handlers_, view.callback_id);
+        }
+        if (!handler) {
+            spdlog::warn("slack: no handler for the form '{}'", view.callback_id);
+            return reply({});
+        }
+        const ViewSubmission submission{user_id, user_name, string_field(payload, "trigger_id"),
+                                        view};
+        return schedule("user:" + user_id,
+                        [handler, submission, reply] { reply(handler(submission)); });
+    }
+    const SuggestionRequest request{user_id,
+                                    user_name,
+                                    string_field(payload, "action_id"),
+                                    string_field(payload, "block_id"),
+                                    string_field(payload, "value"),
+                                    view};
+    SuggestionHandler handler;
+    {
+        std::lock_guard lock(mutex_);
+        handler = longest_prefix(suggestion_handlers_, request.action_id);
+    }
+    if (!handler) {
+        spdlog::warn("slack: no options for the select '{}'", request.action_id);
+        return reply({{"options", nlohmann::json::array()}});
+    }
+    schedule("user:" + user_id, [handler, request, reply] { reply(handler(request)); });
+}
+
 // The actions of one payload share a message, hence a conversation, and run
 // in order: the envelope is done once the answer to the last of them went out.
-void SlackRouter::route_interactive(const nlohmann::json& payload, EnvelopeDone done) {
-    if (string_field(payload, "type") != "block_actions") {
-        spdlog::debug("slack: ignored interaction '{}'", string_field(payload, "type"));
-        return finish(done);
-    }
+void SlackRouter::route_block_actions(const nlohmann::json& payload, EnvelopeDone done) {
     const auto& user = member(payload, "user");
+    const ViewRef view = read_view(member(payload, "view"));
     const auto actions = payload.find("actions");
     if (actions == payload.end() || !actions->is_array()) return finish(done);
     std::vector<std::pair<std::string, BlockAction>> jobs;
     for (const auto& a : *actions) {
+        const auto values = element_values(a);
         BlockAction action{.action_id = string_field(a, "action_id"),
-                           .value = string_field(a, "value"),
+                           .value = values.empty() ? "" : values.front(),
                            .action_ts = string_field(a, "action_ts"),
                            .trigger_id = string_field(payload, "trigger_id"),
                            .user_id = string_field(user, "id"),
                            .user_name = string_field(user, "username"),
                            .channel = string_field(member(payload, "channel"), "id"),
                            .message_ts = string_field(member(payload, "message"), "ts"),
-                           .response_url = string_field(payload, "response_url")};
+                           .response_url = string_field(payload, "response_url"),
+                           .view = view};
         if (!recent_.insert("action:" + action.trigger_id + ":" + action.action_ts)) continue;
-        jobs.emplace_back("conversation:" + action.channel + ":" + action.message_ts, action);
+        jobs.emplace_back(view.id.empty()
+                              ? "conversation:" + action.channel + ":" + action.message_ts
+                              : "view:" + view.id,
+                          action);
     }
     if (jobs.empty()) return finish(done);
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -208,12 +315,7 @@ void SlackRouter::handle_block_action(const BlockAction& action, EnvelopeDone do
     ActionHandler handler;
     {
         std::lock_guard lock(mutex_);
-        std::size_t best = 0;
-        for (const auto& [prefix, h] : action_handlers_)
-            if (starts_with(action.action_id, prefix) && prefix.size() >= best) {
-                best = prefix.size();
-                handler = h;
-            }
+        handler = longest_prefix(action_handlers_, action.action_id);
     }
     if (handler) return handler(action, std::move(done));
     spdlog::warn("slack: no handler for button '{}'", action.action_id);

@@ -3,7 +3,9 @@
 // and sends the replies back where they belong:
 //   slash_commands        → dispatcher → response_url (ephemeral or in channel)
 //   events_api/app_mention→ dispatcher → the thread of the mention
-//   interactive           → the button handlers later issues register
+//   interactive           → buttons (block_actions), forms (view_submission)
+//                           and options (block_suggestion), by id prefix
+//   other events          → handlers by event type (app_home_opened)
 // Messages from bots (opsbot included) are ignored; anything else is logged
 // at debug. Handlers run on a KeyedExecutor keyed by conversation, so one
 // slow command never delays another conversation, nor the acks.
@@ -17,6 +19,7 @@
 
 #include "bot/dispatcher.hpp"
 #include "bot/slack/envelope.hpp"
+#include "bot/slack/interactions.hpp"
 #include "bot/slack/web_api.hpp"
 #include "core/keyed_executor.hpp"
 
@@ -31,7 +34,8 @@ struct BlockAction {
     std::string user_name;
     std::string channel;
     std::string message_ts;
-    std::string response_url;
+    std::string response_url;  // empty for a button in a modal or the Home tab
+    ViewRef view;              // the modal or Home tab it is in, if any
 };
 
 // Called once an envelope's work is over: its reply went out (or failed and
@@ -71,11 +75,23 @@ public:
     // The answer goes to the presser alone.
     void on_command_button(std::string action_id_prefix,
                            std::function<std::string(const BlockAction&)> to_text);
+    // Submissions of views whose callback_id starts with prefix.
+    void on_view(std::string callback_id_prefix, ViewHandler handler);
+    // Options for external selects whose action_id starts with prefix.
+    void on_suggestion(std::string action_id_prefix, SuggestionHandler handler);
+    // An events_api event of this type (not app_mention, which runs commands).
+    void on_event(std::string type, EventHandler handler);
+    // Asked first about every slash command; one it takes is not run.
+    void on_slash(FormOpener opener);
 
 private:
     void route_slash(const nlohmann::json& payload, EnvelopeDone done);
     void route_event(const nlohmann::json& payload, EnvelopeDone done);
-    void route_interactive(const nlohmann::json& payload, EnvelopeDone done);
+    void route_interactive(const nlohmann::json& payload, const AckAnswer& answer,
+                           EnvelopeDone done);
+    void route_block_actions(const nlohmann::json& payload, EnvelopeDone done);
+    // view_submission and block_suggestion: answered through the ack.
+    void route_answered(const nlohmann::json& payload, const AckAnswer& answer, EnvelopeDone done);
     void handle_block_action(const BlockAction& action, EnvelopeDone done);
     void decide_confirmation(const BlockAction& action, EnvelopeDone done);
     void run_command_button(const BlockAction& action, const std::string& text, EnvelopeDone done);
@@ -104,6 +120,10 @@ private:
     std::mutex mutex_;
     std::map<std::string, std::string> user_names_;
     std::map<std::string, ActionHandler> action_handlers_;
+    std::map<std::string, ViewHandler> view_handlers_;
+    std::map<std::string, SuggestionHandler> suggestion_handlers_;
+    std::map<std::string, EventHandler> event_handlers_;
+    FormOpener form_opener_;
 };
 
 // "<@U0BOT> deploy acme stage" → "deploy acme stage"

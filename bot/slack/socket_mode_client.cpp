@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "bot/slack/ack_batcher.hpp"
 #include "bot/slack/link_supervisor.hpp"
@@ -21,7 +22,23 @@ namespace opsbot::slack {
 
 namespace asio = boost::asio;
 
-struct SocketModeClient::Impl {
+// Slack waits 3 s for an ack; one that is to carry a handler's answer is
+// sent plain past this, so that the person at least sees the modal close.
+constexpr auto kAnswerWithin = std::chrono::milliseconds(2'500);
+
+// An envelope acknowledged once its handler answers (answered_in_ack).
+// Touched on the socket thread only.
+struct PendingAnswer {
+    PendingAnswer(asio::io_context& io, LinkPtr on, std::string id, LinkClock::time_point at)
+        : link(std::move(on)), envelope_id(std::move(id)), received(at), deadline(io) {}
+    LinkPtr link;
+    std::string envelope_id;
+    LinkClock::time_point received;
+    asio::steady_timer deadline;
+    bool sent = false;
+};
+
+struct SocketModeClient::Impl : std::enable_shared_from_this<SocketModeClient::Impl> {
     SocketModeEvents events;
     asio::io_context io{1};
     std::thread thread;
@@ -56,8 +73,11 @@ struct SocketModeClient::Impl {
     void handle_message(const LinkPtr& link, std::string text, LinkClock::time_point received) {
         // The common case acks on the head alone; the full parse and the
         // routing run on the routing thread, off the ack path.
-        if (auto head = scan_envelope_head(text);
-            head && carries_request(head->type) && !head->envelope_id.empty())
+        // Interactions are few (a person clicks): parsed whole, since some
+        // are answered in their ack.
+        if (auto head = scan_envelope_head(text); head && carries_request(head->type) &&
+                                                  head->type != EnvelopeType::interactive &&
+                                                  !head->envelope_id.empty())
             return acks.queue(link, {std::move(*head), std::move(text)}, received, true);
         acks.count_reads();
         auto parsed = parse_envelope(text);
@@ -67,6 +87,8 @@ struct SocketModeClient::Impl {
             return;
         }
         Envelope envelope = std::move(parsed).value();
+        if (!envelope.envelope_id.empty() && answered_in_ack(envelope))
+            return answer_later(link, std::move(envelope), std::move(text), received);
         if (!envelope.envelope_id.empty()) {
             acks.queue(link, {envelope, text}, received, false);
             // Now, so that what follows comes after the ack; not journaled,
@@ -90,6 +112,46 @@ struct SocketModeClient::Impl {
                     if (events.on_envelope) events.on_envelope(std::move(envelope));
                 });
         }
+    }
+
+    // Made durable like any request, but acknowledged with the router's
+    // answer (Envelope::answer), or plain at kAnswerWithin.
+    void answer_later(const LinkPtr& link, Envelope envelope, std::string text,
+                      LinkClock::time_point received) {
+        ReceivedEnvelope claimed{envelope, std::move(text)};
+        if (!acks.claim(claimed)) {
+            spdlog::warn(
+                "slack: could not record interaction {}; not acknowledged, Slack shows "
+                "the person an error and they may try again",
+                envelope.envelope_id);
+            return;
+        }
+        if (claimed.duplicate) return acks.answer(link, ack_for(envelope.envelope_id), received);
+        auto pending = std::make_shared<PendingAnswer>(io, link, envelope.envelope_id, received);
+        pending->deadline.expires_after(kAnswerWithin);
+        pending->deadline.async_wait([this, pending](const boost::system::error_code& ec) {
+            if (ec || pending->sent) return;
+            spdlog::warn("slack: no answer to interaction {} within {} ms; acknowledged it plain",
+                         pending->envelope_id, kAnswerWithin.count());
+            send_answer(*pending, {});
+        });
+        envelope.answer = [weak = weak_from_this(), pending](nlohmann::json payload) {
+            const auto impl = weak.lock();
+            if (!impl) return;
+            asio::post(impl->io, [impl, pending, payload = std::move(payload)] {
+                if (pending->sent) return;
+                pending->deadline.cancel();
+                impl->send_answer(*pending, payload);
+            });
+        };
+        to_router([this, envelope = std::move(envelope)]() mutable {
+            if (events.on_envelope) events.on_envelope(std::move(envelope));
+        });
+    }
+
+    void send_answer(PendingAnswer& pending, const nlohmann::json& payload) {
+        pending.sent = true;
+        acks.answer(pending.link, ack_with_payload(pending.envelope_id, payload), pending.received);
     }
 
     void to_router(std::function<void()> job) {

@@ -291,6 +291,33 @@ Status WebApi::post_ephemeral(const std::string& channel, const std::string& use
     return status_of(call("chat.postEphemeral", body));
 }
 
+namespace {
+
+Result<ViewInfo> view_of(const Result<nlohmann::json>& answer) {
+    if (!answer) return answer.error();
+    const auto view = answer.value().find("view");
+    if (view == answer.value().end() || !view->is_object())
+        return Error{"bad_response", "Slack answered a views call without a view", ""};
+    return ViewInfo{string_field(*view, "id"), string_field(*view, "hash")};
+}
+
+}  // namespace
+
+Result<ViewInfo> WebApi::views_open(const std::string& trigger_id, const nlohmann::json& view) {
+    return view_of(call("views.open", {{"trigger_id", trigger_id}, {"view", view}}));
+}
+
+Result<ViewInfo> WebApi::views_update(const std::string& view_id, const std::string& hash,
+                                      const nlohmann::json& view) {
+    nlohmann::json body{{"view_id", view_id}, {"view", view}};
+    if (!hash.empty()) body["hash"] = hash;
+    return view_of(call("views.update", body));
+}
+
+Result<ViewInfo> WebApi::views_publish(const std::string& user_id, const nlohmann::json& view) {
+    return view_of(call("views.publish", {{"user_id", user_id}, {"view", view}}));
+}
+
 Status WebApi::respond(const std::string& response_url, const ResponseUrlMessage& message) {
     nlohmann::json body{{"text", message.text},
                         {"response_type", message.ephemeral ? "ephemeral" : "in_channel"},

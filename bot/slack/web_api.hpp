@@ -55,6 +55,12 @@ struct UserInfo {
     bool is_bot = false;
 };
 
+// A view Slack shows (a modal, or a person's Home tab).
+struct ViewInfo {
+    std::string id;
+    std::string hash;
+};
+
 struct AuthInfo {
     std::string user_id;  // the bot user
     std::string bot_id;
@@ -79,6 +85,15 @@ public:
                           const OutgoingMessage& message);
     // The response_url of a slash command or an interaction.
     Status respond(const std::string& response_url, const ResponseUrlMessage& message);
+
+    // views.open: within 3 s of the interaction that gave trigger_id (else
+    // Error{"expired_trigger_id"}). view: a modal, as JSON.
+    Result<ViewInfo> views_open(const std::string& trigger_id, const nlohmann::json& view);
+    // views.update: hash empty, or the view's hash (refused if it changed since).
+    Result<ViewInfo> views_update(const std::string& view_id, const std::string& hash,
+                                  const nlohmann::json& view);
+    // views.publish: a person's Home tab.
+    Result<ViewInfo> views_publish(const std::string& user_id, const nlohmann::json& view);
 
     Result<UserInfo> user_info(const std::string& user_id);
     Result<UserInfo> lookup_by_email(const std::string& email);

@@ -197,6 +197,7 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
     if (method == "usergroups.users.list")
         return json_response({{"ok", true}, {"users", nlohmann::json::array()}});
     if (method.rfind("conversations.", 0) == 0) return conversations(method, body);
+    if (method.rfind("views.", 0) == 0) return views_.call(method, body);
     return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);
 }
 
@@ -250,6 +251,12 @@ std::string FakeSlack::send_envelope(const std::string& type, nlohmann::json pay
         const auto url = payload["response_url"].get<std::string>();
         std::lock_guard lock(mutex_);
         response_paths_[id] = url.substr(server_.base_url().size());
+    }
+    if (payload.is_object() && payload.contains("trigger_id")) {
+        const auto trigger = payload["trigger_id"].get<std::string>();
+        views_.issued(trigger);
+        std::lock_guard lock(mutex_);
+        triggers_[id] = trigger;
     }
     links_.send(type, std::move(payload), retry_attempt, id);
     return id;

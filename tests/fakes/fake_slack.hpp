@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/fakes/fake_http_server.hpp"
+#include "tests/fakes/fake_views.hpp"
 #include "tests/fakes/socket_mode_links.hpp"
 
 namespace opsbot::test {
@@ -115,6 +116,24 @@ public:
                                   const std::string& value,
                                   const std::string& channel = "C0ACME0001",
                                   const std::string& message_ts = "1700000000.000001");
+    // Forms and the Home tab (fake_slack_views.cpp). A view's interactions
+    // carry the view as the fake holds it, with the values given: block_id →
+    // element state (FakeViews::text, select, date, checked).
+    FakeViews& views() { return views_; }
+    const FakeViews& views() const { return views_; }
+    std::string send_view_submission(const std::string& user, const std::string& view_id,
+                                     const nlohmann::json& values);
+    std::string send_block_suggestion(const std::string& user, const std::string& view_id,
+                                      const std::string& action_id, const std::string& typed);
+    // A select chosen or a button pressed in a modal or Home tab; value: the
+    // chosen option's value (or the button's). Returns the envelope id.
+    std::string send_view_action(const std::string& user, const std::string& view_id,
+                                 const std::string& action_id, const std::string& value,
+                                 const nlohmann::json& values = nlohmann::json::object());
+    std::string send_home_opened(const std::string& user);
+    // The trigger_id an envelope sent carried ("" if none).
+    std::string trigger_of(const std::string& envelope_id) const;
+
     // users.lookupByEmail answers this user for this address.
     void add_user_email(const std::string& email, const std::string& user_id);
     // A channel that exists before the test (conversations.* answer from these).
@@ -179,6 +198,8 @@ private:
     std::atomic<long> counter_{0};
     std::map<std::string, std::string> users_by_email_;
     std::map<std::string, std::string> response_paths_;  // envelope id → /response/<n>
+    std::map<std::string, std::string> triggers_;        // envelope id → trigger_id
+    FakeViews views_;
     std::chrono::milliseconds pace_gap_{0};
     std::map<std::string, std::chrono::steady_clock::time_point> last_call_;    // per channel
     std::map<std::string, std::chrono::steady_clock::time_point> retry_until_;  // per channel
