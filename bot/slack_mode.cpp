@@ -226,7 +226,8 @@ int run_slack_mode(App& app, std::ostream& err) {
          .outbound = outbound,
          .actor_for = [&router](const std::string& user,
                                 const std::string& name) { return router.actor_for(user, name); },
-         .backups = &app.backups()});
+         .backups = &app.backups(),
+         .runbooks = &app.runbook_definitions()});
     views::register_forms(router, forms);
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;

@@ -109,6 +109,10 @@ json element_for(const ParamSpec& param, const std::string& value, const FormCon
     return text_element(action_id, value, false);
 }
 
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 json input(const std::string& block_id, const std::string& label, const std::string& hint,
            bool optional, json element) {
     json block{{"type", "input"},
@@ -123,6 +127,11 @@ json input(const std::string& block_id, const std::string& label, const std::str
 std::string hint_of(const ParamSpec& param) {
     if (param.type == ParamType::list) return param.help + "; one per line, or empty";
     return param.help;
+}
+
+json param_input(const ParamSpec& param, const std::string& label, const FormContent& content) {
+    return input(param.name, label, hint_of(param), param.optional,
+                 element_for(param, prefilled(content, param.name, param.default_value), content));
 }
 
 json switches_block(const CommandSpec& spec) {
@@ -188,14 +197,17 @@ nlohmann::json form_view(const CommandSpec& spec, const FormOrigin& origin,
     if (!content.notice.empty()) blocks.push_back(section(content.notice));
     const bool refresh = refreshes_on_select(spec);
     for (const auto& param : spec.params) {
-        auto block =
-            input(param.name, label_of(param.name), hint_of(param), param.optional,
-                  element_for(param, prefilled(content, param.name, param.default_value), content));
+        if (contains(content.hidden, param.name)) continue;
+        auto block = param_input(param, label_of(param.name), content);
         const bool select =
             param.type == ParamType::project || param.type == ParamType::environment;
-        if (refresh && select) block["dispatch_action"] = true;
+        if ((refresh && select) || contains(content.redraws, param.name))
+            block["dispatch_action"] = true;
         blocks.push_back(std::move(block));
     }
+    for (const auto& param : content.extra)
+        blocks.push_back(param_input(
+            param, label_of(param.name.substr(std::string(kExtraPrefix).size())), content));
     for (const auto& flag : spec.flags) {
         if (flag.value_name.empty()) continue;
         const std::string block_id = "--" + flag.name;

@@ -41,7 +41,17 @@ struct FormContent {
     // block_id → the only values it takes, newest first (a backup's dates):
     // a select instead of free input.
     std::map<std::string, std::vector<std::string>> choices;
+    // Selects among the choices whose change redraws the form (a runbook's name).
+    std::vector<std::string> redraws;
+    // Declared parameters left out, and inputs added after the declared
+    // ones: a runbook's own parameters (block_id "arg:<name>") in place of
+    // `runbook start`'s list of arguments.
+    std::vector<std::string> hidden;
+    std::vector<ParamSpec> extra;
 };
+
+// The block_id prefix of the inputs in FormContent::extra.
+inline constexpr const char* kExtraPrefix = "arg:";
 
 nlohmann::json form_view(const CommandSpec& spec, const FormOrigin& origin,
                          const FormContent& content);

@@ -61,6 +61,22 @@ public:
         return tokens;
     }
 
+    // "name=value" for each extra input that is filled.
+    std::vector<std::string> extras(const std::vector<ParamSpec>& extra) {
+        std::vector<std::string> tokens;
+        for (const auto& param : extra) {
+            const std::string value = this->value(param.name);
+            if (value.empty()) {
+                if (!param.optional) input.errors[param.name] = missing(param);
+                continue;
+            }
+            if (checked(param.name, param.type, value).empty()) continue;
+            tokens.push_back(
+                as_token(param.name.substr(std::string(kExtraPrefix).size()) + "=" + value));
+        }
+        return tokens;
+    }
+
     std::vector<std::string> flags() {
         std::vector<std::string> tokens;
         for (const auto& flag : spec_.flags) {
@@ -171,10 +187,11 @@ std::string as_token(const std::string& value) {
 }
 
 FormInput read_form(const CommandSpec& spec, const slack::ViewValues& values,
-                    const Catalogue& catalogue, const Permissions& permissions,
-                    const Actor& actor) {
+                    const Catalogue& catalogue, const Permissions& permissions, const Actor& actor,
+                    const std::vector<ParamSpec>& extra) {
     Reader reader(spec, values, catalogue);
     auto tokens = in_place(spec, reader.params());
+    for (auto& token : reader.extras(extra)) tokens.push_back(std::move(token));
     for (auto& flag : reader.flags()) tokens.push_back(std::move(flag));
     FormInput input = std::move(reader.input);
     check_access(spec, reader, catalogue, permissions, actor, input);

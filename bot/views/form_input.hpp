@@ -23,8 +23,11 @@ struct FormInput {
     bool ok() const { return errors.empty(); }
 };
 
+// extra: the inputs the form added after the declared parameters
+// (FormContent::extra), passed on as name=value words at the end.
 FormInput read_form(const CommandSpec& spec, const slack::ViewValues& values,
-                    const Catalogue& catalogue, const Permissions& permissions, const Actor& actor);
+                    const Catalogue& catalogue, const Permissions& permissions, const Actor& actor,
+                    const std::vector<ParamSpec>& extra = {});
 
 // The value as one token of a command line: quoted when it holds spaces.
 std::string as_token(const std::string& value);

@@ -41,6 +41,22 @@ std::string branch_of(const Catalogue& catalogue, const std::string& project, En
     return env == Env::prod ? "master" : "develop";
 }
 
+// A runbook's parameters as inputs: defaults prefilled unless they are made
+// of other parameters ("{project}.example.net"), which the hint shows.
+std::vector<ParamSpec> runbook_inputs(const Runbook& runbook) {
+    std::vector<ParamSpec> inputs;
+    for (const auto& param : runbook.params) {
+        const std::string fallback = param.default_value.value_or("");
+        const bool derived = fallback.find('{') != std::string::npos;
+        inputs.push_back({.name = kExtraPrefix + param.name,
+                          .type = param.name == "project" ? ParamType::project : ParamType::word,
+                          .help = param.help + (derived ? " (default: " + fallback + ")" : ""),
+                          .optional = param.default_value.has_value(),
+                          .default_value = derived ? "" : fallback});
+    }
+    return inputs;
+}
+
 bool is_branch_default(const std::string& ref) {
     return ref.empty() || ref == "develop" || ref == "master";
 }
@@ -117,15 +133,35 @@ void FormService::fill(const CommandSpec& spec, const FormOrigin& origin,
                      updated.error().message);
 }
 
+// What the form shows without looking anything up: the values so far, and
+// for `runbook start` the runbooks to choose from and the chosen one's own
+// parameters.
+FormContent FormService::base_content(const CommandSpec& spec,
+                                      const slack::ViewValues& values) const {
+    FormContent content;
+    for (const auto& [block_id, chosen] : values)
+        if (!chosen.empty() && block_id != kSwitchesBlock)
+            content.prefill[block_id] = join(chosen, "\n");
+    if (spec.name != "runbook start" || !parts_.runbooks) return content;
+    auto& names = content.choices["name"];
+    for (const auto& runbook : *parts_.runbooks) names.push_back(runbook.name);
+    content.redraws.push_back("name");
+    content.hidden.push_back("args");
+    const std::string chosen = slack::first_value(values, "name");
+    for (const auto& runbook : *parts_.runbooks)
+        if (runbook.name == chosen) {
+            content.notice = "*" + runbook.name + "*: " + runbook.description;
+            content.extra = runbook_inputs(runbook);
+        }
+    return content;
+}
+
 // The form as the values in it call for: the environment's branch as the
 // ref, the backup dates there are, and for a command that asks for a
 // confirmation the plan it will show.
 FormContent FormService::content_for(const CommandSpec& spec, const slack::ViewValues& values,
                                      const Actor& actor) const {
-    FormContent content;
-    for (const auto& [block_id, chosen] : values)
-        if (!chosen.empty() && block_id != kSwitchesBlock)
-            content.prefill[block_id] = join(chosen, "\n");
+    FormContent content = base_content(spec, values);
     const std::string project = slack::first_value(values, "project");
     const auto env = parse_env(slack::first_value(values, "env"));
     if (project.empty() || !env) return content;
@@ -210,8 +246,9 @@ nlohmann::json FormService::submit(const slack::ViewSubmission& submission) {
     Actor actor = parts_.actor_for(submission.user_id, submission.user_name);
     actor.source = Source::modal;
     const auto catalogue = parts_.catalogue.current();
+    const auto extra = base_content(*spec, submission.view.values).extra;
     const auto input =
-        read_form(*spec, submission.view.values, *catalogue, Permissions(*catalogue), actor);
+        read_form(*spec, submission.view.values, *catalogue, Permissions(*catalogue), actor, extra);
     if (!input.ok())
         return refuse_fields(submission, actor, input.text, input.errors, input.denied);
 

@@ -29,6 +29,7 @@
 #include "bot/views/form_opener.hpp"
 #include "core/backups.hpp"
 #include "core/keyed_executor.hpp"
+#include "core/runbooks.hpp"
 
 namespace opsbot::views {
 
@@ -42,7 +43,8 @@ struct FormServiceParts {
     KeyedExecutor& handlers;  // commands run here, after their form's ack
     KeyedExecutor& outbound;  // answers go out here
     ActorLookup actor_for;
-    BackupService* backups = nullptr;  // the backup form's dates; null: a date picker
+    BackupService* backups = nullptr;                // the backup form's dates; null: a date picker
+    const std::vector<Runbook>* runbooks = nullptr;  // the runbook start form's choices
 };
 
 class FormService final : public FormOpener {
@@ -63,6 +65,7 @@ private:
     // views.update with what the form needs looked up; false when it cannot be used.
     void fill(const CommandSpec& spec, const FormOrigin& origin, const slack::ViewInfo& view,
               const FormRequest& request);
+    FormContent base_content(const CommandSpec& spec, const slack::ViewValues& values) const;
     FormContent content_for(const CommandSpec& spec, const slack::ViewValues& values,
                             const Actor& actor) const;
     // The confirmation a prod command would ask for, shown before submission.
