@@ -52,8 +52,9 @@ std::vector<std::string> offered(SlackBot& bot, const std::string& user, const s
     const auto asked =
         bot.slack.send_block_suggestion(user, view_id, "opsbot_field:project", typed);
     REQUIRE(bot.slack.wait_for_ack(asked, 10s));
+    const auto ack = bot.slack.ack_of(asked);  // kept: the loop reads into it
     std::vector<std::string> values;
-    for (const auto& option : bot.slack.ack_of(asked)->at("payload").at("options"))
+    for (const auto& option : ack->at("payload").at("options"))
         values.push_back(option.at("value").get<std::string>());
     return values;
 }
@@ -221,7 +222,7 @@ TEST_CASE("forms e2e: invalid input is answered next to its field, and audited",
     // Alice deploys stage only.
     const auto denied = submit(bot, kAlice, deploy,
                                {{"project", project("acme")}, {"env", FakeViews::select("prod")}});
-    CHECK_THAT(denied["errors"].value("env", ""), Catch::Contains("deploy on acme/prod"));
+    CHECK_THAT(denied["errors"].value("env", ""), Catch::Contains("'deploy' on acme/prod"));
     CHECK_FALSE(denied["errors"].contains("project"));
 
     const auto lock_form = open_form(bot, "/lock", "", kBob);
@@ -239,7 +240,7 @@ TEST_CASE("forms e2e: invalid input is answered next to its field, and audited",
     CHECK(rows[1].outcome == Outcome::denied);
     CHECK(rows[3].outcome == Outcome::parse_error);
     CHECK_THAT(rows[3].error, Catch::Contains("unknown project 'acmee'"));
-    CHECK_THAT(bot.process->log(), Catch::Contains("refused in its form"));
+    bot.process->wait_for_log("refused in its form");
 
     // A reason with spaces goes through quoted, as typed.
     CHECK(submit(bot, kBob, lock,
@@ -274,4 +275,48 @@ TEST_CASE("forms e2e: an expired trigger is answered with what to type instead, 
     CHECK(rows[0].outcome == Outcome::failed);
     CHECK_THAT(rows[0].error, Catch::Contains("expired_trigger_id"));
     CHECK(bot.audit_rows().size() == 1);  // the command itself never ran
+}
+
+TEST_CASE("forms e2e: runbook start offers the runbooks, then the chosen one's parameters",
+          "[e2e][forms][runbooks]") {
+    SlackBot bot(catalogue_with_deployer_permissions("deploy, purge, runbook") +
+                 "runbooks: " + OPSBOT_SOURCE_DIR + "/config/runbooks\n");
+    bot.start();
+    const auto form = open_form(bot, "/runbook", "start", kBob);
+    CHECK(block_ids(form.view) == std::vector<std::string>{"name", "switches"});
+    const auto& names = block(form.view, "name")["element"]["options"];
+    CHECK(names.dump().find("\"value\":\"move-site\"") != std::string::npos);
+
+    bot.slack.send_view_action(kBob, form.id(), "opsbot_field:name", "move-site");
+    const auto chosen = bot.slack.views().wait_for_view(form.id(), [](const nlohmann::json& view) {
+        return view.dump().find("arg:old_host") != std::string::npos;
+    });
+    REQUIRE(chosen);
+    CHECK(block(*chosen, "arg:project")["element"].value("type", "") == "external_select");
+    CHECK(block(*chosen, "arg:port")["element"].value("initial_value", "") == "8080");
+    CHECK(block(*chosen, "arg:port")["optional"] == true);
+    CHECK_THAT(block(*chosen, "arg:db")["hint"].value("text", ""),
+               Catch::Contains("(default: {project})"));
+    CHECK(block(*chosen, "arg:new_ip")["optional"] == false);
+
+    const nlohmann::json values{{"name", FakeViews::select("move-site")},
+                                {"arg:project", project("acme")},
+                                {"arg:old_host", FakeViews::text("old.example.net")},
+                                {"arg:new_host", FakeViews::text("new.example.net")},
+                                {"switches", FakeViews::checked({"dry-run"})}};
+    const auto missing = submit(bot, kBob, form.id(), values);
+    CHECK(missing["errors"] ==
+          nlohmann::json{{"arg:new_ip",
+                          "Required: the new server's public IP address (the A record's new "
+                          "content)."}});
+    auto complete = values;
+    complete["arg:new_ip"] = FakeViews::text("203.0.113.7");
+    CHECK(submit(bot, kBob, form.id(), complete) == nlohmann::json::object());
+    const auto reply = bot.slack.wait_for_response_to(form.envelope, 10s);
+    REQUIRE(reply);
+    CHECK_THAT(text_of(*reply), Catch::Contains("Dry run: would start move-site"));
+    CHECK(modal_rows(bot.audit_rows()).front().command ==
+          "runbook start move-site project=acme old_host=old.example.net "
+          "new_host=new.example.net new_ip=203.0.113.7 --dry-run");
+    CHECK(bot.slack.views().refusals().empty());
 }

@@ -93,11 +93,11 @@ void FormService::open(const FormRequest& request) {
         return;
     }
     const FormOrigin origin{request.command, request.channel, request.response_url};
-    FormContent content;
-    if (!request.project.empty()) content.prefill["project"] = request.project;
-    // First, before anything slow: the trigger lasts 3 s.
-    const auto opened =
-        parts_.api.views_open(request.trigger_id, form_view(*spec, origin, content));
+    slack::ViewValues values;
+    if (!request.project.empty()) values["project"] = {request.project};
+    // First, before anything slow (the trigger lasts 3 s): nothing is looked up.
+    const auto opened = parts_.api.views_open(
+        request.trigger_id, form_view(*spec, origin, base_content(*spec, values)));
     if (!opened) return open_refused(request, opened.error());
     spdlog::info("forms: opened the {} form for {} (view {})", spec->name, request.user_id,
                  opened.value().id);
@@ -233,6 +233,8 @@ nlohmann::json FormService::suggest(const slack::SuggestionRequest& request) con
         if (matches && permissions.check(actor, {permission, project.slug, {}}).allowed)
             offered.push_back(&project);
     }
+    spdlog::debug("forms: {} project(s) offered to {} for '{}' in the {} form", offered.size(),
+                  request.user_id, typed, origin.command);
     return project_options(offered);
 }
 
