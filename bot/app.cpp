@@ -40,6 +40,10 @@ namespace opsbot {
 App::App(const Settings& settings) : settings_(settings) {}
 App::~App() = default;
 
+BackupService& App::backups() {
+    return *backups_;
+}
+
 AuditStore& App::audit() {
     return *audit_;
 }

@@ -57,6 +57,7 @@ class HttpClient;
 class JenkinsDeployService;
 class CloudflarePurgeService;
 class S3BackupService;
+class BackupService;
 class BackupWatch;
 class ProjectSetupService;
 class StoreHealth;
@@ -86,6 +87,10 @@ public:
     HttpClient& http();
     Dispatcher& dispatcher() { return *dispatcher_; }
     JenkinsDeployService& deploys() { return *deploys_; }
+    // The S3 backups (forms list a project's backup dates from it).
+    BackupService& backups();
+    // config/runbooks/*.yaml, as checked at start.
+    const std::vector<Runbook>& runbook_definitions() const { return runbook_definitions_; }
     alerts::AlertRelay& alerts() { return *alert_relay_; }
     // The webhook routes (Jenkins, Sentry) on an intake that is not started yet.
     void register_hooks(net::HttpServer& intake);

@@ -91,6 +91,23 @@ Result<Dispatcher::Prepared> Dispatcher::prepare(const std::string& text) const 
                     std::move(permissions)};
 }
 
+Result<std::string> Dispatcher::preview(const std::string& text, const Actor& actor) const {
+    auto prepared = prepare(text);
+    if (!prepared) return prepared.error();
+    const auto& spec = prepared.value().command->spec();
+    const auto& args = prepared.value().args;
+    const AccessRequest access{spec.permission, args.project(), args.env()};
+    const auto decision = prepared.value().permissions->check(actor, access);
+    if (!decision.allowed)
+        return Error{"denied", Permissions::explain_denial(access, decision), ""};
+    if (!needs_confirmation(spec, args)) return std::string{};
+    const CommandRequest request{.text = text, .actor = actor};
+    CommandContext context = context_for(request, new_correlation_id(), prepared.value(), "");
+    auto plan = confirmation_plan(context, prepared.value());
+    if (!plan) return plan.error();
+    return redact(plan.value().text);
+}
+
 DispatchResult Dispatcher::handle(const CommandRequest& request) {
     DispatchResult result = dispatch(request);
     if (result.reply.carries_secret) {

@@ -56,6 +56,12 @@ public:
     // expiry become expired, audited once. They keep no message to update; a
     // press on one still answers that it expired. Returns how many.
     std::size_t expire_confirmations();
+    // What the confirmation of text would show the actor (a prod deploy's
+    // commits going out), without asking for it, running or auditing
+    // anything: "" when the command needs no confirmation; an error when it
+    // does not parse or the actor may not run it. For forms, before submission.
+    Result<std::string> preview(const std::string& text, const Actor& actor) const;
+    const CommandRegistry& registry() const { return registry_; }
 
 private:
     // What one request runs against: the catalogue as it was when it came in.

@@ -27,6 +27,7 @@
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"
 #include "bot/store_health.hpp"
+#include "bot/views/forms.hpp"
 #include "core/text.hpp"
 #include "persistence/storage.hpp"
 
@@ -216,6 +217,18 @@ int run_slack_mode(App& app, std::ostream& err) {
     router.on_command_button(deploy::kRollbackAction, [](const slack::BlockAction& action) {
         return starts_with(action.value, "rollback ") ? action.value : std::string("rollback");
     });
+    views::FormService forms(
+        {.api = api,
+         .dispatcher = app.dispatcher(),
+         .catalogue = app.catalogue_source(),
+         .audit = app.audit(),
+         .handlers = handlers,
+         .outbound = outbound,
+         .actor_for = [&router](const std::string& user,
+                                const std::string& name) { return router.actor_for(user, name); },
+         .backups = &app.backups(),
+         .runbooks = &app.runbook_definitions()});
+    views::register_forms(router, forms);
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;
     options.pong_timeout = settings.slack_pong_timeout;

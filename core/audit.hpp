@@ -26,7 +26,9 @@ enum class Outcome {
     duplicate,  // redelivery recognised and not run again
 };
 
-enum class Source { slack, console, webhook, cli, system };
+// modal: a Slack form's submission (bot/views/forms.hpp), run as the typed
+// command would be. Stored as text, so older rows and their hashes are unchanged.
+enum class Source { slack, console, webhook, cli, system, modal };
 
 const char* to_string(Outcome outcome);
 std::optional<Outcome> parse_outcome(std::string_view text);

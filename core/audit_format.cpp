@@ -30,8 +30,9 @@ constexpr std::array<std::pair<Outcome, const char*>, 11> kOutcomeNames{{
     {Outcome::duplicate, "duplicate"},
 }};
 
-constexpr std::array<std::pair<Source, const char*>, 5> kSourceNames{{
+constexpr std::array<std::pair<Source, const char*>, 6> kSourceNames{{
     {Source::slack, "slack"},
+    {Source::modal, "modal"},
     {Source::console, "console"},
     {Source::webhook, "webhook"},
     {Source::cli, "cli"},

@@ -272,6 +272,11 @@ Result<ParsedArgs> parse_args(const CommandSpec& spec, const std::vector<std::st
     return args;
 }
 
+Result<std::string> check_argument(const CommandSpec& spec, const std::string& name, ParamType type,
+                                   const std::string& value, const Catalogue& catalogue) {
+    return check_value(spec, name, type, value, catalogue);
+}
+
 std::string usage(const CommandSpec& spec) {
     std::string out = spec.name;
     for (const auto& param : spec.params) out += " " + placeholder(param);

@@ -109,6 +109,12 @@ Result<std::vector<std::string>> tokenize(std::string_view text);
 Result<ParsedArgs> parse_args(const CommandSpec& spec, const std::vector<std::string>& tokens,
                               const Catalogue& catalogue);
 
+// Checks one value of a parameter or flag (name as shown: "ttl", "--since")
+// against its type, as parse_args does; returns the normalised value. Forms
+// check each field with it, to answer next to the field.
+Result<std::string> check_argument(const CommandSpec& spec, const std::string& name, ParamType type,
+                                   const std::string& value, const Catalogue& catalogue);
+
 // "deploy <project> <env> [ref] [--dry-run]"
 std::string usage(const CommandSpec& spec);
 

@@ -380,8 +380,8 @@ TEST_CASE("audit log: outcome and source names round-trip") {
           Outcome::failed, Outcome::rejected, Outcome::duplicate}) {
         CHECK(parse_outcome(to_string(outcome)) == outcome);
     }
-    for (const auto source :
-         {Source::slack, Source::console, Source::webhook, Source::cli, Source::system}) {
+    for (const auto source : {Source::slack, Source::console, Source::webhook, Source::cli,
+                              Source::system, Source::modal}) {
         CHECK(parse_source(to_string(source)) == source);
     }
     CHECK(std::string(to_string(Outcome::parse_error)) == "parse_error");

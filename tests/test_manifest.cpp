@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <yaml-cpp/yaml.h>
 
 #include "commands/builtin_commands.hpp"
@@ -24,9 +26,11 @@ TEST_CASE("manifest: every slash command names a command opsbot has", "[manifest
     commands::register_builtin_commands(registry);
     const auto slash = manifest()["features"]["slash_commands"];
     REQUIRE(slash.size() > 5);
+    std::set<std::string> seen;
     for (const auto& entry : slash) {
         const auto command = entry["command"].as<std::string>();
         INFO(command);
+        CHECK(seen.insert(command).second);  // Slack refuses a manifest naming one twice
         REQUIRE(command.rfind('/', 0) == 0);
         CHECK(entry["should_escape"].as<bool>());  // mentions arrive as <@U…>
         if (command == "/ops") continue;

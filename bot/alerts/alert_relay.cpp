@@ -15,7 +15,8 @@ constexpr int kInboxBatch = 500;
 
 std::string who(const Actor& actor) {
     return (actor.name.empty() ? actor.user_id : actor.name) +
-           (actor.source == Source::slack ? " (Slack)" : " (opsbot)");
+           (actor.source == Source::slack || actor.source == Source::modal ? " (Slack)"
+                                                                           : " (opsbot)");
 }
 
 }  // namespace
