@@ -30,6 +30,7 @@
 #include "bot/replicas/replica_report.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "bot/store_health.hpp"
+#include "bot/views/home_changes.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
 #include "core/runbook_loader.hpp"
@@ -42,6 +43,10 @@ App::~App() = default;
 
 AuditStore& App::audit() {
     return *audit_;
+}
+
+void App::on_project_changed(std::function<void(const std::string& project)> listener) {
+    audit_->on_change(std::move(listener));
 }
 IntentJournal& App::intents() {
     return storage_->intents();
@@ -66,7 +71,9 @@ bool App::open_storage(std::ostream& err) {
         err << "opsbot: " << e.what() << "\n";
         return false;
     }
-    audit_ = std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_, settings_.replica_id);
+    metered_audit_ =
+        std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_, settings_.replica_id);
+    audit_ = std::make_unique<views::ChangeReportingAudit>(*metered_audit_);
     store_health_ =
         std::make_unique<StoreHealth>([storage = storage_.get()] { storage->probe(); }, metrics_);
     return true;
@@ -91,15 +98,16 @@ void App::start_services() {
     confirmation_sweep_ = std::make_unique<LeasedLoop>(
         "confirmations: the expiry sweep", std::chrono::seconds(15),
         [dispatcher = dispatcher_.get()] { dispatcher->expire_confirmations(); });
-    dispatcher_->set_services({.locks = &storage_->locks(),
-                               .deploys = &deploys,
-                               .deploy_records = &storage_->deploys(),
-                               .alerts = &alerts,
-                               .purges = &site.purges,
-                               .backups = &site.backups,
-                               .runbooks = &runbooks,
-                               .project_setup = &project_setup,
-                               .releases = releases_.get()});
+    services_ = {.locks = &storage_->locks(),
+                 .deploys = &deploys,
+                 .deploy_records = &storage_->deploys(),
+                 .alerts = &alerts,
+                 .purges = &site.purges,
+                 .backups = &site.backups,
+                 .runbooks = &runbooks,
+                 .project_setup = &project_setup,
+                 .releases = releases_.get()};
+    dispatcher_->set_services(services_);
 }
 
 // Projects added from chat join the YAML ones.

@@ -83,6 +83,9 @@ public:
     void on_event(std::string type, EventHandler handler);
     // Asked first about every slash command; one it takes is not run.
     void on_slash(FormOpener opener);
+    // The person as commands see them: name (users.info, cached) and the
+    // catalogue's user groups they are in (usergroups.users.list).
+    Actor actor_for(const std::string& user_id, const std::string& user_name);
 
 private:
     void route_slash(const nlohmann::json& payload, EnvelopeDone done);
@@ -97,7 +100,6 @@ private:
     void run_command_button(const BlockAction& action, const std::string& text, EnvelopeDone done);
     void schedule(const std::string& conversation, std::function<void()> job);
 
-    Actor actor_for(const std::string& user_id, const std::string& user_name);
     std::vector<std::string> usergroups_of(const std::string& user_id);
     void reply_to_slash(const std::string& response_url, const DispatchResult& result,
                         EnvelopeDone done = {});
