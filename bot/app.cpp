@@ -30,6 +30,7 @@
 #include "bot/replicas/replica_report.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "bot/store_health.hpp"
+#include "bot/views/home_alert_changes.hpp"
 #include "bot/views/home_changes.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
@@ -160,7 +161,9 @@ alerts::AlertRelay& App::start_alerts(const Clients& clients) {
             "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
             "the catalogue are recorded but shown nowhere; set it to a channel such as "
             "#ops-alerts");
-    alert_relay_ = std::make_unique<alerts::AlertRelay>(storage_->alerts(), notifier_, catalogue_,
+    alert_store_ = std::make_unique<views::ChangeReportingAlerts>(
+        storage_->alerts(), [audit = audit_.get()](const std::string& p) { audit->report(p); });
+    alert_relay_ = std::make_unique<alerts::AlertRelay>(*alert_store_, notifier_, catalogue_,
                                                         *audit_, clock_, clients.sentry, options);
     prune_jobs_ = std::make_unique<PruneJobs>();
     prune_jobs_->add("alert inbox", [relay = alert_relay_.get()] { return relay->prune_inbox(); });

@@ -66,7 +66,8 @@ class PruneJobs;
 
 namespace views {
 class ChangeReportingAudit;
-}
+class ChangeReportingAlerts;
+}  // namespace views
 
 class App {
 public:
@@ -138,6 +139,7 @@ private:
     std::unique_ptr<JenkinsDeployService> deploys_;
     std::unique_ptr<GitReleaseService> releases_;
     std::unique_ptr<sentry::SentryClient> sentry_;
+    std::unique_ptr<views::ChangeReportingAlerts> alert_store_;  // the relay's, reporting changes
     std::unique_ptr<alerts::AlertRelay> alert_relay_;
     std::unique_ptr<cloudflare::CloudflareClient> cloudflare_;
     std::unique_ptr<CloudflarePurgeService> purges_;

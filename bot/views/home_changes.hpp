@@ -31,15 +31,19 @@ public:
         listener_ = std::move(listener);
     }
 
-    AuditRecord append(AuditEntry entry) override {
-        AuditRecord record = inner_.append(std::move(entry));
-        if (record.project.empty() || !changes_something(record.outcome)) return record;
+    // Tells the listener as a row about the project would (alerts do).
+    void report(const std::string& project) {
         Listener listener;
         {
             std::lock_guard lock(mutex_);
             listener = listener_;
         }
-        if (listener) listener(record.project);
+        if (listener) listener(project);
+    }
+
+    AuditRecord append(AuditEntry entry) override {
+        AuditRecord record = inner_.append(std::move(entry));
+        if (!record.project.empty() && changes_something(record.outcome)) report(record.project);
         return record;
     }
     std::vector<AuditRecord> query(const AuditQuery& query) const override {
