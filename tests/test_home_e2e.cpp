@@ -5,8 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <regex>
+#include <sstream>
 
+#include "tests/fakes/fake_sentry.hpp"
 #include "tests/support/slack_bot.hpp"
 
 using namespace opsbot;
@@ -117,6 +120,50 @@ TEST_CASE("home e2e: a lock taken in a channel updates the Home tabs it concerns
     // Bob never opened his, but as a named member of acme it is ready for him.
     REQUIRE(bot.slack.views().wait_for_home(kBob, 1, 15s));
     CHECK(locked(home_of(bot, kBob)));
+    CHECK(bot.slack.views().refusals().empty());
+}
+
+namespace {
+
+// Sentry's issue.created (its documented sample) for the catalogue's acme.
+std::string issue_created(const std::string& title) {
+    std::ifstream in(std::string(OPSBOT_SOURCE_DIR) + "/tests/data/sentry/issue_created.json");
+    REQUIRE(in.good());
+    std::stringstream text;
+    text << in.rdbuf();
+    auto payload = nlohmann::json::parse(text.str());
+    payload["data"]["issue"]["id"] = "4242";
+    payload["data"]["issue"]["project"]["slug"] = "acme";
+    payload["data"]["issue"]["title"] = title;
+    return payload.dump();
+}
+
+}  // namespace
+
+TEST_CASE("home e2e: a new alert shows on the Home tabs of its project", "[e2e][home]") {
+    constexpr const char* kSecret = "sentry-client-secret-home";
+    test::SlackBot bot(catalogue());
+    bot.env["SENTRY_CLIENT_SECRET"] = kSecret;
+    bot.start();
+    bot.slack.send_home_opened(kBob);
+    REQUIRE(bot.slack.views().wait_for_home(kBob, 1));
+    CHECK(home_text(home_of(bot, kBob)).find("🚨") == std::string::npos);
+
+    const std::string body = issue_created("TypeError: cart is undefined");
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const auto accepted =
+        bot.post("/hooks/sentry", body,
+                 test::FakeSentry::webhook_headers("issue", body, kSecret, "req-home-1", now));
+    REQUIRE(accepted.status < 300);
+    CHECK(bot.slack.views().wait_for_view(
+        std::string("V0HOME") + kBob,
+        [](const nlohmann::json& view) {
+            return home_text(view).find("🚨") != std::string::npos &&
+                   home_text(view).find("TypeError: cart is undefined") != std::string::npos;
+        },
+        15s));
     CHECK(bot.slack.views().refusals().empty());
 }
 
