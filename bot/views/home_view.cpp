@@ -33,7 +33,8 @@ nlohmann::json button(DashboardAction action, const std::string& project) {
 
 // The blocks of one project: a divider, its section, its buttons if any.
 std::vector<nlohmann::json> project_blocks(const ProjectBoard& board, TimePoint now) {
-    std::vector<nlohmann::json> blocks{{{"type", "divider"}}};
+    std::vector<nlohmann::json> blocks;
+    blocks.push_back({{"type", "divider"}});
     blocks.push_back(section(join(describe_board(board, now, thread_link), "\n")));
     if (board.actions.empty()) return blocks;
     auto buttons = nlohmann::json::array();
