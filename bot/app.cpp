@@ -30,6 +30,8 @@
 #include "bot/replicas/replica_report.hpp"
 #include "bot/runbooks/runbook_service.hpp"
 #include "bot/store_health.hpp"
+#include "bot/views/home_alert_changes.hpp"
+#include "bot/views/home_changes.hpp"
 #include "commands/builtin_commands.hpp"
 #include "core/config_loader.hpp"
 #include "core/runbook_loader.hpp"
@@ -46,6 +48,10 @@ BackupService& App::backups() {
 
 AuditStore& App::audit() {
     return *audit_;
+}
+
+void App::on_project_changed(std::function<void(const std::string& project)> listener) {
+    audit_->on_change(std::move(listener));
 }
 IntentJournal& App::intents() {
     return storage_->intents();
@@ -70,7 +76,9 @@ bool App::open_storage(std::ostream& err) {
         err << "opsbot: " << e.what() << "\n";
         return false;
     }
-    audit_ = std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_, settings_.replica_id);
+    metered_audit_ =
+        std::make_unique<MeteredAuditStore>(storage_->audit(), metrics_, settings_.replica_id);
+    audit_ = std::make_unique<views::ChangeReportingAudit>(*metered_audit_);
     store_health_ =
         std::make_unique<StoreHealth>([storage = storage_.get()] { storage->probe(); }, metrics_);
     return true;
@@ -95,15 +103,16 @@ void App::start_services() {
     confirmation_sweep_ = std::make_unique<LeasedLoop>(
         "confirmations: the expiry sweep", std::chrono::seconds(15),
         [dispatcher = dispatcher_.get()] { dispatcher->expire_confirmations(); });
-    dispatcher_->set_services({.locks = &storage_->locks(),
-                               .deploys = &deploys,
-                               .deploy_records = &storage_->deploys(),
-                               .alerts = &alerts,
-                               .purges = &site.purges,
-                               .backups = &site.backups,
-                               .runbooks = &runbooks,
-                               .project_setup = &project_setup,
-                               .releases = releases_.get()});
+    services_ = {.locks = &storage_->locks(),
+                 .deploys = &deploys,
+                 .deploy_records = &storage_->deploys(),
+                 .alerts = &alerts,
+                 .purges = &site.purges,
+                 .backups = &site.backups,
+                 .runbooks = &runbooks,
+                 .project_setup = &project_setup,
+                 .releases = releases_.get()};
+    dispatcher_->set_services(services_);
 }
 
 // Projects added from chat join the YAML ones.
@@ -156,7 +165,9 @@ alerts::AlertRelay& App::start_alerts(const Clients& clients) {
             "alerts: OPSBOT_ALERT_CHANNEL is not set: alerts of Sentry projects that are not in "
             "the catalogue are recorded but shown nowhere; set it to a channel such as "
             "#ops-alerts");
-    alert_relay_ = std::make_unique<alerts::AlertRelay>(storage_->alerts(), notifier_, catalogue_,
+    alert_store_ = std::make_unique<views::ChangeReportingAlerts>(
+        storage_->alerts(), [audit = audit_.get()](const std::string& p) { audit->report(p); });
+    alert_relay_ = std::make_unique<alerts::AlertRelay>(*alert_store_, notifier_, catalogue_,
                                                         *audit_, clock_, clients.sentry, options);
     prune_jobs_ = std::make_unique<PruneJobs>();
     prune_jobs_->add("alert inbox", [relay = alert_relay_.get()] { return relay->prune_inbox(); });

@@ -65,6 +65,11 @@ class LeaseKeeper;
 class LeasedLoop;
 class PruneJobs;
 
+namespace views {
+class ChangeReportingAudit;
+class ChangeReportingAlerts;
+}  // namespace views
+
 class App {
 public:
     // Reports what prevents starting (invalid config, unusable database) on
@@ -86,6 +91,11 @@ public:
     // The one HTTP client (connection pool) for Slack and the adapters.
     HttpClient& http();
     Dispatcher& dispatcher() { return *dispatcher_; }
+    // The stores and services the commands reach; the Home tab reads them too.
+    const Services& services() const { return services_; }
+    // Told the project of every audited change (bot/views/home_changes.hpp),
+    // on the thread that audited it; an empty listener stops it.
+    void on_project_changed(std::function<void(const std::string& project)> listener);
     JenkinsDeployService& deploys() { return *deploys_; }
     // The S3 backups (forms list a project's backup dates from it).
     BackupService& backups();
@@ -125,7 +135,8 @@ private:
     SystemClock clock_;
     std::unique_ptr<db::Storage> storage_;  // every store, on SQLite or PostgreSQL
     Metrics metrics_;
-    std::unique_ptr<AuditStore> audit_;  // the log, counted for /metrics
+    std::unique_ptr<AuditStore> metered_audit_;           // the log, counted for /metrics
+    std::unique_ptr<views::ChangeReportingAudit> audit_;  // and reporting changes
     std::unique_ptr<StoreHealth> store_health_;
     std::unique_ptr<HttpClient> http_;
     std::unique_ptr<jenkins::JenkinsClient> jenkins_;
@@ -133,6 +144,7 @@ private:
     std::unique_ptr<JenkinsDeployService> deploys_;
     std::unique_ptr<GitReleaseService> releases_;
     std::unique_ptr<sentry::SentryClient> sentry_;
+    std::unique_ptr<views::ChangeReportingAlerts> alert_store_;  // the relay's, reporting changes
     std::unique_ptr<alerts::AlertRelay> alert_relay_;
     std::unique_ptr<cloudflare::CloudflareClient> cloudflare_;
     std::unique_ptr<CloudflarePurgeService> purges_;
@@ -143,6 +155,7 @@ private:
     std::unique_ptr<runbooks::ThreadRunbookService> runbooks_;
     CommandRegistry registry_;
     std::unique_ptr<Dispatcher> dispatcher_;
+    Services services_;
     std::unique_ptr<PruneJobs> prune_jobs_;
     std::unique_ptr<LeasedLoop> runbook_takeover_;    // steps of dead replicas
     std::unique_ptr<LeasedLoop> confirmation_sweep_;  // expiry, with replicas

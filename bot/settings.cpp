@@ -166,6 +166,7 @@ LoadedSettings load_settings(const EnvLookup& lookup) {
     read_duration(lookup, "OPSBOT_RECONNECT_BACKOFF", s.reconnect_backoff, loaded.problems);
     read_duration(lookup, "OPSBOT_SHUTDOWN_GRACE", s.shutdown_grace, loaded.problems);
     read_duration(lookup, "OPSBOT_CONFIRMATION_TTL", s.confirmation_ttl, loaded.problems);
+    read_duration(lookup, "OPSBOT_HOME_DEBOUNCE", s.home_debounce, loaded.problems);
     // A container's host name is its own: replicas differ without setting it.
     s.replica_id = value_or(lookup, "OPSBOT_REPLICA_ID", local_host_name());
     if (!valid_replica_id(s.replica_id)) {

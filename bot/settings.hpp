@@ -49,6 +49,7 @@ struct Settings {
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
     std::chrono::seconds shutdown_grace{10};               // OPSBOT_SHUTDOWN_GRACE
     std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL
+    std::chrono::milliseconds home_debounce{1'000};        // OPSBOT_HOME_DEBOUNCE
     std::string replica_id;                          // OPSBOT_REPLICA_ID; default: the host name
     std::chrono::milliseconds lease_ttl{6'000};      // OPSBOT_LEASE_TTL: takeover after a death
     std::string jenkins_url;                         // JENKINS_URL; empty: deploys run dry

@@ -28,6 +28,8 @@
 #include "bot/slack/web_api.hpp"
 #include "bot/store_health.hpp"
 #include "bot/views/forms.hpp"
+#include "bot/views/home_publisher.hpp"
+#include "bot/views/home_slack.hpp"
 #include "core/text.hpp"
 #include "persistence/storage.hpp"
 
@@ -229,6 +231,25 @@ int run_slack_mode(App& app, std::ostream& err) {
          .backups = &app.backups(),
          .runbooks = &app.runbook_definitions()});
     views::register_forms(router, forms);
+    views::HomePublisher home(
+        {.catalogue = app.catalogue_source(),
+         .services = app.services(),
+         .clock = clock,
+         .actor_of = [&router](const std::string& user) { return router.actor_for(user, ""); },
+         .publish = [&api](const std::string& user, const nlohmann::json& view) -> Status {
+             if (auto published = api.views_publish(user, view); !published)
+                 return published.error();
+             return Unit{};
+         }},
+        settings.home_debounce);
+    // Every audited change refreshes the Home tabs it concerns; unset before
+    // the publisher goes (declared after it, so destroyed first).
+    struct HomeFeed {
+        App& app;
+        ~HomeFeed() { app.on_project_changed({}); }
+    } home_feed{app};
+    app.on_project_changed([&home](const std::string& project) { home.project_changed(project); });
+    views::register_home_tab(router, api, home, app.catalogue_source(), &forms);
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;
     options.pong_timeout = settings.slack_pong_timeout;
@@ -280,6 +301,8 @@ int run_slack_mode(App& app, std::ostream& err) {
         "shutdown: deploy locks stay held: they are durable, and the deploy follower resumes "
         "the builds they guard at the next start");
     const bool drained = drain_work(handlers, outbound, settings.shutdown_grace);
+    app.on_project_changed({});
+    home.stop();
     intake.stop();
     // What was cut off is taken over by the other replicas at once.
     app.leave_replicas();

@@ -10,6 +10,7 @@ namespace opsbot::commands {
 
 std::unique_ptr<Command> make_help_command();
 std::unique_ptr<Command> make_whoami_command();
+std::unique_ptr<Command> make_home_command();
 std::unique_ptr<Command> make_audit_command();
 std::unique_ptr<Command> make_audit_verify_command();
 std::unique_ptr<Command> make_confirm_command();

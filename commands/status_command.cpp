@@ -3,35 +3,13 @@
 // commits wait on develop for the next release. Alone: one line per project.
 
 #include "commands/builtin_commands.hpp"
-#include "core/deploys.hpp"
-#include "core/locks.hpp"
+#include "core/dashboard.hpp"
 #include "core/releases.hpp"
 
 namespace opsbot::commands {
 namespace {
 
 constexpr Env kProdFirst[] = {Env::prod, Env::stage};
-
-std::string by(const DeployRecord& d) {
-    return d.requested_by_name.empty() ? d.requested_by : d.requested_by_name;
-}
-
-std::optional<DeployRecord> live(const CommandContext& context, const std::string& slug, Env env) {
-    const auto history = context.services.deploy_records->live_history(slug, env, 1);
-    if (history.empty()) return std::nullopt;
-    return history.front();
-}
-
-std::optional<DeployRecord> running(const CommandContext& context, const std::string& slug,
-                                    Env env) {
-    for (const auto& d : context.services.deploy_records->recent(slug, 10))
-        if (d.plan.env == env && !d.finished) return d;
-    return std::nullopt;
-}
-
-std::string commit_text(const DeployRecord& d) {
-    return d.commit.empty() ? "an unrecorded commit" : "`" + short_sha(d.commit) + "`";
-}
 
 std::string waiting_text(const CommandContext& context, const Project& project, bool fetch) {
     if (!context.services.releases || project.release != ReleaseMode::promote) return "";
@@ -44,21 +22,21 @@ std::string waiting_text(const CommandContext& context, const Project& project, 
 
 std::string environment_line(const CommandContext& context, const Project& project, Env env) {
     const auto now = context.clock.now();
+    const auto status = environment_status(context.services, project.slug, env, now);
     std::string line = "• *" + std::string(to_string(env)) + "*: ";
-    if (const auto d = live(context, project.slug, env)) {
+    if (const auto& d = status.live) {
         const TimePoint since = d->finished.value_or(d->created);
         line += commit_text(*d) + " live since " + format_iso8601(since) + " (" +
-                format_elapsed(since, now) + " ago" + "), " + label(*d) + " by " + by(*d);
+                format_elapsed(since, now) + " ago" + "), " + label(*d) + " by " +
+                deployer_name(*d);
         if (!d->build_url.empty())
             line += ", <" + d->build_url + "|build #" + std::to_string(d->build_number) + ">";
     } else {
         line += "no deploy with a known commit recorded yet";
     }
-    if (const auto d = running(context, project.slug, env))
-        line += "\n    ⏳ " + label(*d) + " by " + by(*d) + " is " + to_string(d->state);
-    if (context.services.locks)
-        if (const auto lock = context.services.locks->find(project.slug, env, now))
-            line += "\n    🔒 " + describe_lock(*lock, now);
+    if (const auto& d = status.running)
+        line += "\n    ⏳ " + label(*d) + " by " + deployer_name(*d) + " is " + to_string(d->state);
+    if (status.lock) line += "\n    🔒 " + describe_lock(*status.lock, now);
     return line + "\n";
 }
 
@@ -66,13 +44,13 @@ std::string project_line(const CommandContext& context, const Project& project) 
     const auto now = context.clock.now();
     std::string line = "• *" + project.slug + "*";
     for (Env env : kProdFirst) {
+        const auto status = environment_status(context.services, project.slug, env, now);
         line += std::string(" · ") + to_string(env) + " ";
-        const auto d = live(context, project.slug, env);
+        const auto& d = status.live;
         line += d ? commit_text(*d) + " (" + format_elapsed(d->finished.value_or(d->created), now) +
                         " ago" + ")"
                   : "–";
-        if (context.services.locks && context.services.locks->find(project.slug, env, now))
-            line += " 🔒";
+        if (status.lock) line += " 🔒";
     }
     if (const auto waiting = waiting_text(context, project, false); !waiting.empty())
         line += " · " + waiting;
