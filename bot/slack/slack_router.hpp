@@ -83,13 +83,8 @@ public:
     void on_event(std::string type, EventHandler handler);
     // Asked first about every slash command; one it takes is not run.
     void on_slash(FormOpener opener);
-<<<<<<< HEAD
-    // Who a Slack user is to the dispatcher: name and user groups (these
-    // cost Web API calls); forms check permissions with it.
-=======
     // The person as commands see them: name (users.info, cached) and the
     // catalogue's user groups they are in (usergroups.users.list).
->>>>>>> issue22-home
     Actor actor_for(const std::string& user_id, const std::string& user_name);
 
 private:
