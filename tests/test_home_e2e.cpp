@@ -95,12 +95,19 @@ TEST_CASE("home e2e: each person's Home tab shows only their projects and button
                                                    "opsbot_home_purge:acme"});
     CHECK(bot.slack.views().refusals().empty());
 
-    // No forms yet: the press is answered by direct message with what to type.
-    bot.slack.send_view_action(kBob, bob.value("id", ""), "opsbot_home_release_prod", "acme");
-    REQUIRE(bot.slack.wait_for_api_calls("chat.postMessage", 1));
-    const auto told = bot.slack.api_calls("chat.postMessage").front();
-    CHECK(told.value("channel", "") == kBob);
-    CHECK(told.value("text", "").find("`/ops deploy acme …`") != std::string::npos);
+    // A press opens the command's form for that project, with the press's trigger.
+    const auto press =
+        bot.slack.send_view_action(kBob, bob.value("id", ""), "opsbot_home_release_prod", "acme");
+    const auto opened = bot.slack.views().wait_for_opened(bot.slack.trigger_of(press));
+    REQUIRE(opened);
+    CHECK(opened->value("callback_id", "") == "opsbot_form:deploy");
+    const auto filled =
+        bot.slack.views().wait_for_view(opened->value("id", ""), [](const nlohmann::json& view) {
+            return view.dump().find("\"acme\"") != std::string::npos;
+        });
+    REQUIRE(filled);
+    CHECK(filled->dump().find("\"value\":\"acme\"") != std::string::npos);
+    CHECK(bot.slack.views().refusals().empty());
 }
 
 TEST_CASE("home e2e: a lock taken in a channel updates the Home tabs it concerns", "[e2e][home]") {
