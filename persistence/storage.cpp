@@ -232,6 +232,13 @@ std::unique_ptr<EnvelopeJournal> Storage::open_envelope_journal(const Clock& clo
                 // fsync on each burst would hold every ack behind the disk.
                 auto db = connect(target);
                 db->exec("SET synchronous_commit = off");
+                // Each statement planned for its own arguments and the table
+                // as it is now. A cached generic plan is chosen once, at the
+                // sixth run, while envelope_claims is a few pages: a
+                // sequential scan that every handled mark then kept (the
+                // table is not analyzed until autovacuum's next round), over
+                // tens of thousands of claims a second into a storm.
+                db->exec("SET plan_cache_mode = force_custom_plan");
                 return db;
             },
             kJournalConnections);
