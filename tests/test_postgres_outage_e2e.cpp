@@ -275,7 +275,12 @@ TEST_CASE(
     REQUIRE(bot.get("/healthz").status == 200);
 
     postgres.cluster.stop();
-    CHECK(FakeHttpServer::wait_until([&] { return bot.get("/healthz").status == 503; }, 10s));
+    CHECK(FakeHttpServer::wait_until(
+        [&] {
+            const auto health = bot.try_get("/healthz");
+            return health && health->status == 503;
+        },
+        10s));
     CHECK_THAT(bot.get("/healthz").body, Catch::Contains(R"("slack":"connected")"));
     const auto refused = send_alert(bot.intake_url, 1, 0);
     CHECK(refused == 503);

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,10 @@ struct SlackBot {
           env(slack_mode_env(slack.api_url(), dir.write("opsbot.yaml", catalogue_yaml),
                              store.env())) {}
 
+    // Its log is drained as it comes: a test that reads it rarely must not
+    // leave opsbot blocked on a full stderr pipe (a store outage logs a lot).
     void start(bool wait_connected = true) {
-        process = launch_opsbot(env);
+        process = launch_opsbot(env, /*drain_log=*/true);
         if (!wait_connected) return;
         intake_url = wait_for_intake(*process);
         REQUIRE(slack.wait_for_links(1));
@@ -56,6 +59,17 @@ struct SlackBot {
     }
 
     HttpResponse get(const std::string& path) { return send({"GET", intake_url + path}); }
+    // Nullopt when no answer came within timeout (a probe of a store that
+    // just went away may take that long); for waits that poll.
+    std::optional<HttpResponse> try_get(const std::string& path,
+                                        std::chrono::seconds timeout = std::chrono::seconds(15)) {
+        CurlHttpClient client;
+        HttpRequest request{"GET", intake_url + path};
+        request.timeout = timeout;
+        auto response = client.send(request);
+        if (!response.ok()) return std::nullopt;
+        return response.value();
+    }
 
     HttpResponse post(const std::string& path, const std::string& body,
                       HttpHeaders headers = {{"Content-Type", "application/json"}}) {
