@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/fakes/block_kit_limits.hpp"
 #include "tests/fakes/fake_sentry.hpp"
 #include "tests/support/slack_bot.hpp"
 
@@ -24,16 +25,6 @@ std::string home_text(const nlohmann::json& view) {
     std::string text;
     for (const auto& block : view["blocks"]) text += block.dump() + "\n";
     return text;
-}
-
-std::vector<std::string> buttons(const nlohmann::json& view) {
-    std::vector<std::string> ids;
-    for (const auto& block : view["blocks"])
-        if (block["type"] == "actions")
-            for (const auto& element : block["elements"])
-                ids.push_back(element["action_id"].get<std::string>() + ":" +
-                              element["value"].get<std::string>());
-    return ids;
 }
 
 nlohmann::json home_of(const test::SlackBot& bot, const std::string& user) {
@@ -82,7 +73,7 @@ TEST_CASE("home e2e: each person's Home tab shows only their projects and button
     CHECK(home_text(alice).find("*acme*") != std::string::npos);
     CHECK(home_text(alice).find("*globex*") != std::string::npos);
     // Stage roles only: no prod release.
-    CHECK(buttons(alice) ==
+    CHECK(test::view_buttons(alice) ==
           std::vector<std::string>{"opsbot_home_deploy_stage:acme", "opsbot_home_purge:acme",
                                    "opsbot_home_backup:acme", "opsbot_home_deploy_stage:globex",
                                    "opsbot_home_purge:globex", "opsbot_home_backup:globex"});
@@ -90,9 +81,9 @@ TEST_CASE("home e2e: each person's Home tab shows only their projects and button
     const auto bob = home_of(bot, kBob);
     CHECK(home_text(bob).find("*acme*") != std::string::npos);
     CHECK(home_text(bob).find("globex") == std::string::npos);
-    CHECK(buttons(bob) == std::vector<std::string>{"opsbot_home_deploy_stage:acme",
-                                                   "opsbot_home_release_prod:acme",
-                                                   "opsbot_home_purge:acme"});
+    CHECK(test::view_buttons(bob) == std::vector<std::string>{"opsbot_home_deploy_stage:acme",
+                                                              "opsbot_home_release_prod:acme",
+                                                              "opsbot_home_purge:acme"});
     CHECK(bot.slack.views().refusals().empty());
 
     // A press opens the command's form for that project, with the press's trigger.

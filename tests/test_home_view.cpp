@@ -41,16 +41,6 @@ Catalogue many_projects(int n) {
     return catalogue;
 }
 
-std::vector<std::string> action_ids(const nlohmann::json& view) {
-    std::vector<std::string> ids;
-    for (const auto& block : view["blocks"])
-        if (block["type"] == "actions")
-            for (const auto& element : block["elements"])
-                ids.push_back(element["action_id"].get<std::string>() + ":" +
-                              element["value"].get<std::string>());
-    return ids;
-}
-
 }  // namespace
 
 TEST_CASE("home dashboard: each person sees the projects and actions of their roles", "[home]") {
@@ -80,9 +70,9 @@ TEST_CASE("home dashboard: each person sees the projects and actions of their ro
 
     const auto view = views::home_view(bob);
     CHECK(test::view_problems(view).empty());
-    CHECK(action_ids(view) == std::vector<std::string>{"opsbot_home_deploy_stage:acme",
-                                                       "opsbot_home_release_prod:acme",
-                                                       "opsbot_home_purge:acme"});
+    CHECK(test::view_buttons(view) == std::vector<std::string>{"opsbot_home_deploy_stage:acme",
+                                                               "opsbot_home_release_prod:acme",
+                                                               "opsbot_home_purge:acme"});
 }
 
 TEST_CASE("home view: too many projects fold into one line, never over Slack's limits", "[home]") {
@@ -98,7 +88,7 @@ TEST_CASE("home view: too many projects fold into one line, never over Slack's l
     CHECK(test::view_problems(view).empty());
     CHECK(view["blocks"].size() <= views::kMaxViewBlocks);
     const std::string last = view["blocks"].back()["elements"][0]["text"];
-    const int shown = static_cast<int>(action_ids(view).size()) / 3;
+    const int shown = static_cast<int>(test::view_buttons(view).size()) / 3;
     CHECK(shown == 32);
     CHECK(last.find("…and " + std::to_string(60 - shown) + " more projects") != std::string::npos);
 

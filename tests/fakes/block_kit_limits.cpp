@@ -155,4 +155,13 @@ std::vector<std::string> view_problems(const nlohmann::json& view) {
     return check.problems;
 }
 
+std::vector<std::string> view_buttons(const nlohmann::json& view) {
+    std::vector<std::string> ids;
+    for (const auto& block : field(view, "blocks"))
+        if (block.value("type", "") == "actions")
+            for (const auto& element : field(block, "elements"))
+                ids.push_back(element.value("action_id", "") + ":" + element.value("value", ""));
+    return ids;
+}
+
 }  // namespace opsbot::test

@@ -15,4 +15,7 @@ namespace opsbot::test {
 // ("blocks: 101 blocks, at most 100"); empty when it would take it.
 std::vector<std::string> view_problems(const nlohmann::json& view);
 
+// The buttons of a view's actions blocks, as "action_id:value", in order.
+std::vector<std::string> view_buttons(const nlohmann::json& view);
+
 }  // namespace opsbot::test
