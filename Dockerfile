@@ -38,7 +38,8 @@ ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libpq5 libspdlog1.10 l
 # not right/, the leap-second copies, which no catalogue names).
 # opsbot runs only git's C commands and ssh itself: git's Perl side (Perl's
 # modules, 50 MB), the programs opsbot never starts (git daemon, shell,
-# http-backend, http-push, imap-send, scalar, gitweb; ssh-add,
+# http-backend, http-push, imap-send, scalar, gitweb, mergetool, difftool,
+# instaweb, web--browse; its shell completion and sample hooks; ssh-add,
 # scp, sftp and ssh's helpers) and the second copy of git in git-core (a
 # symbolic link instead) are left out, as slim leaves out documentation,
 # with dpkg's path-exclude. perl-base, which apt uses, has none of these paths.
@@ -48,7 +49,12 @@ RUN printf 'path-exclude %s\n' '/usr/share/perl/*' '/usr/lib/*/perl/*' '/usr/lib
         /usr/lib/git-core/git-http-push /usr/lib/git-core/git-imap-send \
         /usr/lib/git-core/scalar /usr/bin/scalar /usr/lib/git-core/git-sh-i18n--envsubst \
         '/usr/share/gitweb/*' /usr/bin/ssh-add /usr/bin/scp /usr/bin/sftp \
-        '/usr/lib/openssh/*' '/usr/share/zoneinfo/right/*' >/etc/dpkg/dpkg.cfg.d/opsbot-git \
+        '/usr/lib/openssh/*' '/usr/share/zoneinfo/right/*' \
+        '/usr/share/bash-completion/*' '/usr/lib/git-core/mergetools/*' \
+        /usr/lib/git-core/git-mergetool /usr/lib/git-core/git-mergetool--lib \
+        /usr/lib/git-core/git-difftool--helper /usr/lib/git-core/git-instaweb \
+        /usr/lib/git-core/git-web--browse '/usr/share/git-core/templates/hooks/*' \
+        >/etc/dpkg/dpkg.cfg.d/opsbot-git \
     && apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates tzdata git openssh-client \
         ${OPSBOT_RUNTIME_LIBS} \
