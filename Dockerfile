@@ -43,6 +43,8 @@ ARG OPSBOT_RUNTIME_LIBS="libc6 libcurl4 libfmt9 libgcc-s1 libpq5 libspdlog1.10 l
 # scp, sftp and ssh's helpers) and the second copy of git in git-core (a
 # symbolic link instead) are left out, as slim leaves out documentation,
 # with dpkg's path-exclude. perl-base, which apt uses, has none of these paths.
+# The backups apt and debconf leave (templates.dat-old, 750 KB) and the
+# install logs go too.
 RUN printf 'path-exclude %s\n' '/usr/share/perl/*' '/usr/lib/*/perl/*' '/usr/lib/*/libperl.so*' \
         /usr/lib/git-core/git /usr/lib/git-core/git-daemon /usr/lib/git-core/git-shell \
         /usr/bin/git-shell /usr/lib/git-core/git-http-backend /usr/lib/git-core/git-http-fetch \
@@ -59,7 +61,8 @@ RUN printf 'path-exclude %s\n' '/usr/share/perl/*' '/usr/lib/*/perl/*' '/usr/lib
     && apt-get install -y --no-install-recommends ca-certificates tzdata git openssh-client \
         ${OPSBOT_RUNTIME_LIBS} \
     && ln -s ../../bin/git /usr/lib/git-core/git \
-    && rm -rf /var/lib/apt/lists/* \
+    && rm -rf /var/lib/apt/lists/* /var/cache/debconf/*-old /var/lib/dpkg/*-old \
+        /var/log/dpkg.log /var/log/apt/* /var/log/alternatives.log \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin opsbot \
     && mkdir -p /data /etc/opsbot \
     && chown opsbot:opsbot /data

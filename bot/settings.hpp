@@ -46,6 +46,7 @@ struct Settings {
     bool listen_explicit = false;                          // set: the console serves webhooks too
     std::chrono::milliseconds slack_ping_interval{3'000};  // OPSBOT_SLACK_PING_INTERVAL
     std::chrono::milliseconds slack_pong_timeout{5'000};   // OPSBOT_SLACK_PONG_TIMEOUT
+    std::chrono::milliseconds slack_answer_within{2'500};  // OPSBOT_SLACK_ANSWER_WITHIN
     std::chrono::seconds reconnect_backoff{1};             // OPSBOT_RECONNECT_BACKOFF
     std::chrono::seconds shutdown_grace{10};               // OPSBOT_SHUTDOWN_GRACE
     std::chrono::seconds confirmation_ttl{600};            // OPSBOT_CONFIRMATION_TTL

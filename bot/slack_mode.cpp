@@ -253,6 +253,7 @@ int run_slack_mode(App& app, std::ostream& err) {
     slack::SocketModeOptions options;
     options.ping_interval = settings.slack_ping_interval;
     options.pong_timeout = settings.slack_pong_timeout;
+    options.answer_within = settings.slack_answer_within;
     options.backoff_initial = settings.reconnect_backoff;
     slack::SocketModeClient client(
         options, [&api] { return api.open_connection(); },

@@ -21,7 +21,13 @@ fail() {
   exit 1
 }
 
-have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+# Bumped when the way the images are made changes, so that images made the
+# old way are made again (2: security and point-release updates applied).
+base_version=2
+have_image() {
+  [ "$(docker image inspect -f '{{ index .Config.Labels "opsbot.base" }}' "$1" 2>/dev/null)" = \
+    "$base_version" ]
+}
 docker_up() { docker info >/dev/null 2>&1; }
 if docker_up && have_image debian:12 && have_image debian:12-slim; then
   log "debian:12 and debian:12-slim present"
@@ -34,7 +40,7 @@ mkdir -p "$base_dir"
 exec 9>"$base_dir/lock"
 flock 9
 
-if [ ! -f "$base_dir/rootfs.done" ]; then
+if [ "$(cat "$base_dir/rootfs.done" 2>/dev/null)" != "$base_version" ]; then
   if ! command -v debootstrap >/dev/null; then
     log "installing debootstrap"
     # Waits for another apt run (scripts/bootstrap.sh in CI) instead of failing.
@@ -55,11 +61,21 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb ${mirror%/debian}/debian-security bookworm-security main
 EOF
+  # Applied here, as Debian's images have them: left to the Dockerfile, an
+  # update of a package already in the base (perl-base, pulled by git's perl)
+  # would be a second, whole copy of it in the image's own layer.
+  mount -t proc proc "$rootfs/proc" || true
+  if ! DEBIAN_FRONTEND=noninteractive chroot "$rootfs" sh -c \
+    'apt-get -qq update && apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade' \
+    >>"$base_dir/debootstrap.log" 2>&1; then
+    log "warning: updates not applied (see $base_dir/debootstrap.log); the image will be larger"
+  fi
+  umount "$rootfs/proc" 2>/dev/null || true
   echo 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
     >"$rootfs/etc/apt/apt.conf.d/docker-clean"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin \
     "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/*
-  touch "$base_dir/rootfs.done"
+  echo "$base_version" >"$base_dir/rootfs.done"
   log "root file system ready in $((SECONDS - start)) s"
 fi
 
@@ -70,7 +86,7 @@ fi
 
 start=$SECONDS
 if ! have_image debian:12; then
-  tar -C "$rootfs" -c . | docker import - debian:12 >/dev/null
+  tar -C "$rootfs" -c . | docker import --change "LABEL opsbot.base=$base_version" - debian:12 >/dev/null
   log "imported debian:12 ($(docker image inspect -f '{{.Size}}' debian:12) bytes)"
 fi
 if ! have_image debian:12-slim; then
@@ -88,7 +104,8 @@ EOF
   find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
   rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
     "$rootfs"/usr/share/lintian/*
-  tar -C "$rootfs" -c . | docker import - debian:12-slim >/dev/null
+  tar -C "$rootfs" -c . |
+    docker import --change "LABEL opsbot.base=$base_version" - debian:12-slim >/dev/null
   log "imported debian:12-slim ($(docker image inspect -f '{{.Size}}' debian:12-slim) bytes)"
 fi
 log "imported in $((SECONDS - start)) s"

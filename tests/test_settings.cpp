@@ -49,6 +49,17 @@ TEST_CASE("settings: a bad watchdog duration is reported and the default kept", 
     CHECK(loaded.settings.slack_pong_timeout == 5s);
 }
 
+TEST_CASE("settings: a form's answer waits under Slack's 3 s, 2.5 s by default", "[settings]") {
+    CHECK(load_settings(lookup({})).settings.slack_answer_within == 2500ms);
+    const auto shorter = load_settings(lookup({{"OPSBOT_SLACK_ANSWER_WITHIN", "1500ms"}}));
+    CHECK(shorter.problems.empty());
+    CHECK(shorter.settings.slack_answer_within == 1500ms);
+    const auto over = load_settings(lookup({{"OPSBOT_SLACK_ANSWER_WITHIN", "3s"}}));
+    CHECK(over.problems == std::vector<std::string>{"OPSBOT_SLACK_ANSWER_WITHIN '3s' is not "
+                                                    "under Slack's 3s; using 2.5 s"});
+    CHECK(over.settings.slack_answer_within == 2500ms);
+}
+
 TEST_CASE("settings: the replica id names the log lines too, the host name by default",
           "[settings]") {
     const auto named = load_settings(lookup({{"OPSBOT_REPLICA_ID", "ops-2"}}));

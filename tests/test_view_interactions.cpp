@@ -106,3 +106,33 @@ TEST_CASE("slack e2e: a form or options request nobody handles is still acknowle
     // The log says what had no handler.
     bot.process->wait_for_log("no options for the select 'nobody'");
 }
+
+// A submission whose answer misses the ack's wait (here a slow, failing
+// Slack API behind the person's user groups, so never cached, and a short
+// OPSBOT_SLACK_ANSWER_WITHIN):
+// the ack goes plain, the modal closes, and the field errors it would have
+// carried reach the person by direct message; nothing runs.
+TEST_CASE("slack e2e: a form's field errors that come too late for the ack are sent by DM",
+          "[e2e][views]") {
+    test::SlackBot bot;
+    bot.env["OPSBOT_SLACK_ANSWER_WITHIN"] = "200ms";
+    bot.slack.slow_method("usergroups.users.list", 1500ms, "internal_error");
+    bot.start();
+    const auto slash = bot.slack.send_slash({.text = "", .command = "/deploy"});
+    const auto opened = bot.slack.views().wait_for_opened(bot.slack.trigger_of(slash));
+    REQUIRE(opened);
+    const auto submitted = bot.slack.send_view_submission(
+        "U01ALICE01", opened->at("id").get<std::string>(),
+        {{"project", test::FakeViews::select("acmee", "external_select")}});
+    REQUIRE(bot.slack.wait_for_ack(submitted, 10s));
+    CHECK_FALSE(bot.slack.ack_of(submitted)->contains("payload"));
+    REQUIRE(bot.slack.wait_for_api_calls("chat.postMessage", 1, 10s));
+    const auto told = bot.slack.api_calls("chat.postMessage").front();
+    CHECK(told.value("channel", "") == "U01ALICE01");
+    const auto text = told.value("text", "");
+    CHECK_THAT(text, Catch::Contains("closed before opsbot could check it"));
+    CHECK_THAT(text, Catch::Contains("project: unknown project 'acmee'"));
+    CHECK_THAT(text, Catch::Contains("env: Choose an environment."));
+    bot.process->wait_for_log("came too late for its ack");
+    CHECK(bot.slack.responses().empty());  // nothing ran
+}

@@ -43,9 +43,10 @@ struct Envelope : EnvelopeHead {
     nlohmann::json payload;
     // Set when Slack waits for the handler's answer in the ack itself (a
     // modal's submission, an external select's options: see
-    // answered_in_ack). Call it once, within 3 s; {} is a plain ack. Unset on
+    // answered_in_ack). Call it once; {} is a plain ack. False when it came
+    // too late: the ack went plain, and the answer with it is lost. Unset on
     // an envelope replayed after a restart: its ack is long gone.
-    std::function<void(nlohmann::json payload)> answer;
+    std::function<bool(nlohmann::json payload)> answer;
 };
 
 Result<Envelope> parse_envelope(std::string_view text);

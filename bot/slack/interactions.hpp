@@ -13,8 +13,9 @@
 
 namespace opsbot::slack {
 
-// Envelope::answer: the payload of an ack that answers (see answered_in_ack).
-using AckAnswer = std::function<void(nlohmann::json payload)>;
+// Envelope::answer: the payload of an ack that answers (see answered_in_ack);
+// false when too late to go in the ack.
+using AckAnswer = std::function<bool(nlohmann::json payload)>;
 
 // What the person entered in a view: block_id → the values of its one
 // element (a text input's text, a select's chosen value, a date, a user, the

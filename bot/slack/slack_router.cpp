@@ -218,16 +218,17 @@ void SlackRouter::route_interactive(const nlohmann::json& payload, const AckAnsw
 }
 
 // On the handler threads like any request, keyed by person: the ack waits
-// for the answer (Slack allows 3 s; the socket acks plain at 2.5 s).
+// for the answer (Slack allows 3 s; the socket acks plain at
+// OPSBOT_SLACK_ANSWER_WITHIN, 2.5 s).
 void SlackRouter::route_answered(const nlohmann::json& payload, const AckAnswer& answer,
                                  EnvelopeDone done) {
     const auto& user = member(payload, "user");
     const std::string user_id = string_field(user, "id");
     const std::string user_name = string_field(user, "username");
     const ViewRef view = read_view(member(payload, "view"));
-    const auto reply = [answer, done](const nlohmann::json& ack_payload) {
-        if (answer) answer(ack_payload);
-        finish(done);
+    const auto reply = [this, answer, user_id, done](const nlohmann::json& ack_payload) {
+        if (!answer || answer(ack_payload)) return finish(done);
+        answered_late(user_id, ack_payload, done);
     };
     if (string_field(payload, "type") == "view_submission") {
         ViewHandler handler;
@@ -260,6 +261,31 @@ void SlackRouter::route_answered(const nlohmann::json& payload, const AckAnswer&
         return reply({{"options", nlohmann::json::array()}});
     }
     schedule("user:" + user_id, [handler, request, reply] { reply(handler(request)); });
+}
+
+// Past the ack's wait the modal closed on a plain ack. Field errors would be
+// lost with it, the person believing their command ran: they are told by
+// direct message instead (the refusal itself is already audited).
+void SlackRouter::answered_late(const std::string& user_id, const nlohmann::json& ack_payload,
+                                EnvelopeDone done) {
+    if (ack_payload.value("response_action", "") != "errors") {
+        spdlog::info("slack: an answer for {} came after its ack went plain; dropped", user_id);
+        return finish(done);
+    }
+    std::string text =
+        "Your form closed before opsbot could check it (Slack waits 3 s), and nothing was run:";
+    const auto errors = ack_payload.value("errors", nlohmann::json::object());
+    for (const auto& [field, message] : errors.items())
+        text += "\n• " + field + ": " + (message.is_string() ? message.get<std::string>() : "");
+    text += "\nOpen the form again, or type the command.";
+    const std::string id = new_correlation_id();
+    spdlog::warn(
+        "slack: a form's field errors came too late for its ack; told {} by direct "
+        "message corr={}",
+        user_id, id);
+    reply_in_thread(user_id, "", user_id,
+                    DispatchResult{{text, Visibility::ephemeral, {}}, Outcome::failed, id},
+                    std::move(done));
 }
 
 // The actions of one payload share a message, hence a conversation, and run

@@ -95,6 +95,8 @@ private:
     void route_block_actions(const nlohmann::json& payload, EnvelopeDone done);
     // view_submission and block_suggestion: answered through the ack.
     void route_answered(const nlohmann::json& payload, const AckAnswer& answer, EnvelopeDone done);
+    void answered_late(const std::string& user_id, const nlohmann::json& ack_payload,
+                       EnvelopeDone done);
     void handle_block_action(const BlockAction& action, EnvelopeDone done);
     void decide_confirmation(const BlockAction& action, EnvelopeDone done);
     void run_command_button(const BlockAction& action, const std::string& text, EnvelopeDone done);

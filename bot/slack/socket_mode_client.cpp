@@ -7,6 +7,7 @@
 
 #include "bot/slack/socket_mode_client.hpp"
 
+#include <atomic>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -22,12 +23,10 @@ namespace opsbot::slack {
 
 namespace asio = boost::asio;
 
-// Slack waits 3 s for an ack; one that is to carry a handler's answer is
-// sent plain past this, so that the person at least sees the modal close.
-constexpr auto kAnswerWithin = std::chrono::milliseconds(2'500);
-
-// An envelope acknowledged once its handler answers (answered_in_ack).
-// Touched on the socket thread only.
+// An envelope acknowledged once its handler answers (answered_in_ack), or
+// plain at SocketModeOptions::answer_within, so that Slack never shows the
+// person an error. Whichever comes first takes `sent`, from any thread; the
+// rest is touched on the socket thread only.
 struct PendingAnswer {
     PendingAnswer(asio::io_context& io, LinkPtr on, std::string id, LinkClock::time_point at)
         : link(std::move(on)), envelope_id(std::move(id)), received(at), deadline(io) {}
@@ -35,7 +34,7 @@ struct PendingAnswer {
     std::string envelope_id;
     LinkClock::time_point received;
     asio::steady_timer deadline;
-    bool sent = false;
+    std::atomic<bool> sent{false};
 };
 
 struct SocketModeClient::Impl : std::enable_shared_from_this<SocketModeClient::Impl> {
@@ -49,6 +48,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<SocketModeClient::I
     // worker, one key). Niced like the handlers it feeds: it is not on the
     // ack path. Last, so that it stops before the members its work uses go.
     KeyedExecutor routing{{.name = "routing", .workers = 1, .capacity = 50'000, .nice = 19}};
+    std::chrono::milliseconds answer_within;
 
     Impl(SocketModeOptions options, std::function<ConnectionUrl()> open, SocketModeEvents e,
          Metrics& metrics)
@@ -62,13 +62,15 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<SocketModeClient::I
                                 route(envelope.head, envelope.text);
                         });
                     }}),
-          supervisor(io, options, links, acks, metrics,
-                     {.open_connection = std::move(open),
-                      .on_fatal = events.on_fatal,
-                      .on_message = [this](const LinkPtr& link, std::string text,
-                                           LinkClock::time_point received) {
-                          handle_message(link, std::move(text), received);
-                      }}) {}
+          supervisor(
+              io, options, links, acks, metrics,
+              {.open_connection = std::move(open),
+               .on_fatal = events.on_fatal,
+               .on_message =
+                   [this](const LinkPtr& link, std::string text, LinkClock::time_point received) {
+                       handle_message(link, std::move(text), received);
+                   }}),
+          answer_within(options.answer_within) {}
 
     void handle_message(const LinkPtr& link, std::string text, LinkClock::time_point received) {
         // The common case acks on the head alone; the full parse and the
@@ -115,7 +117,7 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<SocketModeClient::I
     }
 
     // Made durable like any request, but acknowledged with the router's
-    // answer (Envelope::answer), or plain at kAnswerWithin.
+    // answer (Envelope::answer), or plain at answer_within.
     void answer_later(const LinkPtr& link, Envelope envelope, std::string text,
                       LinkClock::time_point received) {
         ReceivedEnvelope claimed{envelope, std::move(text)};
@@ -128,29 +130,28 @@ struct SocketModeClient::Impl : std::enable_shared_from_this<SocketModeClient::I
         }
         if (claimed.duplicate) return acks.answer(link, ack_for(envelope.envelope_id), received);
         auto pending = std::make_shared<PendingAnswer>(io, link, envelope.envelope_id, received);
-        pending->deadline.expires_after(kAnswerWithin);
+        pending->deadline.expires_after(answer_within);
         pending->deadline.async_wait([this, pending](const boost::system::error_code& ec) {
-            if (ec || pending->sent) return;
+            if (ec || pending->sent.exchange(true)) return;
             spdlog::warn("slack: no answer to interaction {} within {} ms; acknowledged it plain",
-                         pending->envelope_id, kAnswerWithin.count());
+                         pending->envelope_id, answer_within.count());
             send_answer(*pending, {});
         });
         envelope.answer = [weak = weak_from_this(), pending](nlohmann::json payload) {
             const auto impl = weak.lock();
-            if (!impl) return;
+            if (!impl || pending->sent.exchange(true)) return false;
             asio::post(impl->io, [impl, pending, payload = std::move(payload)] {
-                if (pending->sent) return;
                 pending->deadline.cancel();
                 impl->send_answer(*pending, payload);
             });
+            return true;
         };
         to_router([this, envelope = std::move(envelope)]() mutable {
             if (events.on_envelope) events.on_envelope(std::move(envelope));
         });
     }
 
-    void send_answer(PendingAnswer& pending, const nlohmann::json& payload) {
-        pending.sent = true;
+    void send_answer(const PendingAnswer& pending, const nlohmann::json& payload) {
         acks.answer(pending.link, ack_with_payload(pending.envelope_id, payload), pending.received);
     }
 

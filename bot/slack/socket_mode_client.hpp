@@ -23,6 +23,9 @@ struct SocketModeOptions {
     std::chrono::milliseconds backoff_initial{1'000};
     std::chrono::milliseconds backoff_max{30'000};
     std::chrono::milliseconds connect_timeout{10'000};
+    // How long an ack that carries a handler's answer (answered_in_ack)
+    // waits for it before going plain: Slack waits 3 s.
+    std::chrono::milliseconds answer_within{2'500};
 };
 
 // The answer of apps.connections.open. fatal: retrying cannot help (a bad or

@@ -148,12 +148,28 @@ FakeResponse FakeSlack::connections_open(const RecordedRequest& request,
                                       "/link/?ticket=" + ticket + "&app_id=A0TEST"}});
 }
 
+void FakeSlack::slow_method(const std::string& method, std::chrono::milliseconds delay,
+                            const std::string& error) {
+    std::lock_guard lock(mutex_);
+    slow_methods_[method] = {delay, error};
+}
+
+FakeSlack::Slow FakeSlack::slowness_of(const std::string& method) const {
+    std::lock_guard lock(mutex_);
+    const auto found = slow_methods_.find(method);
+    return found == slow_methods_.end() ? Slow{} : found->second;
+}
+
 FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& request,
                             const std::string& client) {
     if (method == "apps.connections.open") return connections_open(request, client);
     if (auto refused = check_token(request, kBotToken, refuse_bot_token_); refused.status)
         return refused;
     const auto body = parse_body(request);
+    if (const auto slow = slowness_of(method); slow.delay.count() > 0) {
+        std::this_thread::sleep_for(slow.delay);
+        if (!slow.error.empty()) return json_response({{"ok", false}, {"error", slow.error}});
+    }
     if (method == "auth.test")
         return json_response({{"ok", true},
                               {"user_id", kBotUserId},

@@ -88,6 +88,10 @@ public:
     std::size_t pace_rejections() const;
     // chat.postMessage answers this HTTP status (ok:false) until set to 0.
     void fail_posts(int status) { fail_posts_ = status; }
+    // Calls to this Web API method answer only after delay (0: at once),
+    // and with ok:false and this error when one is given.
+    void slow_method(const std::string& method, std::chrono::milliseconds delay,
+                     const std::string& error = "");
     // Calls to a channel made before the Retry-After we gave it ran out.
     std::size_t retry_after_violations() const;
 
@@ -170,6 +174,11 @@ public:
                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
 private:
+    struct Slow {
+        std::chrono::milliseconds delay{0};
+        std::string error;
+    };
+    Slow slowness_of(const std::string& method) const;
     FakeResponse api(const std::string& method, const RecordedRequest& request,
                      const std::string& client = "");
     FakeResponse connections_open(const RecordedRequest& request, const std::string& client);
@@ -197,6 +206,7 @@ private:
     int retry_after_seconds_ = 1;
     std::atomic<long> counter_{0};
     std::map<std::string, std::string> users_by_email_;
+    std::map<std::string, Slow> slow_methods_;
     std::map<std::string, std::string> response_paths_;  // envelope id → /response/<n>
     std::map<std::string, std::string> triggers_;        // envelope id → trigger_id
     FakeViews views_;
