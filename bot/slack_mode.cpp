@@ -240,7 +240,9 @@ int run_slack_mode(App& app, std::ostream& err) {
              if (auto published = api.views_publish(user, view); !published)
                  return published.error();
              return Unit{};
-         }},
+         },
+         .group_members =
+             [&api](const std::string& usergroup) { return api.usergroup_members(usergroup); }},
         settings.home_debounce);
     // Every audited change refreshes the Home tabs it concerns; unset before
     // the publisher goes (declared after it, so destroyed first).

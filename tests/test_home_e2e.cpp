@@ -103,6 +103,8 @@ TEST_CASE("home e2e: each person's Home tab shows only their projects and button
 
 TEST_CASE("home e2e: a lock taken in a channel updates the Home tabs it concerns", "[e2e][home]") {
     test::SlackBot bot(catalogue());
+    constexpr const char* kDave = "U04DAVE004";  // prod-deployer through the ops user group
+    bot.slack.set_usergroup("S01OPS0001", {kDave});
     bot.start();
     bot.slack.send_home_opened(kAlice);
     REQUIRE(bot.slack.views().wait_for_home(kAlice, 1));
@@ -118,6 +120,10 @@ TEST_CASE("home e2e: a lock taken in a channel updates the Home tabs it concerns
     // Bob never opened his, but as a named member of acme it is ready for him.
     REQUIRE(bot.slack.views().wait_for_home(kBob, 1, 15s));
     CHECK(locked(home_of(bot, kBob)));
+    // Nor Dave, whose role comes through the user group: any replica reaches
+    // him (his group read from Slack), not only one his tab was opened on.
+    REQUIRE(bot.slack.views().wait_for_home(kDave, 1, 15s));
+    CHECK(locked(home_of(bot, kDave)));
     CHECK(bot.slack.views().refusals().empty());
 }
 

@@ -46,9 +46,11 @@ void HomePublisher::project_changed(const std::string& project) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
-        for (const auto& member : catalogue->members)
-            if (!member.user.empty() && !member.roles.empty() && member.covers_project(project))
-                schedule(member.user);
+        for (const auto& member : catalogue->members) {
+            if (member.roles.empty() || !member.covers_project(project)) continue;
+            if (!member.user.empty()) schedule(member.user);
+            if (!member.usergroup.empty() && deps_.group_members) groups_.insert(member.usergroup);
+        }
         for (const auto& [user, projects] : shown_)
             if (projects.count(project)) schedule(user);
     }
@@ -60,6 +62,10 @@ void HomePublisher::project_changed(const std::string& project) {
 void HomePublisher::run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+        if (!groups_.empty()) {
+            schedule_groups(lock);
+            continue;
+        }
         if (pending_.empty()) {
             wake_.wait(lock);
             continue;
@@ -82,6 +88,24 @@ void HomePublisher::run() {
         }
         lock.lock();
     }
+}
+
+void HomePublisher::schedule_groups(std::unique_lock<std::mutex>& lock) {
+    const auto groups = std::move(groups_);
+    groups_.clear();
+    lock.unlock();
+    std::vector<std::string> users;
+    for (const auto& group : groups) {
+        const auto members = deps_.group_members(group);
+        if (!members) {
+            spdlog::warn("home: cannot read user group {} to refresh its members' tabs: {}", group,
+                         members.error().message);
+            continue;
+        }
+        users.insert(users.end(), members.value().begin(), members.value().end());
+    }
+    lock.lock();
+    for (const auto& user : users) schedule(user);
 }
 
 void HomePublisher::publish(const std::string& user_id, std::size_t requests) {

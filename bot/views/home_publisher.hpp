@@ -6,18 +6,17 @@
 // one call. A request that comes while that person's tab is being published
 // makes one more publish after it, so the last change is always shown.
 //
-// Who is concerned by a change to a project: the catalogue's members named
-// by user id whose entry covers it, and anyone who opened their tab here
-// whose tab showed it (user group members are known once they open it). The
-// named ones are published to even before they open the tab: it is then
-// fresh when they do, and it is what lets every replica keep them current.
+// Who is concerned by a change to a project: the catalogue's members whose
+// entry covers it, named by user id or through a user group (its members
+// read from Slack by the worker, cached by the Web API client), and anyone
+// who opened their tab here whose tab showed it. They are published to even
+// before they open the tab: it is then fresh when they do, and it is what
+// lets every replica keep them current.
 //
 // Replicas: each one publishes for the changes it sees (the rows its own
-// commands, deploy followers and webhooks audit). A named member's tab is
-// refreshed whichever replica made the change; a user-group member's only by
-// the replica their tab was opened on, until they open it again (each open
-// publishes afresh). Two replicas may publish the same tab moments apart:
-// both views are current, the later one stays.
+// commands, deploy followers and webhooks audit), to everyone concerned,
+// whichever replica their tab was opened on. Two replicas may publish the
+// same tab moments apart: both views are current, the later one stays.
 
 #include <chrono>
 #include <condition_variable>
@@ -27,6 +26,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +45,9 @@ struct HomeDeps {
     std::function<Actor(const std::string& user_id)> actor_of;
     // views.publish
     std::function<Status(const std::string& user_id, const nlohmann::json& view)> publish;
+    // usergroups.users.list; unset: group members are reached once they open
+    // their tab here.
+    std::function<Result<std::vector<std::string>>(const std::string& usergroup)> group_members;
 };
 
 class HomePublisher {
@@ -67,6 +70,9 @@ private:
         std::size_t requests = 0;
     };
     void schedule(const std::string& user_id);  // under mutex_
+    // Resolves the groups a change concerned (outside the lock: Web API
+    // calls) and schedules their members.
+    void schedule_groups(std::unique_lock<std::mutex>& lock);
     void run();
     void publish(const std::string& user_id, std::size_t requests);
 
@@ -75,6 +81,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::map<std::string, Pending> pending_;
+    std::set<std::string> groups_;  // user groups whose members are to be scheduled
     // Who had a tab published here, and the projects it showed.
     std::map<std::string, std::set<std::string>> shown_;
     bool stopping_ = false;

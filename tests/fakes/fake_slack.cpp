@@ -148,6 +148,11 @@ FakeResponse FakeSlack::connections_open(const RecordedRequest& request,
                                       "/link/?ticket=" + ticket + "&app_id=A0TEST"}});
 }
 
+void FakeSlack::set_usergroup(const std::string& usergroup_id, std::vector<std::string> users) {
+    std::lock_guard lock(mutex_);
+    usergroups_[usergroup_id] = std::move(users);
+}
+
 void FakeSlack::slow_method(const std::string& method, std::chrono::milliseconds delay,
                             const std::string& error) {
     std::lock_guard lock(mutex_);
@@ -210,8 +215,14 @@ FakeResponse FakeSlack::api(const std::string& method, const RecordedRequest& re
             return json_response({{"ok", false}, {"error", "users_not_found"}});
         return json_response({{"ok", true}, {"user", {{"id", found->second}, {"name", "dev"}}}});
     }
-    if (method == "usergroups.users.list")
-        return json_response({{"ok", true}, {"users", nlohmann::json::array()}});
+    if (method == "usergroups.users.list") {
+        std::lock_guard lock(mutex_);
+        const auto found = usergroups_.find(body.value("usergroup", ""));
+        return json_response(
+            {{"ok", true},
+             {"users", found == usergroups_.end() ? nlohmann::json::array()
+                                                  : nlohmann::json(found->second)}});
+    }
     if (method.rfind("conversations.", 0) == 0) return conversations(method, body);
     if (method.rfind("views.", 0) == 0) return views_.call(method, body);
     return json_response({{"ok", false}, {"error", "unknown_method"}}, 404);

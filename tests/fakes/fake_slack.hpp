@@ -140,6 +140,8 @@ public:
 
     // users.lookupByEmail answers this user for this address.
     void add_user_email(const std::string& email, const std::string& user_id);
+    // usergroups.users.list answers these members for this group (else none).
+    void set_usergroup(const std::string& usergroup_id, std::vector<std::string> users);
     // A channel that exists before the test (conversations.* answer from these).
     void add_channel(const std::string& name, const std::string& id);
     std::string send_envelope(const std::string& type, nlohmann::json payload,
@@ -206,6 +208,7 @@ private:
     int retry_after_seconds_ = 1;
     std::atomic<long> counter_{0};
     std::map<std::string, std::string> users_by_email_;
+    std::map<std::string, std::vector<std::string>> usergroups_;
     std::map<std::string, Slow> slow_methods_;
     std::map<std::string, std::string> response_paths_;  // envelope id → /response/<n>
     std::map<std::string, std::string> triggers_;        // envelope id → trigger_id
