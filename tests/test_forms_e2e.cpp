@@ -166,6 +166,35 @@ TEST_CASE("forms e2e: a stage deploy made from the form runs as typed, audited a
     CHECK(slack.views().refusals().empty());
 }
 
+// Slack keeps what is in an input across views.update when its block_id and
+// action_id are unchanged (FakeViews::shown plays that rule): the branch
+// opsbot fills in must still replace the one before it, and what the person
+// typed must stay.
+TEST_CASE("forms e2e: the ref follows the environment chosen, and what was typed stays",
+          "[e2e][forms]") {
+    SlackBot bot;
+    bot.start();
+    auto& views = bot.slack.views();
+    const auto id = open_form(bot, "/deploy", "", kBob).id();
+    const auto redrawn = [&](std::size_t updates) {
+        return FakeHttpServer::wait_until([&] { return views.updates(id) >= updates; });
+    };
+    const auto choose = [&](const std::string& env, nlohmann::json values) {
+        values["project"] = project("acme");
+        bot.slack.send_view_action(kBob, id, "opsbot_field:env", env, values);
+    };
+    choose("stage", {});
+    REQUIRE(redrawn(1));
+    CHECK(views.shown(id, "ref") == "develop");
+    choose("prod", {{"env", FakeViews::select("stage")}, {"ref", FakeViews::text("develop")}});
+    REQUIRE(redrawn(2));
+    CHECK(views.shown(id, "ref") == "master");
+    choose("stage", {{"env", FakeViews::select("prod")}, {"ref", FakeViews::text("v1.2.3")}});
+    REQUIRE(redrawn(3));
+    CHECK(views.shown(id, "ref") == "v1.2.3");
+    CHECK(views.refusals().empty());
+}
+
 TEST_CASE("forms e2e: a prod deploy's form shows its plan and still waits for a second person",
           "[e2e][forms][deploy]") {
     DeployBot d;

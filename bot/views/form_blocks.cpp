@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/digest.hpp"
 #include "core/text.hpp"
 
 namespace opsbot::views {
@@ -129,9 +130,18 @@ std::string hint_of(const ParamSpec& param) {
     return param.help;
 }
 
+// Slack keeps the text in an input across views.update when its block_id
+// and action_id stay the same, the new view's initial value ignored. A value
+// opsbot fills in (the chosen environment's branch as the ref) must replace
+// the old one, so the text input's action_id names the value it starts with:
+// a new value, a new action_id, and Slack shows it.
 json param_input(const ParamSpec& param, const std::string& label, const FormContent& content) {
-    return input(param.name, label, hint_of(param), param.optional,
-                 element_for(param, prefilled(content, param.name, param.default_value), content));
+    auto element = element_for(param, prefilled(content, param.name, param.default_value), content);
+    if (const auto filled = prefilled(content, param.name);
+        !filled.empty() && element.value("type", "") == "plain_text_input")
+        element["action_id"] =
+            element["action_id"].get<std::string>() + kFillMark + sha256_hex(filled).substr(0, 8);
+    return input(param.name, label, hint_of(param), param.optional, std::move(element));
 }
 
 json switches_block(const CommandSpec& spec) {

@@ -19,6 +19,9 @@ namespace opsbot::views {
 inline constexpr const char* kFormCallback = "opsbot_form:";
 // action_id of a field's element: the prefix and the block_id.
 inline constexpr const char* kFieldAction = "opsbot_field:";
+// Between a text input's action_id and the digest of the value opsbot
+// filled it with (see param_input).
+inline constexpr const char* kFillMark = "~";
 inline constexpr const char* kSwitchesBlock = "switches";
 // Slack's limit on the options of an external select.
 inline constexpr std::size_t kMaxOptions = 100;

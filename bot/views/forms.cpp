@@ -208,7 +208,8 @@ void FormService::redraw(const slack::BlockAction& action) {
     const CommandSpec* spec = spec_of(origin.command);
     if (!spec) return;
     slack::ViewValues values = action.view.values;
-    const std::string block_id = action.action_id.substr(std::string(kFieldAction).size());
+    const std::string field = action.action_id.substr(std::string(kFieldAction).size());
+    const std::string block_id = field.substr(0, field.find(kFillMark));
     if (!action.value.empty()) values[block_id] = {action.value};
     const Actor actor = parts_.actor_for(action.user_id, action.user_name);
     const auto view = form_view(*spec, origin, content_for(*spec, values, actor));

@@ -55,14 +55,15 @@ std::string FakeSlack::trigger_of(const std::string& envelope_id) const {
 
 std::string FakeSlack::send_view_submission(const std::string& user, const std::string& view_id,
                                             const nlohmann::json& values) {
-    auto view = views_.view(view_id).value_or(nlohmann::json{{"id", view_id}});
+    auto view = with_state(views_.view(view_id).value_or(nlohmann::json{{"id", view_id}}), values);
+    views_.entered(view_id, view);
     return send_envelope("interactive", {{"type", "view_submission"},
                                          {"team", {{"id", "T0TEST0001"}, {"domain", "agency"}}},
                                          {"user", user_of(user)},
                                          {"api_app_id", "A0TEST"},
                                          {"token", "verification-token"},
                                          {"trigger_id", "trigger-" + next_id("")},
-                                         {"view", with_state(std::move(view), values)},
+                                         {"view", std::move(view)},
                                          {"response_urls", nlohmann::json::array()}});
 }
 
@@ -86,7 +87,9 @@ std::string FakeSlack::send_view_action(const std::string& user, const std::stri
                                         const std::string& action_id, const std::string& value,
                                         const nlohmann::json& values) {
     const std::string n = next_id("");
-    const auto view = views_.view(view_id).value_or(nlohmann::json{{"id", view_id}});
+    const auto view =
+        with_state(views_.view(view_id).value_or(nlohmann::json{{"id", view_id}}), values);
+    views_.entered(view_id, view);
     nlohmann::json action{{"action_id", action_id},
                           {"block_id", block_of(view, action_id)},
                           {"action_ts", "1700000300." + n}};
@@ -105,7 +108,7 @@ std::string FakeSlack::send_view_action(const std::string& user, const std::stri
                                          {"team", {{"id", "T0TEST0001"}, {"domain", "agency"}}},
                                          {"container", {{"type", "view"}, {"view_id", view_id}}},
                                          {"trigger_id", "trigger-" + n},
-                                         {"view", with_state(view, values)},
+                                         {"view", view},
                                          {"actions", nlohmann::json::array({action})}});
 }
 

@@ -103,6 +103,38 @@ FakeResponse FakeViews::call(const std::string& method, const nlohmann::json& bo
                         {}};
 }
 
+void FakeViews::entered(const std::string& view_id, const nlohmann::json& view_with_state) {
+    std::lock_guard lock(mutex_);
+    entered_[view_id] = view_with_state;
+}
+
+namespace {
+
+std::string value_of(const nlohmann::json& state_or_element, const char* text, const char* option) {
+    if (state_or_element.contains(text)) return state_or_element.value(text, "");
+    if (state_or_element.contains(option)) return state_or_element[option].value("value", "");
+    return "";
+}
+
+}  // namespace
+
+std::string FakeViews::shown(const std::string& view_id, const std::string& block_id) const {
+    std::lock_guard lock(mutex_);
+    const auto found = views_.find(view_id);
+    if (found == views_.end()) return "";
+    for (const auto& block : found->second.view.value("blocks", nlohmann::json::array())) {
+        if (block.value("block_id", "") != block_id || !block.contains("element")) continue;
+        const auto& element = block["element"];
+        const std::string action = element.value("action_id", "");
+        if (const auto was = entered_.find(view_id); was != entered_.end()) {
+            const auto state = was->second["state"]["values"].value(block_id, nlohmann::json{});
+            if (state.contains(action)) return value_of(state[action], "value", "selected_option");
+        }
+        return value_of(element, "initial_value", "initial_option");
+    }
+    return "";
+}
+
 std::optional<nlohmann::json> FakeViews::view(const std::string& view_id) const {
     std::lock_guard lock(mutex_);
     const auto found = views_.find(view_id);

@@ -35,6 +35,13 @@ public:
     std::optional<nlohmann::json> home_of(const std::string& user) const;
     std::size_t publishes(const std::string& user) const;
     std::size_t updates(const std::string& view_id) const;
+    // What the person typed or chose in a view, as an interaction carried it
+    // (with view.state); the fake Slack records it as it sends one.
+    void entered(const std::string& view_id, const nlohmann::json& view_with_state);
+    // What an input shows now, by Slack's documented rule: across
+    // views.update, an input whose block_id and action_id are unchanged keeps
+    // what was entered; else it shows its new initial value.
+    std::string shown(const std::string& view_id, const std::string& block_id) const;
     // Why views were refused (views.open, update or publish), one per problem.
     std::vector<std::string> refusals() const;
     // Calls refused because the trigger had expired or served already.
@@ -70,7 +77,8 @@ private:
     std::map<std::string, std::chrono::steady_clock::time_point> triggers_;  // unused ones
     std::map<std::string, std::string> opened_by_trigger_;                   // → view id
     std::map<std::string, Stored> views_;                                    // by id
-    std::map<std::string, std::size_t> publishes_;                           // by user
+    std::map<std::string, nlohmann::json> entered_;  // by id: the view, with its state
+    std::map<std::string, std::size_t> publishes_;   // by user
     std::vector<std::string> refusals_;
     std::size_t trigger_refusals_ = 0;
     bool expired_ = false;
