@@ -38,7 +38,7 @@ bool allowed(const Permissions& permissions, const Actor& actor, const Services&
     switch (action) {
         case DashboardAction::deploy_stage:
         case DashboardAction::release_prod: {
-            const Env env = action == DashboardAction::deploy_stage ? Env::stage : Env::prod;
+            const Env env = *action_env(action);
             return project.environment(env) &&
                    permissions.check(actor, {"deploy", project.slug, env}).allowed;
         }
@@ -201,6 +201,12 @@ std::string form_command(DashboardAction action, const Project& project) {
             return "runbook start";
     }
     return "";
+}
+
+std::optional<Env> action_env(DashboardAction action) {
+    if (action == DashboardAction::deploy_stage) return Env::stage;
+    if (action == DashboardAction::release_prod) return Env::prod;
+    return std::nullopt;
 }
 
 std::optional<DashboardAction> parse_dashboard_action(std::string_view id) {

@@ -50,6 +50,9 @@ const char* label(DashboardAction action);      // "Deploy stage", for people
 // project's prod; a job project's prod is a "deploy"), "purge", "backup",
 // "runbook start".
 std::string form_command(DashboardAction action, const Project& project);
+// The environment the action is for: stage for deploy_stage, prod for
+// release_prod; none for the others, whose form offers one.
+std::optional<Env> action_env(DashboardAction action);
 std::optional<DashboardAction> parse_dashboard_action(std::string_view id);
 
 struct ProjectBoard {

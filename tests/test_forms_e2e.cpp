@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/deploy_bot.hpp"
+#include "tests/support/form_driver.hpp"
 
 using namespace opsbot;
 using namespace opsbot::test;
@@ -16,67 +17,6 @@ namespace {
 constexpr const char* kAlice = "U01ALICE01";  // developer: stage only, every project
 constexpr const char* kBob = "U02BOB0002";    // prod-deployer on acme only
 constexpr const char* kCarol = "U03CAROL03";  // prod-deployer everywhere
-
-struct Opened {
-    std::string envelope;  // the slash command's
-    nlohmann::json view;
-    std::string id() const { return view.at("id").get<std::string>(); }
-};
-
-// Sends a bare slash command and returns the modal it opened.
-Opened open_form(SlackBot& bot, const std::string& command, const std::string& text,
-                 const std::string& user) {
-    const auto envelope = bot.slack.send_slash({.text = text, .command = command, .user = user});
-    const auto opened = bot.slack.views().wait_for_opened(bot.slack.trigger_of(envelope));
-    REQUIRE(opened);
-    return {envelope, *opened};
-}
-
-std::vector<std::string> block_ids(const nlohmann::json& view) {
-    std::vector<std::string> ids;
-    for (const auto& block : view.at("blocks"))
-        if (block.value("type", "") == "input") ids.push_back(block.value("block_id", ""));
-    return ids;
-}
-
-const nlohmann::json& block(const nlohmann::json& view, const std::string& block_id) {
-    for (const auto& b : view.at("blocks"))
-        if (b.value("block_id", "") == block_id) return b;
-    FAIL("no block " << block_id << " in " << view.dump());
-    throw std::logic_error("unreachable");
-}
-
-// The option values an external select was offered.
-std::vector<std::string> offered(SlackBot& bot, const std::string& user, const std::string& view_id,
-                                 const std::string& typed) {
-    const auto asked =
-        bot.slack.send_block_suggestion(user, view_id, "opsbot_field:project", typed);
-    REQUIRE(bot.slack.wait_for_ack(asked, 10s));
-    const auto ack = bot.slack.ack_of(asked);  // kept: the loop reads into it
-    std::vector<std::string> values;
-    for (const auto& option : ack->at("payload").at("options"))
-        values.push_back(option.at("value").get<std::string>());
-    return values;
-}
-
-// Submits a form; returns the ack's payload ({} when it closed the modal).
-nlohmann::json submit(SlackBot& bot, const std::string& user, const std::string& view_id,
-                      const nlohmann::json& values) {
-    const auto envelope = bot.slack.send_view_submission(user, view_id, values);
-    REQUIRE(bot.slack.wait_for_ack(envelope, 10s));
-    return bot.slack.ack_of(envelope)->value("payload", nlohmann::json::object());
-}
-
-nlohmann::json project(const std::string& slug) {
-    return FakeViews::select(slug, "external_select");
-}
-
-std::vector<AuditRecord> modal_rows(const std::vector<AuditRecord>& rows) {
-    std::vector<AuditRecord> out;
-    for (const auto& row : rows)
-        if (row.source == Source::modal) out.push_back(row);
-    return out;
-}
 
 }  // namespace
 

@@ -6,49 +6,19 @@
 
 #include <thread>
 
-#include "tests/fakes/fake_cloudflare.hpp"
-#include "tests/fakes/fake_s3.hpp"
-#include "tests/support/slack_bot.hpp"
+#include "tests/support/site_bot.hpp"
 
 using namespace opsbot;
 using namespace std::chrono_literals;
 using test::FakeCloudflare;
 using test::FakeHttpServer;
 using test::FakeS3;
+using test::SiteBot;
 
 namespace {
 
-constexpr const char* kZone = "023e105f4ecef8ad9ca31a8372d0c353";
 constexpr const char* kBob = "U02BOB0002";    // prod deployer on acme
 constexpr const char* kAlice = "U01ALICE01";  // developer: stage only
-
-struct SiteBot {
-    FakeCloudflare cloudflare;  // first: they outlive the opsbot process
-    FakeS3 s3;
-    test::SlackBot bot{test::catalogue_with_deployer_permissions("deploy, purge, backup")};
-
-    SiteBot() {
-        cloudflare.add_zone(kZone, "acme.com");
-        bot.env["CLOUDFLARE_API_URL"] = cloudflare.api_url();
-        bot.env["CLOUDFLARE_API_TOKEN"] = FakeCloudflare::kToken;
-        bot.env["BACKUP_BUCKET"] = FakeS3::kBucket;
-        bot.env["AWS_ACCESS_KEY_ID"] = FakeS3::kAccessKey;
-        bot.env["AWS_SECRET_ACCESS_KEY"] = FakeS3::kSecret;
-        bot.env["AWS_REGION"] = FakeS3::kRegion;
-        bot.env["S3_ENDPOINT"] = s3.base_url();
-        bot.env["OPSBOT_ALERT_CHANNEL"] = "#ops-alerts";
-    }
-
-    nlohmann::json slash(const std::string& command, const std::string& text,
-                         const std::string& user) {
-        const auto before = bot.slack.responses().size();
-        bot.slack.send_slash({.text = text, .command = command, .user = user});
-        REQUIRE(bot.slack.wait_for_responses(before + 1, 20s));
-        return bot.slack.responses().at(before);
-    }
-
-    std::vector<AuditRecord> audit_rows() const { return bot.audit_rows(); }
-};
 
 std::vector<std::string> urls(int count) {
     std::vector<std::string> out;
@@ -74,7 +44,7 @@ TEST_CASE("sites e2e: purge everything, then 45 URLs in two calls, zone looked u
     CHECK_THAT(everything.value("text", ""), Catch::Contains("Purged everything on acme.com"));
     auto purges = s.cloudflare.purges();
     REQUIRE(purges.size() == 1);
-    CHECK(purges[0].zone_id == kZone);
+    CHECK(purges[0].zone_id == test::kAcmeZone);
     CHECK(purges[0].body == nlohmann::json{{"purge_everything", true}});
 
     const auto some = s.slash("/purge", "acme " + joined(urls(45)), kBob);
@@ -92,7 +62,7 @@ TEST_CASE("sites e2e: purge everything, then 45 URLs in two calls, zone looked u
     bool audited = false;
     for (const auto& row : s.audit_rows())
         if (row.outcome == Outcome::succeeded &&
-            row.external_ref == std::string("zone ") + kZone + ": everything")
+            row.external_ref == std::string("zone ") + test::kAcmeZone + ": everything")
             audited = true;
     CHECK(audited);
 }
@@ -134,9 +104,7 @@ TEST_CASE("sites e2e: backup hands the requester alone a presigned link that dow
     const std::string text = reply.value("text", "");
     CHECK_THAT(text, Catch::Contains("2026-11-24"));
     CHECK_THAT(text, Catch::Contains("lrzip -d 2026-11-24.tar.lrz"));
-    const auto start = text.find("<http");
-    REQUIRE(start != std::string::npos);
-    const std::string url = text.substr(start + 1, text.find('|', start) - start - 1);
+    const std::string url = test::backup_link(text);
     CHECK_THAT(url, Catch::Contains("X-Amz-Signature="));
 
     CurlHttpClient client;
@@ -149,7 +117,7 @@ TEST_CASE("sites e2e: backup hands the requester alone a presigned link that dow
     CHECK_THAT(dated.value("text", ""), Catch::Contains("2.0 KiB"));
 
     // The link and its signature are in the reply only.
-    const std::string signature = url.substr(url.find("X-Amz-Signature=") + 16, 64);
+    const std::string signature = test::signature_of(url);
     for (const auto& row : s.audit_rows()) {
         CHECK(row.external_ref.find("X-Amz") == std::string::npos);
         CHECK(row.command.find(signature) == std::string::npos);

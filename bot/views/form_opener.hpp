@@ -10,6 +10,10 @@ namespace opsbot::views {
 struct FormRequest {
     std::string command;  // "deploy", "release", "purge", "backup", "runbook start", "lock"
     std::string project;  // prefilled when set (a Home tab button's project)
+    // With a project, the environment prefilled: a Home tab button's
+    // ("Deploy stage"); "" for the command's default where the person may
+    // use it, else the first environment of the project where they may.
+    std::string env;
     std::string trigger_id;
     std::string user_id;
     std::string user_name;

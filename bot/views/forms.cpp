@@ -57,6 +57,31 @@ std::vector<ParamSpec> runbook_inputs(const Runbook& runbook) {
     return inputs;
 }
 
+// The environment a form opened for a project shows: the one asked for (a
+// Home tab button's), else the command's default when the person may use
+// the command there, else the first of the project's where they may (a
+// developer's Purge button is for stage); "" leaves the choice to them.
+std::string prefilled_env(const CommandSpec& spec, const FormRequest& request,
+                          const Catalogue& catalogue, const Permissions& permissions,
+                          const Actor& actor) {
+    if (!request.env.empty()) return request.env;
+    const auto param = std::find_if(spec.params.begin(), spec.params.end(),
+                                    [](const auto& p) { return p.type == ParamType::environment; });
+    const Project* project = catalogue.find_project(request.project);
+    if (param == spec.params.end() || param->default_value.empty() || !project ||
+        spec.permission.empty())
+        return "";
+    const auto may = [&](Env env) {
+        return project->environment(env) &&
+               permissions.check(actor, {spec.permission, project->slug, env}).allowed;
+    };
+    if (const auto preferred = parse_env(param->default_value); preferred && may(*preferred))
+        return to_string(*preferred);
+    for (Env env : kAllEnvs)
+        if (may(env)) return to_string(env);
+    return "";
+}
+
 bool is_branch_default(const std::string& ref) {
     return ref.empty() || ref == "develop" || ref == "master";
 }
@@ -95,6 +120,7 @@ void FormService::open(const FormRequest& request) {
     const FormOrigin origin{request.command, request.channel, request.response_url};
     slack::ViewValues values;
     if (!request.project.empty()) values["project"] = {request.project};
+    if (!request.project.empty() && !request.env.empty()) values["env"] = {request.env};
     // First, before anything slow (the trigger lasts 3 s): nothing is looked up.
     const auto opened = parts_.api.views_open(
         request.trigger_id, form_view(*spec, origin, base_content(*spec, values)));
@@ -124,6 +150,9 @@ void FormService::fill(const CommandSpec& spec, const FormOrigin& origin,
         slack::ViewValues values{{"project", {request.project}}};
         for (const auto& param : spec.params)
             if (!param.default_value.empty()) values[param.name] = {param.default_value};
+        if (const auto env = prefilled_env(spec, request, *catalogue, permissions, actor);
+            !env.empty())
+            values["env"] = {env};
         filled = form_view(spec, origin, content_for(spec, values, actor));
     } else {
         return;

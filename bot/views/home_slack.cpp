@@ -42,8 +42,10 @@ void on_press(slack::WebApi& api, const Catalogue& catalogue, HomePublisher& pub
     }
     const std::string command = form_command(*action, *project);
     if (!forms || !forms->has_form(command)) return tell_to_type(api, press, command);
+    const auto env = action_env(*action);
     forms->open({.command = command,
                  .project = project->slug,
+                 .env = env ? to_string(*env) : "",
                  .trigger_id = press.trigger_id,
                  .user_id = press.user_id,
                  .user_name = press.user_name,

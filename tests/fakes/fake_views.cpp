@@ -226,4 +226,23 @@ nlohmann::json FakeViews::checked(const std::vector<std::string>& values) {
     return {{"type", "checkboxes"}, {"selected_options", options}};
 }
 
+nlohmann::json FakeViews::as_shown(const nlohmann::json& view) {
+    auto values = nlohmann::json::object();
+    for (const auto& block : view.value("blocks", nlohmann::json::array())) {
+        if (block.value("type", "") != "input") continue;
+        const auto& element = block.at("element");
+        const std::string type = element.value("type", "");
+        const std::string block_id = block.value("block_id", "");
+        if (element.contains("initial_option"))
+            values[block_id] = select(element["initial_option"].value("value", ""), type);
+        else if (element.contains("initial_value"))
+            values[block_id] = text(element.value("initial_value", ""));
+        else if (element.contains("initial_date"))
+            values[block_id] = date(element.value("initial_date", ""));
+        else if (element.contains("initial_options"))
+            values[block_id] = {{"type", type}, {"selected_options", element["initial_options"]}};
+    }
+    return values;
+}
+
 }  // namespace opsbot::test

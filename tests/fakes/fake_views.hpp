@@ -63,6 +63,10 @@ public:
                                  const std::string& type = "static_select");
     static nlohmann::json date(const std::string& value);
     static nlohmann::json checked(const std::vector<std::string>& values);
+    // The values of a view's inputs as it shows them (initial_option,
+    // initial_value, initial_date, initial_options), block_id → element
+    // state: what Slack submits when the person changes nothing.
+    static nlohmann::json as_shown(const nlohmann::json& view);
 
 private:
     struct Stored {
