@@ -15,7 +15,9 @@ void register_builtin_commands(CommandRegistry& registry) {
     registry.add(make_status_command());
     registry.add(make_freeze_command());
     registry.add(make_lock_command());
+    registry.add(make_take_lock_command());
     registry.add(make_unlock_command());
+    registry.add(make_unlock_mine_command());
     registry.add(make_locks_command());
     registry.add(make_purge_command());
     registry.add(make_backup_command());

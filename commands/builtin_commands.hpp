@@ -16,7 +16,9 @@ std::unique_ptr<Command> make_audit_verify_command();
 std::unique_ptr<Command> make_confirm_command();
 std::unique_ptr<Command> make_cancel_command();
 std::unique_ptr<Command> make_lock_command();
+std::unique_ptr<Command> make_take_lock_command();  // lock!
 std::unique_ptr<Command> make_unlock_command();
+std::unique_ptr<Command> make_unlock_mine_command();
 std::unique_ptr<Command> make_locks_command();
 std::unique_ptr<Command> make_deploy_command();
 std::unique_ptr<Command> make_deploys_command();

@@ -1,5 +1,6 @@
-// lock, unlock and locks: a person's hold on a project's environment, which
-// deploys and purges respect. unlock also ends the hold a rollback leaves.
+// lock, lock! (taking over a person's lock), unlock, unlock mine and locks: a
+// person's hold on a project's environment, which deploys and purges
+// respect. unlock also ends the hold a rollback leaves.
 
 #include "commands/builtin_commands.hpp"
 #include "core/locks.hpp"
@@ -17,8 +18,18 @@ CommandResult not_wired() {
     return CommandResult::failure("Locks are not available in this mode.", "no_lock_store");
 }
 
+// lock, and lock! which takes over another person's manual lock in one step
+// (never a running deploy's or runbook's): the reply, in the channel, names
+// the holder it was taken from, and the audit row says it was taken over.
 class LockCommand final : public Command {
 public:
+    explicit LockCommand(bool take_over) : take_over_(take_over) {
+        if (!take_over_) return;
+        spec_.name = "lock!";
+        spec_.summary = "Take over a lock another person holds: audited, and they are told";
+        spec_.examples = {"lock! acme prod \"hotfix, Bob is away\" 1h"};
+    }
+
     const CommandSpec& spec() const override { return spec_; }
 
     CommandResult run(CommandContext& context, const ParsedArgs& args) const override {
@@ -36,17 +47,35 @@ public:
         const std::string where = lock.project + " " + to_string(lock.env);
         if (context.dry_run)
             return CommandResult::ok("Dry run: would lock " + where + " — " + lock.reason);
-        if (const auto held = context.services.locks->acquire(lock, now)) {
-            return CommandResult::failure(locked_error(*held, now, "lock"));
+        // Read first only to name the holder taken from: take_over itself is
+        // one step, and refuses what is not a manual lock.
+        const auto before =
+            take_over_ ? context.services.locks->find(lock.project, lock.env, now) : std::nullopt;
+        const auto held = take_over_
+                              ? context.services.locks->take_over(lock, LockKind::manual, now)
+                              : context.services.locks->acquire(lock, now);
+        if (held) {
+            auto refused = CommandResult::failure(locked_error(*held, now, spec_.name));
+            if (!take_over_ && held->kind == LockKind::manual)
+                refused.reply.text += "\nTo take it over, saying why: `lock! " + where + " \"…\"`";
+            return refused;
         }
-        CommandResult result = CommandResult::ok("🔒 " + where + " is " + describe_lock(lock, now) +
-                                                 ".\nDeploys and purges of " + where +
-                                                 " are refused until `unlock " + where + "`.");
-        result.external_ref = "lock " + where;
+        std::string text = "🔒 " + where + " is " + describe_lock(lock, now) + ".";
+        CommandResult result;
+        if (before && before->owner_id != lock.owner_id) {
+            text += "\nTaken over from <@" + before->owner_id + ">, who held it " +
+                    describe_lock(*before, now) + ".";
+            result.external_ref = "lock! " + where + " from " + before->owner_id;
+        } else {
+            result.external_ref = "lock " + where;
+        }
+        text += "\nDeploys and purges of " + where + " are refused until `unlock " + where + "`.";
+        result.reply.text = text;
         return result;
     }
 
 private:
+    bool take_over_;
     CommandSpec spec_{
         .name = "lock",
         .summary = "Hold an environment: deploys and purges are refused until it is unlocked",
@@ -113,6 +142,45 @@ private:
     };
 };
 
+// unlock mine: every manual lock the person holds, released at once (the end
+// of a maintenance evening). Others' locks and running work's stay.
+class UnlockMineCommand final : public Command {
+public:
+    const CommandSpec& spec() const override { return spec_; }
+
+    CommandResult run(CommandContext& context, const ParsedArgs&) const override {
+        if (!context.services.locks) return not_wired();
+        std::vector<std::string> places;
+        std::vector<Lock> mine;
+        for (auto& lock : context.services.locks->all(context.clock.now()))
+            if (lock.kind == LockKind::manual && lock.owner_id == context.actor.user_id) {
+                places.push_back(lock.project + " " + to_string(lock.env));
+                mine.push_back(std::move(lock));
+            }
+        if (mine.empty()) return CommandResult::ok("You hold no locks; nothing to do.");
+        if (context.dry_run)
+            return CommandResult::ok("Dry run: would unlock " + join(places, ", "));
+        std::vector<std::string> released;
+        for (std::size_t i = 0; i < mine.size(); ++i)
+            if (context.services.locks->release(mine[i].project, mine[i].env, LockKind::manual,
+                                                context.actor.user_id))
+                released.push_back(places[i]);
+        CommandResult result = CommandResult::ok("🔓 Unlocked " + join(released, ", ") + ".");
+        result.external_ref = "unlock " + join(released, ", ");
+        return result;
+    }
+
+private:
+    CommandSpec spec_{
+        .name = "unlock mine",
+        .summary = "Release every lock you hold",
+        .examples = {"unlock mine"},
+        .permission = "lock",
+        .action = true,
+        .group = "locks",
+    };
+};
+
 class LocksCommand final : public Command {
 public:
     const CommandSpec& spec() const override { return spec_; }
@@ -141,7 +209,13 @@ private:
 }  // namespace
 
 std::unique_ptr<Command> make_lock_command() {
-    return std::make_unique<LockCommand>();
+    return std::make_unique<LockCommand>(/*take_over=*/false);
+}
+std::unique_ptr<Command> make_take_lock_command() {
+    return std::make_unique<LockCommand>(/*take_over=*/true);
+}
+std::unique_ptr<Command> make_unlock_mine_command() {
+    return std::make_unique<UnlockMineCommand>();
 }
 std::unique_ptr<Command> make_unlock_command() {
     return std::make_unique<UnlockCommand>();
