@@ -150,23 +150,24 @@ public:
 
     CommandResult run(CommandContext& context, const ParsedArgs&) const override {
         if (!context.services.locks) return not_wired();
-        std::vector<std::string> places;
         std::vector<Lock> mine;
         for (auto& lock : context.services.locks->all(context.clock.now()))
-            if (lock.kind == LockKind::manual && lock.owner_id == context.actor.user_id) {
-                places.push_back(lock.project + " " + to_string(lock.env));
+            if (lock.kind == LockKind::manual && lock.owner_id == context.actor.user_id)
                 mine.push_back(std::move(lock));
-            }
         if (mine.empty()) return CommandResult::ok("You hold no locks; nothing to do.");
+        const auto where = [](const Lock& lock) {
+            return lock.project + " " + to_string(lock.env);
+        };
+        std::vector<std::string> places;
+        for (const auto& lock : mine)
+            if (context.dry_run ||
+                context.services.locks->release(lock.project, lock.env, LockKind::manual,
+                                                context.actor.user_id))
+                places.push_back(where(lock));
         if (context.dry_run)
             return CommandResult::ok("Dry run: would unlock " + join(places, ", "));
-        std::vector<std::string> released;
-        for (std::size_t i = 0; i < mine.size(); ++i)
-            if (context.services.locks->release(mine[i].project, mine[i].env, LockKind::manual,
-                                                context.actor.user_id))
-                released.push_back(places[i]);
-        CommandResult result = CommandResult::ok("🔓 Unlocked " + join(released, ", ") + ".");
-        result.external_ref = "unlock " + join(released, ", ");
+        CommandResult result = CommandResult::ok("🔓 Unlocked " + join(places, ", ") + ".");
+        result.external_ref = "unlock " + join(places, ", ");
         return result;
     }
 

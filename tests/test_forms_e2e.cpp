@@ -12,14 +12,6 @@ using namespace opsbot;
 using namespace opsbot::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-constexpr const char* kAlice = "U01ALICE01";  // developer: stage only, every project
-constexpr const char* kBob = "U02BOB0002";    // prod-deployer on acme only
-constexpr const char* kCarol = "U03CAROL03";  // prod-deployer everywhere
-
-}  // namespace
-
 TEST_CASE("forms e2e: a bare /deploy or /ops deploy opens the form its declaration makes",
           "[e2e][forms]") {
     SlackBot bot(catalogue_with_deployer_permissions("deploy, purge, lock"));

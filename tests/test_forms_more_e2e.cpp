@@ -15,10 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kAlice = "U01ALICE01";  // developer: stage only, every project
-constexpr const char* kBob = "U02BOB0002";    // prod-deployer on acme only
-constexpr const char* kCarol = "U03CAROL03";  // prod-deployer everywhere
-
 // The oldest row from a form with this outcome (rows: newest first).
 AuditRecord modal_row(const std::vector<AuditRecord>& rows, Outcome outcome) {
     const auto from_form = modal_rows(rows);

@@ -17,6 +17,12 @@
 
 namespace opsbot::test {
 
+// The people of the forms tests (catalogue_with_deployer_permissions, and
+// Carol in the deploy bots' catalogue).
+inline constexpr const char* kAlice = "U01ALICE01";  // developer: stage only, every project
+inline constexpr const char* kBob = "U02BOB0002";    // prod-deployer on acme only
+inline constexpr const char* kCarol = "U03CAROL03";  // prod-deployer everywhere
+
 struct OpenedForm {
     std::string envelope;  // the slash command's
     nlohmann::json view;
