@@ -87,9 +87,10 @@ TEST_CASE("slack e2e: every envelope is acknowledged and each command answered o
             ids.push_back(bot.slack.send_slash({.text = i % 2 ? "help" : "whoami"}));
     }
     const std::size_t commands = ids.size() - 6;  // not the future types
-    // One channel's commands run one after another, each a few hand-offs
-    // between threads: on 2 cores shared with other tests that came to
-    // 10 a second. The wait is for correctness, not speed (bench/ measures).
+    // One channel's commands run one after another on opsbot's nice-19
+    // workers. In a session of its own (support/process.cpp) opsbot answers
+    // the 300 in under a second even beside CPU hogs; the long wait only
+    // keeps this a test of "once and in order", not of speed (bench/ measures).
     REQUIRE(bot.slack.wait_for_responses(commands, 90s));
     REQUIRE(bot.slack.wait_for_ack(ids.back()));
     // Each once, in the order sent.
